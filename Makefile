@@ -1,0 +1,40 @@
+# Coffre — build, run, test. `make run` starts the server; `make test` runs every test.
+# Missing system packages (Debian/Ubuntu) are installed by `make deps`, which the other
+# targets call first.
+
+SWIFT      ?= swift
+DATA       ?= ./data
+LISTEN     ?= 127.0.0.1:8080
+APT_PACKAGES := libsqlite3-dev libssl-dev pkg-config
+SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: all deps build release run test clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Builds and starts coffred on its embedded default: SQLite + blobs under $(DATA), loopback only.
+run: release
+	.build/release/coffred serve --data $(DATA) --listen $(LISTEN)
+
+# Every test: unit tests of each library and end-to-end tests on the real binaries.
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

@@ -1,0 +1,62 @@
+// swift-tools-version:6.2
+// Coffre — self-hosted, end-to-end encrypted file sync. Layout and reasons: docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "coffre",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "coffred", targets: ["coffred"]),
+        .executable(name: "coffre", targets: ["coffre"]),
+        .executable(name: "coffre-admin", targets: ["coffre-admin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        // System libraries and C shims (macros, variadics, epoll, accept4).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CSystemShims"),
+
+        // Libraries, lower ones first: a target imports only targets above it.
+        .target(name: "CoffreCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
+        .target(
+            name: "HTTPServer",
+            dependencies: [
+                "CSystemShims", "COpenSSL",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(name: "CoffreProtocol"),
+        .target(
+            name: "CoffreServer",
+            dependencies: [
+                "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "CoffreClient",
+            dependencies: ["CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol"]),
+
+        // Thin executables.
+        .executableTarget(
+            name: "coffred",
+            dependencies: ["CoffreServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "coffre",
+            dependencies: ["CoffreClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "coffre-admin",
+            dependencies: [
+                "CoffreClient", "CoffreServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Tests: one target per library target, plus end-to-end tests on the real binaries.
+        .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
+    ]
+)

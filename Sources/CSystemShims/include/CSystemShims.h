@@ -1,0 +1,36 @@
+#ifndef COFFRE_CSYSTEMSHIMS_H
+#define COFFRE_CSYSTEMSHIMS_H
+/* Linux system calls and constants that Glibc's Swift overlay does not expose
+ * (epoll, accept4, eventfd, sendfile), wrapped as plain C functions. Each returns what the
+ * system call returns; errno is left for the caller to read. */
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+/** One readiness event: `events` is an EPOLL* mask, `data` the 64-bit cookie given to ctl. */
+typedef struct coffre_epoll_event {
+    uint32_t events;
+    uint64_t data;
+} coffre_epoll_event;
+
+int coffre_epoll_create(void);
+int coffre_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+int coffre_epoll_wait(int epfd, coffre_epoll_event *events, int maxevents, int timeout_ms);
+
+extern const int COFFRE_EPOLL_CTL_ADD;
+extern const int COFFRE_EPOLL_CTL_MOD;
+extern const int COFFRE_EPOLL_CTL_DEL;
+extern const uint32_t COFFRE_EPOLLIN;
+extern const uint32_t COFFRE_EPOLLOUT;
+extern const uint32_t COFFRE_EPOLLERR;
+extern const uint32_t COFFRE_EPOLLHUP;
+extern const uint32_t COFFRE_EPOLLRDHUP;
+
+/** accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
+int coffre_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len);
+/** eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC). */
+int coffre_eventfd(void);
+/** sendfile(2): copies up to count bytes from in_fd at *offset to out_fd. */
+ssize_t coffre_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
+
+#endif

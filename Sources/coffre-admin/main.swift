@@ -1,0 +1,1 @@
+print("coffre-admin: not built yet")

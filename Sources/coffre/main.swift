@@ -1,0 +1,1 @@
+print("coffre: not built yet")

@@ -1,0 +1,1 @@
+print("coffred: not built yet")
