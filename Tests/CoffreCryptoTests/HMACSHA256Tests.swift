@@ -1,0 +1,21 @@
+import CoffreCrypto
+import Testing
+
+@Suite struct HMACSHA256Tests {
+    // RFC 4231 test cases 1 and 2.
+    @Test func rfc4231() throws {
+        let tag1 = try HMACSHA256.authenticationCode(
+            for: Array("Hi There".utf8), key: [UInt8](repeating: 0x0b, count: 20))
+        #expect(SHA256Tests.hex(tag1) == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        let tag2 = try HMACSHA256.authenticationCode(
+            for: Array("what do ya want for nothing?".utf8), key: Array("Jefe".utf8))
+        #expect(SHA256Tests.hex(tag2) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test func streamingAndEmptyKey() throws {
+        let mac = try HMACSHA256(key: [UInt8]())
+        try mac.update(Array("a".utf8))
+        try mac.update(Array("bc".utf8))
+        #expect(try mac.finalize() == HMACSHA256.authenticationCode(for: Array("abc".utf8), key: [UInt8]()))
+    }
+}
