@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
     ],
     targets: [
         // System libraries and C shims (macros, variadics, epoll, accept4).
@@ -37,6 +39,8 @@ let package = Package(
             dependencies: [
                 "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]),
         .target(
             name: "CoffreClient",
@@ -58,5 +62,6 @@ let package = Package(
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
+        .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer"]),
     ]
 )
