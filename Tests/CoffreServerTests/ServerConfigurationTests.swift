@@ -108,3 +108,13 @@ import Testing
         #expect(ByteSize.format(10) == "10 B")
     }
 }
+
+@Suite struct ExampleConfigurationFileTests {
+    /// The documented example in config/ must load and equal the built-in defaults it documents.
+    @Test func exampleFileMatchesDefaults() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("config/coffred.yaml").path
+        let config = try await ServerConfiguration.load(configFile: path, environment: [:])
+        #expect(config == ServerConfiguration())
+    }
+}
