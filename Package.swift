@@ -62,6 +62,7 @@ let package = Package(
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
         .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer"]),
     ]
 )

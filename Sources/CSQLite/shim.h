@@ -6,4 +6,11 @@
 static inline sqlite3_destructor_type coffre_sqlite_transient(void) { return SQLITE_TRANSIENT; }
 /// SQLITE_STATIC (no copy; the caller keeps the buffer alive until the statement is reset).
 static inline sqlite3_destructor_type coffre_sqlite_static(void) { return SQLITE_STATIC; }
+
+/// sqlite3_db_config is variadic, which Swift cannot call: this wrapper sets one on/off option
+/// (SQLITE_DBCONFIG_DEFENSIVE, SQLITE_DBCONFIG_TRUSTED_SCHEMA, ...) and reports the value in
+/// effect afterwards through `*now` (https://sqlite.org/c3ref/db_config.html).
+static inline int coffre_sqlite_db_config_flag(sqlite3 *db, int op, int on, int *now) {
+    return sqlite3_db_config(db, op, on, now);
+}
 #endif
