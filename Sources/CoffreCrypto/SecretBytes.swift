@@ -88,3 +88,14 @@ extension SecretBytes: CustomStringConvertible {
     /// Never shows the contents.
     public var description: String { "SecretBytes(\(count) bytes)" }
 }
+
+extension SecretBytes {
+    /// Overwrites the bytes of `array` with zeros in a way the compiler cannot elide
+    /// (OPENSSL_cleanse(3)). Copies the array made earlier (growth, copy-on-write) are out of
+    /// reach: reserve capacity up front for buffers that will hold secrets.
+    public static func wipe(_ array: inout [UInt8]) {
+        array.withUnsafeMutableBytes { raw in
+            if let base = raw.baseAddress { OPENSSL_cleanse(base, raw.count) }
+        }
+    }
+}
