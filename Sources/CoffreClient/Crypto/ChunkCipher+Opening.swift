@@ -58,10 +58,19 @@ extension ChunkCipher {
             // An unauthenticated header only decides how the bytes are split, never a size to allocate beyond the blob.
             let bodyCount = framed.count - 4
             let plaintextCount = min(claimed, bodyCount)
-            var plaintext = [UInt8](repeating: 0, count: plaintextCount)
-            try ByteSlices.write(&plaintext) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
-                try cipher.update(UnsafeRawBufferPointer(rebasing: framed[4..<(4 + plaintextCount)]), into: out)
+            // Decrypted straight into the result's storage, skipping a zero-fill of up to 4 MiB.
+            var failure: CryptoError?
+            var plaintext = [UInt8](unsafeUninitializedCapacity: plaintextCount) { buffer, initialized in
+                let out = UnsafeMutableRawBufferPointer(buffer)
+                do throws(CryptoError) {
+                    try cipher.update(UnsafeRawBufferPointer(rebasing: framed[4..<(4 + plaintextCount)]), into: out)
+                } catch {
+                    failure = error
+                    out.initializeMemory(as: UInt8.self, repeating: 0)
+                }
+                initialized = plaintextCount
             }
+            if let failure { throw failure }
             var nonzero: UInt8 = 0
             var scratch = [UInt8](repeating: 0, count: 4096)
             var offset = 4 + plaintextCount

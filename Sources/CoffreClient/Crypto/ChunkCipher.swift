@@ -45,12 +45,18 @@ public struct ChunkCipher: Sendable {
             try key.update(plaintext)
             let chunkKey = SecretBytes(copying: try key.finalize())
             let cipher = try AES256GCM(key: chunkKey)
-            var blob = [UInt8](repeating: 0, count: 1 + framedCount + AES256GCM.tagByteCount)
-            try ByteSlices.write(&blob) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
+            // Framing is written once into the blob buffer (no zero-fill of the whole buffer first),
+            // then encrypted in place, with the tag after it.
+            let total = 1 + framedCount + AES256GCM.tagByteCount
+            var blob = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+                let out = UnsafeMutableRawBufferPointer(buffer)
                 out[0] = Self.version
                 withUnsafeBytes(of: UInt32(plaintext.count).bigEndian) { out.baseAddress!.advanced(by: 1).copyMemory(from: $0.baseAddress!, byteCount: 4) }
                 if plaintext.count > 0 { out.baseAddress!.advanced(by: 5).copyMemory(from: plaintext.baseAddress!, byteCount: plaintext.count) }
-                // The padding is already zero. Encrypt framed in place, then the tag after it.
+                UnsafeMutableRawBufferPointer(rebasing: out[(5 + plaintext.count)...]).initializeMemory(as: UInt8.self, repeating: 0)
+                initialized = total
+            }
+            try ByteSlices.write(&blob) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
                 let framed = UnsafeMutableRawBufferPointer(rebasing: out[1..<(1 + framedCount)])
                 try ByteSlices.read(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
                     try cipher.beginSealing(nonce: Self.nonce, aad: aad)
