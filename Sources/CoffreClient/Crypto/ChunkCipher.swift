@@ -43,7 +43,9 @@ public struct ChunkCipher: Sendable {
         let (blob, chunkKey, id) = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
             let key = try HMACSHA256(key: convergenceKey)
             try key.update(plaintext)
-            let chunkKey = SecretBytes(copying: try key.finalize())
+            var tag = try key.finalize()
+            defer { SecretBytes.wipe(&tag) }
+            let chunkKey = SecretBytes(copying: tag)
             let cipher = try AES256GCM(key: chunkKey)
             // Framing is written once into the blob buffer (no zero-fill of the whole buffer first),
             // then encrypted in place, with the tag after it.
