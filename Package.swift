@@ -64,5 +64,6 @@ let package = Package(
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
         .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer"]),
+        .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
     ]
 )

@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/pem.h>
+#include <openssl/proverr.h>
 #include <openssl/bio.h>
 
 /* Function-like macros Swift cannot import, wrapped as static inline functions. */

@@ -15,16 +15,17 @@ public final class HMACSHA256 {
         defer { EVP_MAC_free(mac) }
         guard let ctx = EVP_MAC_CTX_new(mac) else { throw CryptoError.fromQueue("EVP_MAC_CTX_new") }
         context = ctx
-        // A zero-length key still needs a non-null pointer: keep one byte of storage, pass count 0.
-        let keyBytes = Array(key)
-        let storage = keyBytes.isEmpty ? [UInt8(0)] : keyBytes
-        let ok: Int32 = "SHA256".withCString { digest in
-            var params = [
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: digest), 0),
-                OSSL_PARAM_construct_end(),
-            ]
-            return storage.withUnsafeBufferPointer { k in
-                EVP_MAC_init(ctx, k.baseAddress, keyBytes.count, &params)
+        // The digest name is passed through OSSLParameterList so its C string outlives the call.
+        let parameters = OSSLParameterList()
+        parameters.addUTF8(OSSL_MAC_PARAM_DIGEST, "SHA256")
+        // The key is read in place (no copy of key material). A zero-length key still needs a
+        // non-null pointer: EVP_MAC_init(3) treats a NULL key as "keep the previous key".
+        var placeholder: UInt8 = 0
+        let ok: Int32 = parameters.withParameters { params in
+            ByteAccess.with(key) { k in
+                withUnsafeMutablePointer(to: &placeholder) { fallback in
+                    EVP_MAC_init(ctx, k.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(fallback), k.count, params)
+                }
             }
         }
         guard ok == 1 else { throw CryptoError.fromQueue("EVP_MAC_init") }
@@ -42,16 +43,7 @@ public final class HMACSHA256 {
 
     /// Feeds the bytes of an array (or any contiguous collection) into the MAC.
     public func update(_ bytes: some RandomAccessCollection<UInt8>) throws(CryptoError) {
-        var failure: CryptoError?
-        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
-            do throws(CryptoError) { try self.update(UnsafeRawBufferPointer(buffer)) } catch { failure = error }
-        }
-        if done == nil {
-            Array(bytes).withUnsafeBytes { raw in
-                do throws(CryptoError) { try self.update(raw) } catch { failure = error }
-            }
-        }
-        if let failure { throw failure }
+        try ByteAccess.with(bytes) { (raw: UnsafeRawBufferPointer) throws(CryptoError) in try update(raw) }
     }
 
     /// Finishes and returns the 32-byte tag. The instance must not be used afterwards.

@@ -31,17 +31,7 @@ public final class SHA256 {
 
     /// Feeds the bytes of an array (or any contiguous collection) into the digest.
     public func update(_ bytes: some RandomAccessCollection<UInt8>) throws(CryptoError) {
-        var failure: CryptoError?
-        let hashed: Void? = bytes.withContiguousStorageIfAvailable { buffer in
-            do throws(CryptoError) { try self.update(UnsafeRawBufferPointer(buffer)) } catch { failure = error }
-        }
-        if hashed == nil {
-            let copy = Array(bytes)
-            copy.withUnsafeBytes { raw in
-                do throws(CryptoError) { try self.update(raw) } catch { failure = error }
-            }
-        }
-        if let failure { throw failure }
+        try ByteAccess.with(bytes) { (raw: UnsafeRawBufferPointer) throws(CryptoError) in try update(raw) }
     }
 
     /// Finishes the digest and returns its 32 bytes. The instance must not be used afterwards.

@@ -19,3 +19,14 @@ import Testing
         #expect(try mac.finalize() == HMACSHA256.authenticationCode(for: Array("abc".utf8), key: [UInt8]()))
     }
 }
+
+extension HMACSHA256Tests {
+    @Test func secretKeyAndSliceInputsMatchArrays() throws {
+        let key: [UInt8] = Array(0..<40)
+        let message = Array("the quick brown fox".utf8)
+        let expected = try HMACSHA256.authenticationCode(for: message, key: key)
+        #expect(try HMACSHA256.authenticationCode(for: message, key: SecretBytes(copying: key)) == expected)
+        #expect(try HMACSHA256.authenticationCode(for: ([0] + message)[1...], key: key[0...]) == expected)
+        #expect(try HMACSHA256.authenticationCode(for: message, key: key.dropLast()) != expected)
+    }
+}

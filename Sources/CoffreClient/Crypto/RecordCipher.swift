@@ -1,0 +1,75 @@
+import CoffreCrypto
+
+/// Encryption of entry records under a vault's `meta` key (docs/format.md, "Encrypted record"):
+///
+///     record = 0x01 ‖ nonce(12, random) ‖ AES-256-GCM(meta, nonce, padded plaintext, aad)
+///     aad    = lp("coffre/v1/record") ‖ lp(vaultId) ‖ lp(entryId) ‖ lp(parentId) ‖ lp(u8 kind)
+///
+/// The associated data binds where the record belongs, so a server that moves it to another
+/// vault, entry or parent, or changes the entry's kind, makes it fail to open.
+public struct RecordCipher: Sendable {
+    static let version: UInt8 = 1
+    static let label = Array("coffre/v1/record".utf8)
+    static let overhead = 1 + AES256GCM.nonceByteCount + AES256GCM.tagByteCount
+
+    private let metaKey: SecretBytes
+    private let vaultID: OpaqueID
+
+    /// A cipher for one vault key generation's `meta` subkey.
+    public init(metaKey: SecretBytes, vaultID: OpaqueID) {
+        self.metaKey = metaKey
+        self.vaultID = vaultID
+    }
+
+    /// Encrypts `record` for entry `entryID` under folder `parentID`, with a random nonce.
+    public func seal(_ record: EntryRecord, entryID: OpaqueID, parentID: OpaqueID) throws(CryptoFormatError) -> [UInt8] {
+        try seal(record, entryID: entryID, parentID: parentID, nonce: AccountKeys.randomNonce())
+    }
+
+    /// `seal` with a given nonce (test vectors fix it; never reuse a nonce otherwise).
+    func seal(_ record: EntryRecord, entryID: OpaqueID, parentID: OpaqueID, nonce: [UInt8]) throws(CryptoFormatError) -> [UInt8] {
+        var plaintext = try record.encoded()
+        defer { SecretBytes.wipe(&plaintext) }
+        let aad = associatedData(entryID: entryID, parentID: parentID, kind: record.kind)
+        let sealed = try CryptoFormatError.wrapping("entry record") { () throws(CryptoError) in
+            try AES256GCM.seal(plaintext, key: metaKey, nonce: nonce, aad: aad)
+        }
+        return [Self.version] + nonce + sealed
+    }
+
+    /// Checks and decrypts a record fetched for entry `entryID` of `kind` under `parentID`.
+    public func open(
+        _ sealed: [UInt8], entryID: OpaqueID, parentID: OpaqueID, kind: EntryRecord.Kind
+    ) throws(CryptoFormatError) -> EntryRecord {
+        let structure = "entry record"
+        let bodyCount = sealed.count - Self.overhead
+        guard bodyCount > 0, bodyCount <= EntryRecord.maximumPaddedByteCount, bodyCount % EntryRecord.bucketByteCount == 0 else {
+            throw .malformed(structure: structure, reason: "size \(sealed.count) is not a padded record")
+        }
+        guard sealed[0] == Self.version else { throw .unsupportedVersion(structure: structure, version: sealed[0]) }
+        let aad = associatedData(entryID: entryID, parentID: parentID, kind: kind)
+        let plaintext = try CryptoFormatError.wrapping(structure) { () throws(CryptoError) in
+            let cipher = try AES256GCM(key: metaKey)
+            return try SecretBytes(count: bodyCount) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void in
+                try ByteSlices.read(sealed[(1 + AES256GCM.nonceByteCount)...]) { (body: UnsafeRawBufferPointer) throws(CryptoError) in
+                    try ByteSlices.read(aad) { (a: UnsafeRawBufferPointer) throws(CryptoError) in
+                        try cipher.open(body, nonce: sealed[1..<(1 + AES256GCM.nonceByteCount)], aad: a, into: out)
+                    }
+                }
+            }
+        }
+        return try plaintext.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in
+            try EntryRecord.decode(raw, expectedKind: kind)
+        }
+    }
+
+    func associatedData(entryID: OpaqueID, parentID: OpaqueID, kind: EntryRecord.Kind) -> [UInt8] {
+        var writer = ByteWriter(capacity: 80)
+        writer.lengthPrefixed(Self.label)
+        writer.lengthPrefixed(vaultID.bytes)
+        writer.lengthPrefixed(entryID.bytes)
+        writer.lengthPrefixed(parentID.bytes)
+        writer.lengthPrefixed([kind.rawValue])
+        return writer.bytes
+    }
+}

@@ -1,0 +1,136 @@
+import COpenSSL
+
+/// AES-256-GCM (NIST SP 800-38D) over one `EVP_CIPHER_CTX`, with a 12-byte nonce and a 16-byte
+/// tag.
+///
+/// The key is set once; each message then runs either one-shot (`seal` / `open` over buffers) or
+/// streaming (`beginSealing`/`beginOpening`, any number of `update`, then `finishSealing` /
+/// `finishOpening`). Input and output may be the same memory (in-place), never partly
+/// overlapping. Output goes straight into the caller's buffer: nothing is copied.
+///
+/// A nonce must never repeat under one key (SP 800-38D §8). Not thread-safe: one instance per
+/// thread.
+public final class AES256GCM {
+    public static let keyByteCount = 32
+    public static let nonceByteCount = 12
+    public static let tagByteCount = 16
+
+    private enum State { case idle, sealing, opening }
+
+    private let context: OpaquePointer
+    private var state = State.idle
+
+    /// Prepares a cipher under `key` (32 bytes).
+    public init(key: some RandomAccessCollection<UInt8>) throws(CryptoError) {
+        guard key.count == Self.keyByteCount else {
+            throw CryptoError.invalidLength(what: "AES-256-GCM key", expected: Self.keyByteCount, actual: key.count)
+        }
+        guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError.fromQueue("EVP_CIPHER_CTX_new") }
+        context = ctx
+        // EVP_EncryptInit_ex(3): the key is kept in the context; the direction is chosen per
+        // message by the init calls in begin*.
+        let ok = ByteAccess.with(key) { k in
+            EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, 1)
+        }
+        guard ok == 1 else { throw CryptoError.fromQueue("EVP_CipherInit_ex(aes-256-gcm)") }
+    }
+
+    deinit { EVP_CIPHER_CTX_free(context) }
+
+    // MARK: Streaming
+
+    /// Starts encrypting one message under `nonce` (12 bytes) with associated data `aad`.
+    public func beginSealing(nonce: some RandomAccessCollection<UInt8>, aad: UnsafeRawBufferPointer) throws(CryptoError) {
+        try begin(encrypting: true, nonce: nonce, aad: aad)
+        state = .sealing
+    }
+
+    /// Starts decrypting one message under `nonce` (12 bytes) with associated data `aad`.
+    public func beginOpening(nonce: some RandomAccessCollection<UInt8>, aad: UnsafeRawBufferPointer) throws(CryptoError) {
+        try begin(encrypting: false, nonce: nonce, aad: aad)
+        state = .opening
+    }
+
+    /// Encrypts or decrypts `input` into `output` (same length; may be the same memory).
+    /// Decrypted bytes are unauthenticated until `finishOpening` returns.
+    public func update(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(CryptoError) {
+        guard state != .idle else { throw CryptoError.misuse("update before begin") }
+        guard output.count == input.count else {
+            throw CryptoError.invalidLength(what: "AES-GCM output buffer", expected: input.count, actual: output.count)
+        }
+        var offset = 0
+        // EVP_CipherUpdate takes an int length: feed large buffers in pieces.
+        while offset < input.count {
+            let piece = min(input.count - offset, 1 << 30)
+            var written: Int32 = 0
+            let ok = EVP_CipherUpdate(
+                context, output.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self), &written,
+                input.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self), Int32(piece))
+            // GCM is a stream mode: OpenSSL writes exactly as many bytes as it reads.
+            guard ok == 1, Int(written) == piece else {
+                state = .idle
+                throw CryptoError.fromQueue("EVP_CipherUpdate")
+            }
+            offset += piece
+        }
+    }
+
+    /// Ends encryption and writes the 16-byte tag into `tag`.
+    public func finishSealing(tag: UnsafeMutableRawBufferPointer) throws(CryptoError) {
+        guard state == .sealing else { throw CryptoError.misuse("finishSealing without beginSealing") }
+        state = .idle
+        guard tag.count == Self.tagByteCount else {
+            throw CryptoError.invalidLength(what: "AES-GCM tag", expected: Self.tagByteCount, actual: tag.count)
+        }
+        var written: Int32 = 0
+        var scratch = [UInt8](repeating: 0, count: 16)
+        guard EVP_CipherFinal_ex(context, &scratch, &written) == 1, written == 0 else {
+            throw CryptoError.fromQueue("EVP_EncryptFinal_ex")
+        }
+        // EVP_EncryptInit(3), "GCM and OCB Modes": EVP_CTRL_AEAD_GET_TAG after Final.
+        guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(Self.tagByteCount), tag.baseAddress) == 1 else {
+            throw CryptoError.fromQueue("EVP_CTRL_AEAD_GET_TAG")
+        }
+    }
+
+    /// Ends decryption: checks `tag` (16 bytes) and throws `CryptoError.authenticationFailed` when
+    /// it does not match. The caller must then discard everything `update` produced.
+    public func finishOpening(tag: UnsafeRawBufferPointer) throws(CryptoError) {
+        guard state == .opening else { throw CryptoError.misuse("finishOpening without beginOpening") }
+        state = .idle
+        guard tag.count == Self.tagByteCount else {
+            throw CryptoError.invalidLength(what: "AES-GCM tag", expected: Self.tagByteCount, actual: tag.count)
+        }
+        // EVP_EncryptInit(3): set the expected tag before EVP_DecryptFinal_ex, which compares it.
+        guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagByteCount), UnsafeMutableRawPointer(mutating: tag.baseAddress)) == 1 else {
+            throw CryptoError.fromQueue("EVP_CTRL_AEAD_SET_TAG")
+        }
+        var written: Int32 = 0
+        var scratch = [UInt8](repeating: 0, count: 16)
+        guard EVP_CipherFinal_ex(context, &scratch, &written) == 1 else {
+            // A failed tag check is the only way DecryptFinal fails for GCM once set up.
+            CryptoError.drainQueue()
+            throw CryptoError.authenticationFailed
+        }
+    }
+
+    private func begin(encrypting: Bool, nonce: some RandomAccessCollection<UInt8>, aad: UnsafeRawBufferPointer) throws(CryptoError) {
+        state = .idle
+        try ByteAccess.with(nonce, count: Self.nonceByteCount, what: "AES-GCM nonce") { (n: UnsafeRawBufferPointer) throws(CryptoError) -> Void in
+            // The default GCM IV length is 12 bytes (EVP_EncryptInit(3)), so no IVLEN ctrl is needed.
+            guard EVP_CipherInit_ex(context, nil, nil, nil, n.baseAddress!.assumingMemoryBound(to: UInt8.self), encrypting ? 1 : 0) == 1 else {
+                throw CryptoError.fromQueue("EVP_CipherInit_ex(nonce)")
+            }
+        }
+        var offset = 0
+        while offset < aad.count {
+            let piece = min(aad.count - offset, 1 << 30)
+            var written: Int32 = 0
+            // EVP_EncryptInit(3): AAD is passed by an update with a NULL output buffer.
+            guard EVP_CipherUpdate(context, nil, &written, aad.baseAddress!.advanced(by: offset).assumingMemoryBound(to: UInt8.self), Int32(piece)) == 1 else {
+                throw CryptoError.fromQueue("EVP_CipherUpdate(aad)")
+            }
+            offset += piece
+        }
+    }
+}
