@@ -58,5 +58,7 @@ let package = Package(
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
+        .testTarget(name: "CoffreProtocolTests", dependencies: ["CoffreProtocol"]),
+        .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto"]),
     ]
 )
