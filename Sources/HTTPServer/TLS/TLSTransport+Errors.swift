@@ -34,10 +34,11 @@ extension TLSTransport {
                 ERR_clear_error()
                 return .closed
             }
+            let certificateRejected = ERR_GET_REASON(ERR_peek_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED
             var text = TLSError.drainErrorQueue()
-            let verification = SSL_get_verify_result(session)
-            if verification != X509_V_OK {
-                text += " (\(String(cString: X509_verify_cert_error_string(verification))))"
+            if certificateRejected {
+                // SSL_get_verify_result(3): why the chain, the name or the pin was not accepted.
+                text += " (\(String(cString: X509_verify_cert_error_string(SSL_get_verify_result(session)))))"
             }
             return .failed(text)
         default:
