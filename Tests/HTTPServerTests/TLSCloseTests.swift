@@ -6,15 +6,17 @@ import Testing
 /// How the end of a connection, orderly or not, shows up on the other side.
 @Suite("TLS transport: closing")
 struct TLSCloseTests {
-    /// A client and a server with the handshake done and `greeting` delivered to the server.
+    /// A client and a server with the handshake done and a message delivered each way, so that
+    /// neither socket holds unread bytes (the server's session tickets come before its message).
     private static func connected(_ directory: TLSTemporaryDirectory) throws -> (client: TLSTransport, server: TLSTransport) {
         let identity = try TLSTestIdentity(in: directory)
         let (client, server) = try TLSTestSocketPair.transports(
             client: identity.trustingClientContext(), server: identity.serverContext())
         let clientEnd = TLSTestEnd(client, sending: Array("greeting".utf8))
-        let serverEnd = TLSTestEnd(server)
+        let serverEnd = TLSTestEnd(server, sending: Array("welcome".utf8))
         try TLSTestPump.exchange(clientEnd, serverEnd)
         try #require(serverEnd.received == Array("greeting".utf8))
+        try #require(clientEnd.received == Array("welcome".utf8))
         return (client, server)
     }
 
@@ -43,10 +45,22 @@ struct TLSCloseTests {
         server.close()
     }
 
-    @Test("a peer that closes the socket without close_notify reads as .closed")
+    @Test("a peer that closes the socket without close_notify (end of stream) reads as .closed")
     func abruptClose() throws {
         let directory = try TLSTemporaryDirectory()
         let (client, server) = try Self.connected(directory)
+        client.close()
+        #expect(Self.readOutcome(server) == .closed)
+        server.close()
+    }
+
+    @Test("a peer that closes with unread bytes (ECONNRESET on our read) reads as .closed")
+    func connectionReset() throws {
+        let directory = try TLSTemporaryDirectory()
+        let (client, server) = try Self.connected(directory)
+        let unread = [UInt8](repeating: 0x42, count: 1000)
+        #expect(unread.withUnsafeBytes { server.write($0) } == .done(unread.count))
+        // unix(7): closing a socket whose receive queue is not empty resets the connection.
         client.close()
         #expect(Self.readOutcome(server) == .closed)
         server.close()

@@ -12,7 +12,7 @@ public final class TLSContext: @unchecked Sendable {
     // shared context (its reference count and session cache are locked internally, openssl-threads(7)).
 
     /// Which side of the handshake sessions made from this context play.
-    public enum Role: Sendable, Equatable {
+    public enum Role: Sendable {
         case server
         case client
     }
@@ -62,10 +62,12 @@ public final class TLSContext: @unchecked Sendable {
             throw TLSError.fromQueue("SSL_CTX_set_cipher_list")
         }
         // SSL_CTX_set_options(3): compression enables CRIME; renegotiation is a DoS and
-        // injection vector and is not needed without client certificates.
-        SSL_CTX_set_options(handle, coffre_ssl_op_no_compression() | coffre_ssl_op_no_renegotiation())
+        // injection vector and is not needed without client certificates. It returns the new
+        // option bit mask and cannot fail.
+        _ = SSL_CTX_set_options(handle, coffre_ssl_op_no_compression() | coffre_ssl_op_no_renegotiation())
         // SSL_CTX_set_mode(3): partial writes let the event loop send what fits; the write buffer
-        // may move between retries because Swift arrays can be reallocated.
+        // may move between retries because Swift arrays can be reallocated. It returns the new
+        // mode bit mask and cannot fail.
         _ = coffre_ssl_ctx_set_mode(
             handle, coffre_ssl_mode_enable_partial_write() | coffre_ssl_mode_accept_moving_write_buffer())
     }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Glibc
 
 /// The one error type of the TLS layer. Texts carry file paths and OpenSSL's error queue,
 /// never key material or connection data.
@@ -31,6 +32,11 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
         case .openSSL(let operation, let detail):
             return "\(operation) failed: \(detail)"
         }
+    }
+
+    /// The text of an errno value (strerror(3), thread-safe in glibc since 2.32).
+    static func systemErrorText(_ code: Int32) -> String {
+        String(cString: strerror(code))
     }
 
     /// Drains the calling thread's OpenSSL error queue into an `.openSSL` error.

@@ -14,7 +14,7 @@ enum TLSPEMFile {
         }
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw .fileUnreadable(path: path, reason: String(cString: strerror(errno)))
+            throw .fileUnreadable(path: path, reason: TLSError.systemErrorText(errno))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw .fileUnreadable(path: path, reason: "not a regular file")
@@ -23,7 +23,7 @@ enum TLSPEMFile {
             throw .fileUnreadable(path: path, reason: "larger than \(maximumSize >> 20) MiB")
         }
         guard access(path, R_OK) == 0 else {
-            throw .fileUnreadable(path: path, reason: String(cString: strerror(errno)))
+            throw .fileUnreadable(path: path, reason: TLSError.systemErrorText(errno))
         }
     }
 }

@@ -24,7 +24,7 @@ extension TLSTransport {
             if ERR_peek_error() == 0 {
                 switch socketErrno {
                 case 0, ECONNRESET, EPIPE: return .closed
-                default: return .failed("socket error: \(String(cString: strerror(socketErrno)))")
+                default: return .failed("socket error: \(TLSError.systemErrorText(socketErrno))")
                 }
             }
             return .failed(TLSError.drainErrorQueue())

@@ -5,9 +5,10 @@ import Glibc
 ///
 /// The handshake runs implicitly on the first `read`/`write` (or explicitly through
 /// `handshake()`); each call does what the socket allows and reports `.wantRead`/`.wantWrite`
-/// otherwise. After `.wantWrite` from `write`, call `write` again with the same bytes (the buffer
-/// may move, but must start with the same bytes and be no shorter: SSL_write(3)). Used from one
-/// event-loop thread only; `close()` frees the session and closes the descriptor.
+/// otherwise. After `.wantRead` or `.wantWrite` from `write`, call `write` again with the same
+/// bytes (the buffer may move, but must start with the same bytes and be no shorter:
+/// SSL_write(3)). Used from one event-loop thread only; `close()` frees the session and closes
+/// the descriptor.
 public final class TLSTransport: ConnectionTransport {
     /// The socket, or -1 once closed.
     public private(set) var fileDescriptor: Int32
