@@ -30,14 +30,14 @@ final class TLSTestEnd {
 
     var finishedSending: Bool { sentCount == outgoing.count }
 
-    /// Handshakes explicitly, then writes and reads as far as the socket allows. Returns true if
-    /// anything moved.
+    /// Runs `handshake()` first if asked, then writes and reads as far as the socket allows.
+    /// Returns true if anything moved.
     fileprivate func step(explicitHandshake: Bool) -> Bool {
         guard ending == nil else { return false }
         pollEvents = 0
         var progressed = false
         if explicitHandshake, !handshakeDone {
-            guard note(transport.handshake()) else { return progressed }
+            guard note(transport.handshake()) else { return false }
             handshakeDone = true
             progressed = true
         }

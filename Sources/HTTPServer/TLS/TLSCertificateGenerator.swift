@@ -62,8 +62,8 @@ public enum TLSCertificateGenerator {
     }
 
     /// A host name in preferred name syntax (RFC 1123 §2.1, RFC 5280 §4.2.1.6): at most 253
-    /// bytes, labels of 1 to 63 letters, digits and inner hyphens; a first label of "*" is a
-    /// wildcard (RFC 6125 §6.4.3).
+    /// bytes, labels of 1 to 63 letters, digits and inner hyphens; a first label of "*" followed
+    /// by at least two labels is a wildcard (RFC 6125 §6.4.3).
     static func isValidDNSName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard !bytes.isEmpty, bytes.count <= 253 else { return false }
