@@ -87,3 +87,72 @@ enum ChunkerFixtures {
         return cuts
     }
 }
+
+/// Serves an array through reads whose sizes cycle through `readSizes` (each capped by the
+/// space offered), to exercise short and odd reads.
+struct ScriptedByteSource: ByteSource {
+    let data: [UInt8]
+    let readSizes: [Int]
+    private var offset = 0
+    private var readIndex = 0
+    /// Number of `read` calls so far.
+    private(set) var readCount = 0
+
+    init(data: [UInt8], readSizes: [Int]) {
+        self.data = data
+        self.readSizes = readSizes
+    }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        readCount += 1
+        let count = min(readSizes[readIndex % readSizes.count], buffer.count, data.count - offset)
+        readIndex += 1
+        data.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
+        }
+        offset += count
+        return count
+    }
+}
+
+/// A hostile source: serves `honestBytes` bytes, then reports an impossible byte count.
+struct LyingByteSource: ByteSource {
+    enum Lie: CaseIterable, Sendable {
+        case oneMoreThanAsked, negative, huge
+
+        func count(requested: Int) -> Int {
+            switch self {
+            case .oneMoreThanAsked: return requested + 1
+            case .negative: return -1
+            case .huge: return Int.max
+            }
+        }
+    }
+
+    var honestBytes: Int
+    let lie: Lie
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if honestBytes > 0 {
+            let count = min(honestBytes, buffer.count)
+            buffer.baseAddress!.initializeMemory(as: UInt8.self, repeating: 7, count: count)
+            honestBytes -= count
+            return count
+        }
+        return lie.count(requested: buffer.count)
+    }
+}
+
+/// A source whose reads fail after some bytes, as a disk error would.
+struct FailingByteSource: ByteSource {
+    struct Failure: Error, Equatable {}
+    var bytesBeforeFailure: Int
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard bytesBeforeFailure > 0 else { throw Failure() }
+        let count = min(bytesBeforeFailure, buffer.count)
+        buffer.baseAddress!.initializeMemory(as: UInt8.self, repeating: 1, count: count)
+        bytesBeforeFailure -= count
+        return count
+    }
+}
