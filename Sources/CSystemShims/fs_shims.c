@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 
 ssize_t coffre_getdents64(int fd, void *buf, size_t count) { return getdents64(fd, buf, count); }
 
@@ -26,6 +27,8 @@ const size_t COFFRE_DIRENT64_RECLEN_OFFSET = offsetof(struct dirent64, d_reclen)
 const size_t COFFRE_DIRENT64_TYPE_OFFSET = offsetof(struct dirent64, d_type);
 const size_t COFFRE_DIRENT64_NAME_OFFSET = offsetof(struct dirent64, d_name);
 const size_t COFFRE_INOTIFY_EVENT_SIZE = sizeof(struct inotify_event);
+
+const long COFFRE_UTIME_OMIT = UTIME_OMIT;
 
 const uint32_t COFFRE_IN_MODIFY = IN_MODIFY;
 const uint32_t COFFRE_IN_ATTRIB = IN_ATTRIB;

@@ -28,6 +28,9 @@ extern const size_t COFFRE_DIRENT64_TYPE_OFFSET;
 extern const size_t COFFRE_DIRENT64_NAME_OFFSET;
 extern const size_t COFFRE_INOTIFY_EVENT_SIZE;
 
+/** utimensat(2)'s UTIME_OMIT: leave that timestamp unchanged. */
+extern const long COFFRE_UTIME_OMIT;
+
 extern const uint32_t COFFRE_IN_MODIFY;
 extern const uint32_t COFFRE_IN_ATTRIB;
 extern const uint32_t COFFRE_IN_CLOSE_WRITE;

@@ -57,6 +57,17 @@ public struct LocalPath: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { onDisk }
 
+    /// Byte equality of the on-disk forms (String's `==` would equate NFC and NFD spellings,
+    /// which are two different entries on Linux).
+    public static func == (lhs: LocalPath, rhs: LocalPath) -> Bool {
+        lhs.onDisk.utf8.elementsEqual(rhs.onDisk.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(onDisk.utf8.count)
+        for byte in onDisk.utf8 { hasher.combine(byte) }
+    }
+
     /// Checks the rules in the type's documentation.
     static func validate(_ path: String) throws(LocalFSError) {
         let bytes = path.utf8
