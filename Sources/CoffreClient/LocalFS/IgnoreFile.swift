@@ -20,7 +20,9 @@ public struct IgnoreFile: Sendable, Equatable {
         var patterns: [IgnorePattern] = []
         var invalid: [Int] = []
         let text = NameEquivalence.nfc(String(decoding: contents, as: UTF8.self))
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on the byte: as Characters, "\r\n" is one grapheme that "\n" would not match.
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Substring($0) }
+        for (index, line) in lines.enumerated() {
             if let pattern = IgnorePattern(line: line) {
                 patterns.append(pattern)
             } else if Self.holdsPattern(line) {
