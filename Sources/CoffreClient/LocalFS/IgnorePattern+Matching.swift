@@ -1,3 +1,5 @@
+import Glibc
+
 extension IgnorePattern {
     /// Whether this pattern matches an entry. `relativePath` is the entry's NFC path relative
     /// to the folder holding the ignore file, `name` its last component; `isFolder` says
@@ -5,20 +7,33 @@ extension IgnorePattern {
     public func matches(relativePath: Substring, name: Substring, isFolder: Bool) -> Bool {
         if matchesFoldersOnly && !isFolder { return false }
         let text = isAnchored ? relativePath : name
+        if case .general(let tokens) = matcher { return Self.run(tokens, on: text.unicodeScalars) }
+        // Native strings are contiguous UTF-8: compare bytes in place, no copy, no iterator.
+        if let result = text.utf8.withContiguousStorageIfAvailable({ matchesFastShape($0) }) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer { matchesFastShape($0) }
+    }
+
+    /// The literal, suffix and prefix shapes over the text's bytes. `*` does not match `/`
+    /// (gitignore: "matches anything except a slash"), which only an anchored text can hold.
+    private func matchesFastShape(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        func equal(_ range: Range<Int>, _ bytes: [UInt8]) -> Bool {
+            bytes.withUnsafeBufferPointer { memcmp(text.baseAddress! + range.lowerBound, $0.baseAddress!, bytes.count) == 0 }
+        }
+        func hasNoSlash(_ range: Range<Int>) -> Bool {
+            !isAnchored || !text[range].contains(UInt8(ascii: "/"))
+        }
         switch matcher {
         case .literal(let bytes):
-            return text.utf8.elementsEqual(bytes)
+            return text.count == bytes.count && (bytes.isEmpty || equal(0..<bytes.count, bytes))
         case .suffix(let bytes):
-            let utf8 = text.utf8
-            guard utf8.count >= bytes.count, utf8.suffix(bytes.count).elementsEqual(bytes) else { return false }
-            // `*` does not match `/` (gitignore: "matches anything except a slash").
-            return !utf8.dropLast(bytes.count).contains(UInt8(ascii: "/"))
+            guard text.count >= bytes.count else { return false }
+            let start = text.count - bytes.count
+            return (bytes.isEmpty || equal(start..<text.count, bytes)) && hasNoSlash(0..<start)
         case .prefix(let bytes):
-            let utf8 = text.utf8
-            guard utf8.starts(with: bytes) else { return false }
-            return !utf8.dropFirst(bytes.count).contains(UInt8(ascii: "/"))
-        case .general(let tokens):
-            return Self.run(tokens, on: text.unicodeScalars)
+            guard text.count >= bytes.count else { return false }
+            return (bytes.isEmpty || equal(0..<bytes.count, bytes)) && hasNoSlash(bytes.count..<text.count)
+        case .general:
+            return false
         }
     }
 
