@@ -50,9 +50,16 @@ struct DirectoryListing {
         }
     }
 
-    /// Whether the listing holds exactly this name.
+    /// Whether the (sorted) listing holds exactly this name: a binary search.
     func contains(_ name: String) -> Bool {
         let wanted = Array(name.utf8)
-        return (0..<count).contains { index in withName(at: index) { bytes, _ in bytes.elementsEqual(wanted) } }
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            let precedes = withName(at: middle) { bytes, _ in bytes.lexicographicallyPrecedes(wanted) }
+            if precedes { low = middle + 1 } else { high = middle }
+        }
+        return low < count && withName(at: low) { bytes, _ in bytes.elementsEqual(wanted) }
     }
 }
