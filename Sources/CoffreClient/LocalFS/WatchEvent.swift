@@ -30,8 +30,10 @@ public enum DegradedReason: Sendable, Equatable {
     case kernelWatchLimitReached
     /// More folders than `WatcherOptions.maximumWatches`.
     case watchLimitReached
-    /// inotify_init1(2) failed with EMFILE: the user limit on inotify instances was reached.
-    case instanceLimitReached
+    /// inotify could not be set up at all: inotify_init1(2) or opening the root failed with
+    /// this errno (EMFILE: the per-user inotify instance limit or the process's descriptor
+    /// limit; ENFILE; ENOMEM).
+    case inotifyUnavailable(errno: Int32)
 }
 
 /// Tuning of a `DirectoryWatcher`.

@@ -46,7 +46,7 @@ extension WatchLoop {
         guard inotify != nil else { return }
         switch LocalFileDescriptor.open(".", in: root.descriptor.raw, flags: O_RDONLY | O_DIRECTORY) {
         case .success(let folder): watchSubtree(folder, path: "", reportContents: false)
-        case .failure: degrade(.instanceLimitReached)
+        case .failure(let error): degrade(.inotifyUnavailable(errno: error.code))
         }
     }
 

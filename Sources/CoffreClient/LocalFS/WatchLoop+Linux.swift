@@ -31,10 +31,10 @@ final class WatchLoop: @unchecked Sendable {
         switch InotifyInstance.make() {
         case .success(let instance):
             inotify = instance
-        case .failure:
+        case .failure(let error):
             // EMFILE (instances), ENFILE or ENOMEM: no watching at all, periodic scans only.
             inotify = nil
-            degradedReason = .instanceLimitReached
+            degradedReason = .inotifyUnavailable(errno: error.code)
         }
     }
 
