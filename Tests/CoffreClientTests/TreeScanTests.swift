@@ -240,6 +240,39 @@ import Testing
         #expect(items.skipped == [".coffre-tmp-1": .syncTemporaryFile])
     }
 
+    @Test func reportsMountPointsAsOtherFileSystemsUnlessAskedToCross() throws {
+        // /proc is its own file system on every Linux this runs on; scanning "/" one level
+        // deep meets it as a real mount point without mounting anything.
+        var rootInfo = stat()
+        var procInfo = stat()
+        try #require(lstat("/", &rootInfo) == 0 && lstat("/proc", &procInfo) == 0)
+        try #require(rootInfo.st_dev != procInfo.st_dev, "/proc is not a separate mount here")
+        var options = ScanOptions()
+        options.maximumDepth = 1
+        options.appliesIgnoreRules = false
+        let staying = Array(try SyncRoot(path: "/").scan(options: options))
+        #expect(staying.skipped["proc"] == .otherFileSystem)
+        #expect(staying.entries.keys.allSatisfy { !$0.hasPrefix("proc/") })
+        options.crossesFileSystems = true
+        let crossing = Array(try SyncRoot(path: "/").scan(options: options))
+        #expect(crossing.entries["proc"]?.kind == .folder)
+        guard case .symlink? = crossing.entries["proc/self"]?.kind else {
+            Issue.record("/proc/self should be listed as a symlink once the scan crosses into /proc")
+            return
+        }
+    }
+
+    @Test func followsASymlinkedRootButNothingBelowIt() throws {
+        let tree = try TemporaryTree()
+        try tree.folder("real")
+        try tree.write("real/file", "x")
+        try tree.symlink("real/loop", to: ".")
+        try tree.symlink("alias", to: "real")
+        let items = Array(try SyncRoot(path: tree.absolute("alias")).scan())
+        #expect(items.order == ["file", "loop"])
+        #expect(items.entries["loop"]?.kind == .symlink(target: "."))
+    }
+
     @Test func refusesARootThatIsMissingOrAFile() throws {
         let tree = try TemporaryTree()
         try tree.write("file", "")
