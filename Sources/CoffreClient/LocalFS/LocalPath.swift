@@ -1,5 +1,3 @@
-import Foundation
-
 /// A path relative to a sync root, in two forms: `onDisk`, byte for byte what the file system
 /// holds (a name created on macOS may be decomposed, NFD), and `normalized`, its Unicode
 /// Normalization Form C (UAX #15), which is what the sync compares, stores and uploads.

@@ -1,4 +1,3 @@
-import CSystemShims
 import Glibc
 
 /// The state and the reader loop of one `DirectoryWatcher`.
