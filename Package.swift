@@ -44,7 +44,7 @@ let package = Package(
             ]),
         .target(
             name: "CoffreClient",
-            dependencies: ["CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol"]),
+            dependencies: ["CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol", "CSystemShims"]),
 
         // Thin executables.
         .executableTarget(
