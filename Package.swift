@@ -58,5 +58,6 @@ let package = Package(
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
     ]
 )
