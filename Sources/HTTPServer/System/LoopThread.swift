@@ -1,14 +1,16 @@
 import CSystemShims
 import Glibc
+import Synchronization
 
 /// Owns one POSIX thread that runs a closure and can be joined (pthread_create(3)).
-final class LoopThread {
+final class LoopThread: Sendable {
     private final class Entry {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    private var thread: pthread_t?
+    /// The thread until it was joined (Mutex: join may be called from any thread, once).
+    private let thread = Mutex<pthread_t?>(nil)
 
     /// Starts a thread running `body`.
     init(name: String, body: @escaping @Sendable () -> Void) throws(HTTPServerError) {
@@ -27,13 +29,15 @@ final class LoopThread {
             entry.release()
             throw SystemCall.error("pthread_create", code: result)
         }
-        thread = handle
+        thread.withLock { $0 = handle }
     }
 
     /// Waits for the thread to finish (pthread_join(3)). Idempotent.
     func join() {
-        guard let handle = thread else { return }
-        thread = nil
+        guard let handle = thread.withLock({ state -> pthread_t? in
+            defer { state = nil }
+            return state
+        }) else { return }
         _ = pthread_join(handle, nil)
     }
 }

@@ -1,0 +1,60 @@
+import HTTPTypes
+
+/// The HTTP version of a request.
+public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+    public static let http1_0 = HTTPVersion(major: 1, minor: 0)
+    public static let http1_1 = HTTPVersion(major: 1, minor: 1)
+    public var description: String { "HTTP/\(major).\(minor)" }
+}
+
+/// One request as a handler sees it: the head, and the body as a stream.
+public struct HTTPServerRequest: Sendable {
+    /// The method; any token is accepted (WebDAV uses PROPFIND, MKCOL, LOCK, ...).
+    public var method: HTTPRequest.Method
+    /// The request target exactly as received.
+    public var target: String
+    /// The path, still percent-encoded, without the query; `*` for `OPTIONS *`.
+    public var path: String
+    /// The query after `?`, still percent-encoded; nil when absent. Never logged.
+    public var query: String?
+    /// The header fields, in the order received.
+    public var headerFields: HTTPFields
+    /// HTTP/1.0 or HTTP/1.1.
+    public var version: HTTPVersion
+    /// The client's address: for throttling; logged only when the configuration allows it.
+    public var remoteAddress: HTTPRemoteAddress
+    /// True when the connection is encrypted (TLS).
+    public var isSecure: Bool
+    /// Parameters of the matched route pattern, percent-decoded (set by `HTTPRouter`).
+    public var pathParameters: HTTPPathParameters
+    /// The matched route pattern, e.g. `/v1/vaults/{vault}`; used by the access log instead of
+    /// the path (which holds identifiers).
+    public var routePattern: String?
+    /// The body, streamed with back-pressure.
+    public var body: HTTPRequestBody
+}
+
+/// Named parameters captured from a route pattern, percent-decoded.
+public struct HTTPPathParameters: Sendable, Equatable {
+    private var entries: [(name: String, value: String)] = []
+
+    public init() {}
+
+    /// The value captured for `name`, or nil.
+    public subscript(_ name: String) -> String? {
+        entries.first { $0.name == name }?.value
+    }
+
+    /// Every captured name, in pattern order.
+    public var names: [String] { entries.map(\.name) }
+
+    mutating func append(_ name: String, _ value: String) {
+        entries.append((name, value))
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.entries.elementsEqual(rhs.entries) { $0.name == $1.name && $0.value == $1.value }
+    }
+}
