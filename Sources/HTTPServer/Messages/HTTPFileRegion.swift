@@ -35,12 +35,13 @@ public final class HTTPFileRegion: Sendable {
         return (HTTPFileRegion(takingDescriptor: fd, offset: 0, length: Int64(info.st_size)), info)
     }
 
-    /// The same file narrowed to `range` (relative to this region); takes over the descriptor.
+    /// The same file narrowed to `range` (relative to this region, clamped to it); the new
+    /// region takes over the descriptor and this one no longer closes it.
     func narrowed(to range: ClosedRange<Int64>) -> HTTPFileRegion {
-        let duplicate = dup(descriptor)
-        let region = HTTPFileRegion(takingDescriptor: duplicate, offset: offset + range.lowerBound, length: range.count64)
-        close()
-        return region
+        let lower = min(max(0, range.lowerBound), length)
+        let upper = min(range.upperBound, length - 1)
+        isClosed.store(true, ordering: .releasing)
+        return HTTPFileRegion(takingDescriptor: descriptor, offset: offset + lower, length: max(0, upper - lower + 1))
     }
 
     /// Closes the descriptor. Idempotent, thread-safe.
@@ -51,9 +52,4 @@ public final class HTTPFileRegion: Sendable {
     }
 
     deinit { close() }
-}
-
-extension ClosedRange where Bound == Int64 {
-    /// The number of values in the range as Int64.
-    var count64: Int64 { upperBound - lowerBound + 1 }
 }
