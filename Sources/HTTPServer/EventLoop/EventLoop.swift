@@ -55,8 +55,8 @@ final class EventLoop: @unchecked Sendable {
         fileBuffer.deallocate()
     }
 
-    /// Hands `message` to the loop thread; wakes it unless a wake-up is already pending
-    /// (wake-ups are coalesced: one eventfd write per batch).
+    /// Hands `message` to the loop thread; writes the eventfd only when the loop may be asleep
+    /// and no wake-up is pending yet (wake-ups are coalesced: at most one per sleep).
     func submit(_ message: LoopMessage) {
         inbox.withLock { $0.append(message) }
         if !wakeupPending.exchange(true, ordering: .acquiringAndReleasing) {
@@ -70,7 +70,11 @@ final class EventLoop: @unchecked Sendable {
         let events = UnsafeMutablePointer<coffre_epoll_event>.allocate(capacity: Int(capacity))
         defer { events.deallocate() }
         while true {
-            let timeout: Int32 = connectionCount > 0 || shutdownDeadline != nil ? 100 : -1
+            // About to sleep: producers must write the eventfd from now on. Work queued before
+            // this point is picked up without sleeping.
+            wakeupPending.store(false, ordering: .sequentiallyConsistent)
+            let queued = inbox.withLock { !$0.isEmpty }
+            let timeout: Int32 = queued ? 0 : (connectionCount > 0 || shutdownDeadline != nil ? 100 : -1)
             let count: Int
             do {
                 count = try epoll.wait(into: events, capacity: capacity, timeoutMilliseconds: timeout)
@@ -78,11 +82,13 @@ final class EventLoop: @unchecked Sendable {
                 context.logger.critical("event loop stopped", metadata: ["error": "\(error)"])
                 break
             }
+            // Awake: producers only append; the inbox is drained below, before sleeping again.
+            wakeupPending.store(true, ordering: .sequentiallyConsistent)
             now = SystemCall.monotonicNanoseconds()
             for position in 0..<count {
                 let event = events[position]
                 switch event.data {
-                case Self.notifierToken: drainInbox()
+                case Self.notifierToken: notifier.drain()
                 case Self.listenerToken: acceptConnections()
                 default:
                     let fd = Int(event.data)
@@ -91,6 +97,7 @@ final class EventLoop: @unchecked Sendable {
                     }
                 }
             }
+            drainInbox()
             if now &- lastTimerScan >= Self.timerTick {
                 lastTimerScan = now
                 scanTimers()
@@ -189,8 +196,6 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func drainInbox() {
-        notifier.drain()
-        wakeupPending.store(false, ordering: .releasing)
         inbox.withLock { swap(&$0, &drained) }
         for message in drained {
             switch message {

@@ -13,6 +13,16 @@ public struct HTTPRemoteAddress: Sendable, Hashable, CustomStringConvertible {
     /// The TCP port.
     public let port: Int
 
+    /// 0.0.0.0 port 0: the address of a request that did not come from a socket.
+    public static let unspecified = HTTPRemoteAddress(isIPv6: false, high: 0, low: 0, port: 0)
+
+    private init(isIPv6: Bool, high: UInt64, low: UInt64, port: Int) {
+        self.isIPv6 = isIPv6
+        self.high = high
+        self.low = low
+        self.port = port
+    }
+
     init(_ storage: sockaddr_storage) {
         var storage = storage
         switch Int32(storage.ss_family) {

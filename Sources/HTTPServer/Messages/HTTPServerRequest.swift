@@ -34,6 +34,37 @@ public struct HTTPServerRequest: Sendable {
     public var routePattern: String?
     /// The body, streamed with back-pressure.
     public var body: HTTPRequestBody
+
+    /// A request built by hand (for testing handlers): the path and query are split from
+    /// `target` as the server does. Throws 400 for a target the server would refuse.
+    public init(
+        method: HTTPRequest.Method, target: String, headerFields: HTTPFields = [:], version: HTTPVersion = .http1_1,
+        remoteAddress: HTTPRemoteAddress = .unspecified, isSecure: Bool = false, body: HTTPRequestBody = .empty
+    ) throws(HTTPServerError) {
+        let parts = try HTTPRequestTarget.split(target, method: method.rawValue)
+        self.init(
+            method: method, target: target, path: parts.path, query: parts.query, headerFields: headerFields,
+            version: version, remoteAddress: remoteAddress, isSecure: isSecure, pathParameters: HTTPPathParameters(),
+            routePattern: nil, body: body)
+    }
+
+    init(
+        method: HTTPRequest.Method, target: String, path: String, query: String?, headerFields: HTTPFields,
+        version: HTTPVersion, remoteAddress: HTTPRemoteAddress, isSecure: Bool, pathParameters: HTTPPathParameters,
+        routePattern: String?, body: HTTPRequestBody
+    ) {
+        self.method = method
+        self.target = target
+        self.path = path
+        self.query = query
+        self.headerFields = headerFields
+        self.version = version
+        self.remoteAddress = remoteAddress
+        self.isSecure = isSecure
+        self.pathParameters = pathParameters
+        self.routePattern = routePattern
+        self.body = body
+    }
 }
 
 /// Named parameters captured from a route pattern, percent-decoded.
