@@ -15,6 +15,7 @@ extension HTTPConnection {
             return
         }
         exchange.responseStarted = true
+        lastProgressAt = loop.now
         let status = response.status.code
         exchange.status = status
         var isStream = false

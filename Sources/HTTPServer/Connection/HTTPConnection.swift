@@ -156,7 +156,7 @@ final class HTTPConnection {
         let used = process(bytes)
         isProcessing = false
         if used < bytes.count && phase != .closed && phase != .lingering {
-            inbound.removeAll(keepingCapacity: inbound.capacity <= 16 * 1024)
+            inbound.removeAll(keepingCapacity: inbound.capacity <= 2048)
             inboundStart = 0
             inbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[used...]))
         }
@@ -176,7 +176,8 @@ final class HTTPConnection {
             inboundStart += used
         }
         if inboundStart >= inbound.count {
-            if !inbound.isEmpty { inbound.removeAll(keepingCapacity: inbound.capacity <= 16 * 1024) }
+            // Idle connections keep at most a small buffer (memory per idle connection).
+            if !inbound.isEmpty { inbound.removeAll(keepingCapacity: inbound.capacity <= 2048) }
             inboundStart = 0
         }
     }

@@ -20,6 +20,8 @@ final class EventLoop: @unchecked Sendable {
     private let epoll: EpollInstance
     private let notifier: EventNotifier
     private let inbox = Mutex<[LoopMessage]>([])
+    /// Set once `run()` returned; later messages are refused on the sender's thread.
+    private let hasStopped = Atomic<Bool>(false)
     private let wakeupPending = Atomic<Bool>(false)
     private var listener: ListeningSocket?
     private var drained: [LoopMessage] = []
@@ -58,7 +60,15 @@ final class EventLoop: @unchecked Sendable {
     /// Hands `message` to the loop thread; writes the eventfd only when the loop may be asleep
     /// and no wake-up is pending yet (wake-ups are coalesced: at most one per sleep).
     func submit(_ message: LoopMessage) {
-        inbox.withLock { $0.append(message) }
+        let accepted = inbox.withLock { messages -> Bool in
+            guard !hasStopped.load(ordering: .acquiring) else { return false }
+            messages.append(message)
+            return true
+        }
+        guard accepted else {
+            Self.refuse(message)
+            return
+        }
         if !wakeupPending.exchange(true, ordering: .acquiringAndReleasing) {
             notifier.notify()
         }
@@ -108,6 +118,26 @@ final class EventLoop: @unchecked Sendable {
         listener?.close()
         listener = nil
         epoll.close()
+        // Whatever arrives from now on is refused by `submit`; what is queued is refused here,
+        // so no writer or file descriptor waits on a loop that is gone.
+        let leftovers = inbox.withLock { messages -> [LoopMessage] in
+            hasStopped.store(true, ordering: .releasing)
+            defer { messages = [] }
+            return messages
+        }
+        for message in leftovers { Self.refuse(message) }
+    }
+
+    /// Releases what a message holds when the loop can no longer act on it.
+    private static func refuse(_ message: LoopMessage) {
+        switch message {
+        case .response(_, _, let response):
+            if case .file(let region) = response.body { region.close() }
+        case .streamWrite(_, _, _, let continuation):
+            continuation.resume(throwing: HTTPServerError.connectionClosed)
+        case .bodyDemand, .streamEnd, .shutdown:
+            break
+        }
     }
 
     // MARK: Connection table
@@ -141,8 +171,6 @@ final class EventLoop: @unchecked Sendable {
         connectionCount -= 1
         context.metrics.connectionClosed()
     }
-
-    var isShuttingDown: Bool { shutdownDeadline != nil }
 
     /// The Date field value for now (RFC 9110 §6.6.1), regenerated once per second.
     func currentDate() -> [UInt8] {
