@@ -53,8 +53,14 @@ extension HTTPConnection {
         }
 
         var head: [UInt8] = []
-        head.reserveCapacity(256)
-        head.append(contentsOf: "HTTP/1.1 \(status) \(response.status.reasonPhrase)\r\n".utf8)
+        var inlineBody = 0
+        if case .bytes(let bytes) = response.body, bytes.count <= Self.inlineBodyLimit { inlineBody = bytes.count }
+        head.reserveCapacity(160 + response.headerFields.count * 48 + inlineBody)
+        head.append(contentsOf: "HTTP/1.1 ".utf8)
+        Self.appendDecimal(Int64(status), to: &head)
+        head.append(HTTPByteClass.space)
+        head.append(contentsOf: response.status.reasonPhrase.utf8)
+        head.append(contentsOf: Self.crlf)
         // RFC 9110 §6.6.1: an origin server with a clock sends Date.
         head.append(contentsOf: "Date: ".utf8)
         head.append(contentsOf: loop.currentDate())
@@ -68,7 +74,9 @@ extension HTTPConnection {
         if bodyAllowed {
             // RFC 9110 §9.3.2: HEAD gets the same fields as GET, framing included.
             if let length {
-                head.append(contentsOf: "Content-Length: \(length)\r\n".utf8)
+                head.append(contentsOf: "Content-Length: ".utf8)
+                Self.appendDecimal(length, to: &head)
+                head.append(contentsOf: Self.crlf)
             } else if chunked {
                 head.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
             }
@@ -108,6 +116,23 @@ extension HTTPConnection {
         self.exchange = exchange
         flushOutput()
         updateInterest()
+    }
+
+    /// Appends a non-negative number in decimal without building a String.
+    private static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var remaining = UInt64(max(0, value))
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+                count += 1
+            } while remaining > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(20 - count)...]))
+        }
     }
 
     /// Fields the server sets itself (RFC 9112 §6 framing, §9 connection, RFC 9110 §6.6.1).

@@ -5,6 +5,7 @@
 /// `HTTPServerError.bodyTruncated`; a chunked body beyond the route's limit throws
 /// `.contentTooLarge` (answered with 413 when the handler lets it propagate).
 public struct HTTPRequestBody: AsyncSequence, Sendable {
+    /// A run of body bytes, in order.
     public typealias Element = [UInt8]
 
     let channel: RequestBodyChannel?
@@ -19,6 +20,7 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
     /// A body with no bytes.
     public static let empty = HTTPRequestBody(channel: nil, expectedLength: 0)
 
+    /// An iterator over the chunks; a body can be iterated once.
     public func makeAsyncIterator() -> Iterator {
         Iterator(channel: channel)
     }
@@ -27,6 +29,7 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
     public struct Iterator: AsyncIteratorProtocol {
         let channel: RequestBodyChannel?
 
+        /// The next chunk, nil at the end; throws when the body cannot be completed.
         public mutating func next() async throws -> [UInt8]? {
             guard let channel else { return nil }
             return try await channel.next()

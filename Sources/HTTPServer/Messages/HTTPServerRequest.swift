@@ -2,10 +2,15 @@ import HTTPTypes
 
 /// The HTTP version of a request.
 public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
+    /// Always 1 for requests this server accepts.
     public var major: Int
+    /// 0 or 1.
     public var minor: Int
+    /// HTTP/1.0.
     public static let http1_0 = HTTPVersion(major: 1, minor: 0)
+    /// HTTP/1.1.
     public static let http1_1 = HTTPVersion(major: 1, minor: 1)
+    /// `HTTP/1.1` style text.
     public var description: String { "HTTP/\(major).\(minor)" }
 }
 
@@ -85,6 +90,7 @@ public struct HTTPPathParameters: Sendable, Equatable {
         entries.append((name, value))
     }
 
+    /// Same names and values in the same order.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.entries.elementsEqual(rhs.entries) { $0.name == $1.name && $0.value == $1.value }
     }

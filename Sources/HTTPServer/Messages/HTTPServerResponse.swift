@@ -4,10 +4,14 @@ import HTTPTypes
 /// (Content-Length or Transfer-Encoding) and Connection itself; values set for those by the
 /// handler are replaced.
 public struct HTTPServerResponse: Sendable {
+    /// The status code and reason phrase.
     public var status: HTTPResponse.Status
+    /// Header fields; framing, Connection and Date fields are set by the server.
     public var headerFields: HTTPFields
+    /// The content.
     public var body: HTTPResponseBody
 
+    /// A response; an empty body by default.
     public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: HTTPResponseBody = .empty) {
         self.status = status
         self.headerFields = headerFields
@@ -60,6 +64,8 @@ public protocol HTTPResponseError: Error {
 }
 
 extension HTTPResponseError {
+    /// No extra fields.
     public var headerFields: HTTPFields { [:] }
+    /// `"<code> <reason phrase>\n"`.
     public var body: [UInt8] { Array("\(status.code) \(status.reasonPhrase)\n".utf8) }
 }

@@ -34,12 +34,15 @@ public final class HTTPServerMetrics: Sendable {
         public var latencyBucketCounts: [Int]
         /// Sum of all request latencies, in seconds.
         public var latencySumSeconds: Double
-        /// Bytes read from clients and written to them.
+        /// Bytes read from clients.
         public var bytesReceived: Int
+        /// Bytes written to clients.
         public var bytesSent: Int
-        /// Connections open now, accepted in total, and refused for exceeding `maxConnections`.
+        /// Connections open now.
         public var connectionsOpen: Int
+        /// Connections accepted since start.
         public var connectionsAccepted: Int
+        /// Connections closed at once for exceeding `maxConnections`.
         public var connectionsRejected: Int
     }
 

@@ -24,7 +24,7 @@ enum HTTPRequestTarget {
         // A fragment is not part of a request target (RFC 9112 §3.2.1 / RFC 3986 §3.5).
         if utf8.contains(UInt8(ascii: "#")) { throw .badRequest(reason: "fragment in target") }
         guard let queryMark = utf8.firstIndex(of: UInt8(ascii: "?")) else {
-            return (utf8.first == UInt8(ascii: "?") ? "/" : String(decoding: utf8, as: UTF8.self), nil)
+            return (String(decoding: utf8, as: UTF8.self), nil)
         }
         var path = String(decoding: utf8[utf8.startIndex..<queryMark], as: UTF8.self)
         if path.isEmpty { path = "/" }

@@ -55,6 +55,7 @@ public enum HTTPServerError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// A fixed description, safe to log.
     public var description: String {
         switch self {
         case .badRequest(let reason): "bad request: \(reason)"

@@ -10,6 +10,7 @@ public protocol HTTPResponder: Sendable {
 }
 
 extension HTTPResponder {
+    /// Runs `respond(to:)` as a task with the default body limit.
     public func handler(for request: inout HTTPServerRequest) -> HTTPHandler {
         HTTPHandler(task: { try await self.respond(to: $0) })
     }
@@ -27,6 +28,7 @@ public struct HTTPHandler: Sendable {
         case inline(@Sendable (HTTPServerRequest) throws -> HTTPServerResponse)
     }
 
+    /// Where the handler runs.
     public var execution: Execution
     /// Largest request body accepted; nil for `HTTPLimits.maxRequestBodyBytes`.
     public var maxBodyBytes: Int64?

@@ -14,6 +14,7 @@ public struct HTTPRouter: HTTPResponder {
 
     private var routes: [Route] = []
 
+    /// A router without routes (every request answers 404).
     public init() {}
 
     /// Adds a route whose handler runs as a task. Throws for an invalid pattern.
@@ -33,6 +34,8 @@ public struct HTTPRouter: HTTPResponder {
         routes.append(Route(method: method, pattern: try HTTPRoutePattern(pattern), handler: HTTPHandler(maxBodyBytes: maxBodyBytes, inline: handler)))
     }
 
+    /// The handler of the first route matching method and path; otherwise an inline handler
+    /// answering 404, 405 with Allow, or 400 for a path parameter that does not decode.
     public func handler(for request: inout HTTPServerRequest) -> HTTPHandler {
         let segments = request.path.utf8.first == UInt8(ascii: "/")
             ? request.path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)

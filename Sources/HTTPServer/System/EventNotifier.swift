@@ -4,8 +4,8 @@ import Glibc
 /// Owns one eventfd (eventfd(2)) that other threads write to wake an event loop.
 ///
 /// `@unchecked Sendable`: the descriptor is immutable after init; `notify()` and `drain()` are
-/// single system calls that the kernel makes thread-safe, and `close()` runs only after the loop
-/// thread that drains it has exited and no producer can reach it (the loop is stopped).
+/// single system calls that the kernel makes thread-safe; the descriptor is closed in deinit,
+/// when no thread holds the notifier any more.
 final class EventNotifier: @unchecked Sendable {
     let descriptor: Int32
 
@@ -24,7 +24,8 @@ final class EventNotifier: @unchecked Sendable {
         _ = SystemCall.retryingOnInterrupt { Glibc.write(descriptor, &one, 8) }
     }
 
-    /// Resets the counter to zero so the descriptor is no longer readable.
+    /// Resets the counter to zero so the descriptor is no longer readable (EAGAIN: it was
+    /// zero already).
     func drain() {
         var value: UInt64 = 0
         _ = SystemCall.retryingOnInterrupt { Glibc.read(descriptor, &value, 8) }

@@ -62,6 +62,7 @@ final class ListeningSocket {
         }
         var one: Int32 = 1
         // Latency: responses are written whole, so Nagle's algorithm only delays them (tcp(7)).
+        // Best effort: on failure the connection works, only slower.
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         return (fd, HTTPRemoteAddress(storage))
     }

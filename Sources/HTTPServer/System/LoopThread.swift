@@ -38,6 +38,7 @@ final class LoopThread: Sendable {
             defer { state = nil }
             return state
         }) else { return }
+        // pthread_join fails only for an invalid or already joined handle, excluded above.
         _ = pthread_join(handle, nil)
     }
 }

@@ -2,7 +2,9 @@ import Glibc
 
 /// A `ConnectionTransport` over a plain, non-blocking TCP socket, which it owns.
 public final class PlainTransport: ConnectionTransport {
+    /// The connected socket.
     public let fileDescriptor: Int32
+    /// Always false: bytes go to the socket as they are.
     public var isEncrypted: Bool { false }
     private var isClosed = false
 
@@ -13,6 +15,7 @@ public final class PlainTransport: ConnectionTransport {
 
     deinit { close() }
 
+    /// read(2): `.done(n)`, `.wantRead` on EAGAIN, `.closed` on EOF or reset.
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> TransportResult {
         let count = SystemCall.retryingOnInterrupt { Glibc.read(fileDescriptor, buffer.baseAddress, buffer.count) }
         if count > 0 { return .done(count) }
@@ -20,6 +23,7 @@ public final class PlainTransport: ConnectionTransport {
         return Self.failure(errno, call: "read", blocked: .wantRead)
     }
 
+    /// send(2) with MSG_NOSIGNAL: `.done(n)`, `.wantWrite` on EAGAIN, `.closed` on EPIPE/reset.
     public func write(_ buffer: UnsafeRawBufferPointer) -> TransportResult {
         // MSG_NOSIGNAL: a peer that went away yields EPIPE instead of SIGPIPE (send(2)).
         let count = SystemCall.retryingOnInterrupt {
@@ -36,6 +40,7 @@ public final class PlainTransport: ConnectionTransport {
         _ = Glibc.shutdown(fileDescriptor, Int32(SHUT_WR))
     }
 
+    /// Closes the socket once.
     public func close() {
         guard !isClosed else { return }
         isClosed = true
