@@ -30,7 +30,9 @@ final class HTTPConnection {
         case abandoned
     }
 
-    unowned let loop: EventLoop
+    /// The owning loop (strong: the loop drops the connection from its table when it closes,
+    /// which breaks the cycle).
+    let loop: EventLoop
     let transport: any ConnectionTransport
     let descriptor: Int32
     let remoteAddress: HTTPRemoteAddress
@@ -95,7 +97,7 @@ final class HTTPConnection {
             close()
             return
         }
-        updateInterest()
+        updateInterest(droppingUnwantedReads: readable)
     }
 
     /// Whether the connection needs input now.
@@ -202,11 +204,20 @@ final class HTTPConnection {
 
     // MARK: Interest, timeouts, closing
 
-    /// Registers for exactly the readiness the connection can use now.
-    func updateInterest() {
+    /// Registers for the readiness the connection can use now.
+    ///
+    /// EPOLLIN is dropped lazily: a connection waiting for its handler keeps it until a
+    /// readable event it cannot use arrives (`droppingUnwantedReads`). Clients that wait for the
+    /// response (nearly all) then cost no epoll_ctl per request; a pipelining or paused client
+    /// costs one extra wake-up.
+    func updateInterest(droppingUnwantedReads: Bool = false) {
         guard phase != .closed else { return }
         var events: EpollInstance.Events = []
-        if (wantsInput && !readBlockedOnWrite) || writeBlockedOnRead { events.insert(.readable) }
+        if (wantsInput && !readBlockedOnWrite) || writeBlockedOnRead {
+            events.insert(.readable)
+        } else if interest.contains(.readable) && !droppingUnwantedReads {
+            events.insert(.readable)
+        }
         if (output.hasPending && !writeBlockedOnRead) || readBlockedOnWrite { events.insert(.writable) }
         guard events != interest else { return }
         interest = events
