@@ -195,7 +195,7 @@ final class EventLoop: @unchecked Sendable {
                 // listener that stays readable.
                 context.logger.warning("accept failed", metadata: ["error": "\(error)"])
                 acceptPausedUntil = now + 100_000_000
-                _ = try? epoll.modify(listener.descriptor, events: [], token: Self.listenerToken)
+                setListenerInterest(listener, [])
                 return
             }
             guard let (fd, address) = accepted else { return }
@@ -252,10 +252,18 @@ final class EventLoop: @unchecked Sendable {
         for case let connection? in connections { connection.beginShutdown() }
     }
 
+    private func setListenerInterest(_ listener: ListeningSocket, _ events: EpollInstance.Events) {
+        do {
+            try epoll.modify(listener.descriptor, events: events, token: Self.listenerToken)
+        } catch {
+            context.logger.error("cannot change listener interest", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func scanTimers() {
         if acceptPausedUntil != 0, now >= acceptPausedUntil, let listener {
             acceptPausedUntil = 0
-            _ = try? epoll.modify(listener.descriptor, events: .readable, token: Self.listenerToken)
+            setListenerInterest(listener, .readable)
         }
         for case let connection? in connections { connection.checkTimeouts() }
     }
