@@ -64,6 +64,13 @@ public enum HTTPConditionalRequest {
         }
     }
 
+    /// `evaluate(method:headerFields:etag:lastModified:length:)` for a server request.
+    public static func evaluate(
+        _ request: HTTPServerRequest, etag: HTTPEntityTag?, lastModified: Int64?, length: Int64
+    ) -> HTTPRepresentationDecision {
+        evaluate(method: request.method, headerFields: request.headerFields, etag: etag, lastModified: lastModified, length: length)
+    }
+
     /// RFC 9110 §13.1.5: an entity tag must match strongly; a date must equal the
     /// last-modification time exactly.
     private static func ifRangeHolds(_ value: String, etag: HTTPEntityTag?, lastModified: Int64?) -> Bool {

@@ -25,9 +25,7 @@ public enum HTTPFileResponse {
         if let etag { fields[.eTag] = etag.description }
         if let lastModified { fields[.lastModified] = HTTPDate.format(lastModified) }
         fields[.acceptRanges] = "bytes"
-        let decision = HTTPConditionalRequest.evaluate(
-            method: request.method, headerFields: request.headerFields, etag: etag, lastModified: lastModified,
-            length: region.length)
+        let decision = HTTPConditionalRequest.evaluate(request, etag: etag, lastModified: lastModified, length: region.length)
         switch decision {
         case .full:
             if let contentType { fields[.contentType] = contentType }
