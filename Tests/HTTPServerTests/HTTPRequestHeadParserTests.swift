@@ -76,6 +76,8 @@ struct HTTPRequestHeadParserTests {
         let absolute = try parseWhole("GET http://example.org:80/a/b?x=1 HTTP/1.1\r\nHost: example.org\r\n\r\n").0
         #expect(absolute?.path == "/a/b")
         #expect(absolute?.query == "x=1")
+        let overridden = try parseWhole("GET http://real.example/x HTTP/1.1\r\nHost: other\r\n\r\n").0
+        #expect(overridden?.host == "real.example")
         let bare = try parseWhole("GET HTTPS://example.org HTTP/1.1\r\nHost: example.org\r\n\r\n").0
         #expect(bare?.path == "/")
         let asterisk = try parseWhole("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").0
@@ -110,6 +112,8 @@ struct HTTPRequestHeadParserTests {
         ("GET * HTTP/1.1\r\nHost: h\r\n\r\n", .badRequest(reason: "asterisk-form target")),
         ("CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n", .badRequest(reason: "unsupported target form")),
         ("GET /a#frag HTTP/1.1\r\nHost: h\r\n\r\n", .badRequest(reason: "fragment in target")),
+        ("GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n", .badRequest(reason: "invalid authority in target")),
+        ("GET http://us\"er@h/x HTTP/1.1\r\nHost: h\r\n\r\n", .badRequest(reason: "invalid authority in target")),
         ("GET /" + String(repeating: "a", count: 300) + " HTTP/1.1\r\nHost: h\r\n\r\n", .uriTooLong),
         ("GET / HTTP/1.1\r\nHost: h\r\n" + String(repeating: "X: y\r\n", count: 9) + "\r\n", .tooManyHeaderFields),
         ("GET / HTTP/1.1\r\nHost: h\r\nX: " + String(repeating: "v", count: 1100) + "\r\n\r\n", .requestHeadTooLarge),

@@ -46,6 +46,15 @@ struct HTTPRouterTests {
         }
     }
 
+    @Test func absoluteFormAuthorityReplacesHost() throws {
+        var fields = HTTPFields()
+        fields[HTTPField.Name("Host")!] = "spoofed.example"
+        let request = try HTTPServerRequest(method: .get, target: "http://real.example:8080/a?b", headerFields: fields)
+        #expect(request.headerFields[HTTPField.Name("Host")!] == "real.example:8080")
+        #expect(request.path == "/a")
+        #expect(request.query == "b")
+    }
+
     @Test func distinguishes404From405() async throws {
         #expect(try await respond(.get, "/v1/vaults/a").status == .notFound)
         #expect(try await respond(.get, "/v1/vaults/a/blobs/b/c").status == .notFound)

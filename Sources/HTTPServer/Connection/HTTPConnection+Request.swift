@@ -50,6 +50,8 @@ extension HTTPConnection {
             guard let name = HTTPField.Name(line.name) else { continue }
             fields.append(HTTPField(name: name, value: line.value))
         }
+        // RFC 9112 §3.2.2: for an absolute-form target, its authority replaces the Host field.
+        if let host = head.host, fields[.requestHost] != host { fields[.requestHost] = host }
         phase = .handling
         lastProgressAt = loop.now
         exchange = HTTPExchange(

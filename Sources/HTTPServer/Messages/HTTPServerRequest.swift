@@ -47,6 +47,8 @@ public struct HTTPServerRequest: Sendable {
         remoteAddress: HTTPRemoteAddress = .unspecified, isSecure: Bool = false, body: HTTPRequestBody = .empty
     ) throws(HTTPServerError) {
         let parts = try HTTPRequestTarget.split(target, method: method.rawValue)
+        var headerFields = headerFields
+        if let authority = parts.authority { headerFields[.requestHost] = authority }
         self.init(
             method: method, target: target, path: parts.path, query: parts.query, headerFields: headerFields,
             version: version, remoteAddress: remoteAddress, isSecure: isSecure, pathParameters: HTTPPathParameters(),
@@ -94,4 +96,10 @@ public struct HTTPPathParameters: Sendable, Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.entries.elementsEqual(rhs.entries) { $0.name == $1.name && $0.value == $1.value }
     }
+}
+
+extension HTTPField.Name {
+    /// The HTTP/1.1 Host field (HTTPTypes models it as the `:authority` pseudo field, which
+    /// this server does not use: requests keep their fields as received).
+    static let requestHost = HTTPField.Name("Host")!
 }

@@ -35,7 +35,9 @@ struct HTTPRequestHead: Equatable, Sendable {
     var headers: [HTTPHeaderLine]
     /// How the body is framed.
     var framing: HTTPRequestBodyFraming
-    /// The `Host` field value, when present (exactly one is required for HTTP/1.1).
+    /// The host the request is for: the authority of an absolute-form target, which wins over
+    /// the Host field (RFC 9112 §3.2.2), else the Host field value (exactly one is required
+    /// for HTTP/1.1).
     var host: String?
     /// `Connection: close` was sent (RFC 9112 §9.6).
     var connectionClose: Bool

@@ -93,7 +93,7 @@ extension HTTPRequestHeadParser {
         let form = try HTTPRequestTarget.split(target, method: method)
         return HTTPRequestHead(
             method: method, target: target, path: form.path, query: form.query, minorVersion: minorVersion,
-            headers: headers, framing: framing, host: summary.host,
+            headers: headers, framing: framing, host: form.authority ?? summary.host,
             connectionClose: summary.connectionClose, connectionKeepAlive: summary.connectionKeepAlive,
             expectContinue: summary.expectContinue)
     }
