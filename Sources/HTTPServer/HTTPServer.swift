@@ -56,12 +56,18 @@ public final class HTTPServer: Sendable {
             state.port = port
             state.loops = loops
             for loop in loops {
-                let thread = try LoopThread(name: "http-loop-\(loop.index)") { [self] in
-                    loop.run()
-                    self.loopExited()
+                do throws(HTTPServerError) {
+                    let thread = try LoopThread(name: "http-loop-\(loop.index)") { [self] in
+                        loop.run()
+                        self.loopExited()
+                    }
+                    state.threads.append(thread)
+                    state.running += 1
+                } catch {
+                    // Stop the loops already running; `waitUntilStopped()` then returns.
+                    for started in loops.prefix(state.running) { started.submit(.shutdown(deadline: 0)) }
+                    throw error
                 }
-                state.threads.append(thread)
-                state.running += 1
             }
         }
         context.logger.info(
