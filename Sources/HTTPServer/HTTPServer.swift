@@ -93,7 +93,8 @@ public final class HTTPServer: Sendable {
     public func waitUntilStopped() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { state -> Bool in
-                if state.stopped || !state.started { return true }
+                // Never started, failed to start, or every loop has returned.
+                if state.stopped || state.running == 0 { return true }
                 state.waiters.append(continuation)
                 return false
             }

@@ -40,10 +40,20 @@ struct HTTPServerTransportTests {
         configuration.eventLoopCount = 1
         let server = HTTPServer(configuration: configuration, responder: try Self.router(), logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         #expect(throws: HTTPServerError.self) { try server.start() }
+        #expect(server.localPort == 0)
         var unresolvable = HTTPServerConfiguration(host: "no such host name.invalid", port: 0)
         unresolvable.eventLoopCount = 1
         let other = HTTPServer(configuration: unresolvable, responder: try Self.router(), logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         #expect(throws: HTTPServerError.self) { try other.start() }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func waitingOnAServerThatFailedToStartReturns() async throws {
+        var configuration = HTTPServerConfiguration(host: "203.0.113.7", port: 0)
+        configuration.eventLoopCount = 1
+        let server = HTTPServer(configuration: configuration, responder: try Self.router(), logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(throws: HTTPServerError.self) { try server.start() }
+        await server.shutdown(gracePeriod: .milliseconds(10))
+        await server.waitUntilStopped()
     }
 
     @Test func honoursTransportsThatNeedTheOtherDirection() async throws {
