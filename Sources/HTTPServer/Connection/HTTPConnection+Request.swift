@@ -222,7 +222,7 @@ extension HTTPConnection {
 
     /// The response for an error thrown by a handler (or found by the server): its own status
     /// for `HTTPServerError` client errors and `HTTPResponseError`, otherwise a generic 500
-    /// (the error is logged, never sent).
+    /// (the error's type is logged at error level and its text at debug level; never sent).
     static func errorResponse(for error: any Error, logger: Logger) -> HTTPServerResponse {
         if let error = error as? HTTPServerError, let code = error.statusCode {
             let status = HTTPResponse.Status(code: code)
@@ -236,7 +236,10 @@ extension HTTPConnection {
         if let error = error as? HTTPServerError, error == .bodyTruncated || error == .connectionClosed {
             logger.debug("handler stopped: client went away", metadata: ["error": "\(error)"])
         } else {
-            logger.error("handler failed", metadata: ["error_type": "\(type(of: error))", "error": "\(error)"])
+            // The app's error text may quote user content: only its type at error level, the
+            // description at debug level (off unless an operator turns it on).
+            logger.error("handler failed", metadata: ["error_type": "\(type(of: error))"])
+            logger.debug("handler failure detail", metadata: ["error": "\(error)"])
         }
         return .text("500 Internal Server Error\n", status: .internalServerError)
     }
