@@ -70,24 +70,18 @@ struct HTTPServerHostileInputTests {
 
     @Test func headerByteADripIsCutOffWith408() async throws {
         try await withTestServer(router: Self.router(), configure: { $0.limits.headerReadTimeout = .milliseconds(300) }) { _, port in
-            let (status, sent) = try await blocking { () -> (Int?, Int) in
+            let status = try await blocking { () -> Int? in
                 let client = try TestClient(port: port)
-                let request = Array("GET /ok HTTP/1.1\r\nHost: x\r\nX-Padding: " + String(repeating: "p", count: 100) + "\r\n\r\n")
-                var sent = 0
-                for character in request {
-                    do {
-                        try client.send(String(character))
-                    } catch {
-                        break
-                    }
-                    sent += 1
+                try client.send("GET /ok HTTP/1.1\r\nHost: x\r\nX-Padding: ")
+                // The head never completes: only the header-read timeout can answer it.
+                for sent in 1...1000 {
+                    guard (try? client.send("p")) != nil else { break }
                     usleep(20_000)
-                    if sent % 10 == 0, let response = try? client.readResponseIfReady() { return (response.status, sent) }
+                    if sent % 5 == 0, let response = try? client.readResponseIfReady() { return response.status }
                 }
-                return (try? client.readResponse().status, sent)
+                return try? client.readResponse().status
             }
             #expect(status == 408)
-            #expect(sent < 130)
             let next = try await exchange(port, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(next.text == "ok")
         }
