@@ -15,6 +15,7 @@ final class LoopThread: Sendable {
     /// Starts a thread running `body`.
     init(name: String, body: @escaping @Sendable () -> Void) throws(HTTPServerError) {
         let entry = Unmanaged.passRetained(Entry {
+            // Cosmetic (names the thread in ps/top/gdb); a failure changes nothing else.
             _ = coffre_set_thread_name(name)
             body()
         })
