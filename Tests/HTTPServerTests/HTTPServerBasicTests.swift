@@ -30,6 +30,14 @@ struct HTTPServerBasicTests {
                 try await writer.write(Array("def".utf8))
             })
         }
+        try router.add(.get, "/liar") { _ in
+            var fields = HTTPFields()
+            fields[.contentLength] = "999"
+            fields[.transferEncoding] = "gzip"
+            fields[.connection] = "close"
+            fields[.date] = "yesterday"
+            return HTTPServerResponse(status: .ok, headerFields: fields, body: .bytes(Array("four".utf8)))
+        }
         try router.add(.get, "/teapot") { _ in throw Teapot() }
         try router.add(.get, "/crash") { _ in throw Secret(text: "user file name.txt") }
         return router
@@ -72,10 +80,42 @@ struct HTTPServerBasicTests {
                 let client = try TestClient(port: port)
                 try client.send(
                     "GET /slow/60 HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nping"
-                        + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /slow/0 HTTP/1.1\r\nHost: x\r\n\r\n")
-                return try (0..<4).map { _ in try client.readResponse() }
+                        + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /slow/0 HTTP/1.1\r\nHost: x\r\n\r\n"
+                        + "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+                        + "GET /hello/last HTTP/1.1\r\nHost: x\r\n\r\n")
+                return try (0..<6).map { _ in try client.readResponse() }
             }
-            #expect(responses.map(\.text) == ["slept 60", "ping", "ok", "slept 0"])
+            #expect(responses.map(\.text) == ["slept 60", "ping", "ok", "slept 0", "ok", "hello last"])
+        }
+    }
+
+    @Test func ownsFramingFieldsAndHonoursHandlerClose() async throws {
+        try await withTestServer(router: Self.router()) { _, port in
+            let (response, closed) = try await blocking {
+                let client = try TestClient(port: port)
+                try client.send("GET /liar HTTP/1.1\r\nHost: x\r\n\r\n")
+                return (try client.readResponse(), try client.isClosedByServer())
+            }
+            #expect(response.text == "four")
+            #expect(response.header("Content-Length") == "4")
+            #expect(response.header("Transfer-Encoding") == nil)
+            #expect(response.header("Date") != "yesterday")
+            #expect(response.headers.filter { $0.name.lowercased() == "content-length" }.count == 1)
+            #expect(response.header("Connection") == "close")
+            #expect(closed)
+        }
+    }
+
+    @Test func closesAfterMaxRequestsPerConnection() async throws {
+        try await withTestServer(router: Self.router(), configure: { $0.limits.maxRequestsPerConnection = 2 }) { _, port in
+            let (first, second, closed) = try await blocking {
+                let client = try TestClient(port: port)
+                try client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                return (try client.readResponse(), try client.readResponse(), try client.isClosedByServer())
+            }
+            #expect(first.header("Connection") == nil)
+            #expect(second.header("Connection") == "close")
+            #expect(closed)
         }
     }
 
