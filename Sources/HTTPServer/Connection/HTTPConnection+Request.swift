@@ -51,7 +51,7 @@ extension HTTPConnection {
             fields.append(HTTPField(name: name, value: line.value))
         }
         // RFC 9112 §3.2.2: for an absolute-form target, its authority replaces the Host field.
-        if let host = head.host, fields[.requestHost] != host { fields[.requestHost] = host }
+        if head.target.utf8.first != UInt8(ascii: "/"), let host = head.host { fields[.requestHost] = host }
         phase = .handling
         lastProgressAt = loop.now
         exchange = HTTPExchange(

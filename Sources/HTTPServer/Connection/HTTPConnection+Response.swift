@@ -36,8 +36,9 @@ extension HTTPConnection {
         if requestCount >= context.configuration.limits.maxRequestsPerConnection || shutdownRequested || inputClosed {
             exchange.keepAlive = false
         }
-        if let option = response.headerFields[.connection], option.lowercased().contains("close") {
-            exchange.keepAlive = false
+        // A handler may end the connection with `Connection: close` (RFC 9112 §9.6).
+        for field in response.headerFields where field.name == .connection {
+            if field.value.lowercased().contains("close") { exchange.keepAlive = false }
         }
         // RFC 9110 §6.4.1: 1xx, 204 and 304 responses have no content.
         let bodyAllowed = status >= 200 && status != 204 && status != 304
