@@ -28,9 +28,6 @@ struct HTTPRequestHeadParser {
         self.limits = limits
     }
 
-    /// True when some bytes of a head were received but the head is not complete.
-    var hasPartialHead: Bool { headBytes > 0 }
-
     /// Forgets any partial head and releases a large buffer, ready for the next request.
     mutating func reset() {
         if storage.capacity > 4096 { storage = [] } else { storage.removeAll(keepingCapacity: true) }
