@@ -37,6 +37,7 @@ extension HTTPRequestHeadParser {
         let minorVersion = try parseVersion(bytes, &index)
 
         var headers: [HTTPHeaderLine] = []
+        headers.reserveCapacity(min(limits.maxHeaderCount, 16))
         var summary = FieldSummary()
         while true {
             guard index + 1 < bytes.count else { throw .badRequest(reason: "truncated header section") }
