@@ -50,8 +50,11 @@ enum PipelineFixtures {
         Dictionary(zip(sealed.ids, sealed.blobs), uniquingKeysWith: { first, _ in first })
     }
 
+    /// `FileOpener.Fetch`, but shareable with the tasks and guards of a test.
+    typealias Fetch = @Sendable (_ blobID: [UInt8], _ buffer: inout BlobFetchBuffer) async throws -> Void
+
     /// A fetcher that serves `store` and throws `MissingBlob` for anything else.
-    static func fetcher(_ store: [[UInt8]: [UInt8]]) -> FileOpener.Fetch {
+    static func fetcher(_ store: [[UInt8]: [UInt8]]) -> Fetch {
         { id, buffer in
             guard let blob = store[id] else { throw MissingBlob() }
             try buffer.append(blob)

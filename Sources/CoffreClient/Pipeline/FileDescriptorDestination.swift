@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The caller's destination descriptor as `FileOpener` uses it: sequential writes from where
 /// it stands and, for a regular file, a way back to that point. The descriptor is borrowed:
@@ -11,6 +12,8 @@ final class FileDescriptorDestination: Sendable {
     let fileDescriptor: Int32
     /// The offset at the start, for a regular file (the only kind that can be cut back).
     let start: off_t?
+    /// Bytes written so far, by the writer thread; read after the run has drained.
+    private let written = Atomic<Int>(0)
 
     /// Notes whether `fileDescriptor` is a regular file and, if so, its current offset.
     init(fileDescriptor: Int32) throws(PipelineError) {
@@ -37,6 +40,7 @@ final class FileDescriptorDestination: Sendable {
             #endif
             if written > 0 {
                 offset += written
+                self.written.add(written, ordering: .relaxed)
             } else if written < 0 {
                 // write(2): EINTR means a signal came before anything was written; retry.
                 if errno == EINTR { continue }
@@ -47,9 +51,10 @@ final class FileDescriptorDestination: Sendable {
         }
     }
 
-    /// Cuts a regular file back to its starting length and offset; does nothing for others.
+    /// Cuts a regular file back to its starting length and offset, if anything was written;
+    /// does nothing for other kinds of file.
     func rollBack() throws(PipelineError) {
-        guard let start else { return }
+        guard let start, written.load(ordering: .relaxed) > 0 else { return }
         // ftruncate(2) may be interrupted (EINTR) before it changes anything; retry.
         while ftruncate(fileDescriptor, start) != 0 {
             if errno != EINTR { throw Self.failure("ftruncate") }
