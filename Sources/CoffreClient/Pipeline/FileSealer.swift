@@ -59,7 +59,9 @@ public final class FileSealer: Sendable {
     /// sink's error, `CancellationError` when the task is cancelled, or
     /// `PipelineError.sealingFailed`. `seal` returns (or throws) only once the reader has let
     /// go of the source and every buffer is back, so the caller may close the source then. A
-    /// read that blocks forever cannot be interrupted by cancellation.
+    /// read that blocks forever cannot be interrupted by cancellation. The source is read on
+    /// the sealer's reader thread, hence `sending` and a conformance that is not isolated to
+    /// an actor (`SendableMetatype`).
     public func seal(
         _ source: sending some ByteSource & SendableMetatype,
         to sink: (borrowing SealedBlob) async throws -> Void
