@@ -36,8 +36,8 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
     private let monitor: PipelineMonitor<PipelineState<ServiceInput>>
 
     /// Starts `workerCount` (≥ 1) workers and the service thread, with slots of
-    /// `slotCapacity` bytes. Threads are named `name-worker-N` and `name-service`, and inherit
-    /// the creating thread's CPU affinity.
+    /// `slotCapacity` bytes. Threads carry the Foundation names `name-worker-N` and
+    /// `name-service`, and inherit the creating thread's CPU affinity.
     init(
         name: String, workerCount: Int, slotCapacity: Int, transform: @escaping Transform,
         makeService: @escaping @Sendable () -> Service

@@ -12,7 +12,8 @@ final class FileDescriptorDestination: Sendable {
     let fileDescriptor: Int32
     /// The offset at the start, for a regular file (the only kind that can be cut back).
     let start: off_t?
-    /// Bytes written so far, by the writer thread; read after the run has drained.
+    /// Bytes written so far, by the writer thread; read after the run has drained, which the
+    /// pipeline's lock orders after the last write, so relaxed ordering is enough.
     private let written = Atomic<Int>(0)
 
     /// Notes whether `fileDescriptor` is a regular file and, if so, its current offset.
