@@ -39,6 +39,7 @@ let package = Package(
             dependencies: [
                 "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
@@ -49,7 +50,11 @@ let package = Package(
         // Thin executables.
         .executableTarget(
             name: "coffred",
-            dependencies: ["CoffreServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "CoffreServer", "CoffreProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "coffre",
             dependencies: ["CoffreClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -76,5 +81,6 @@ let package = Package(
         .testTarget(name: "CoffreProtocolTests", dependencies: ["CoffreProtocol"]),
         .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto"]),
         .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol"]),
     ]
 )
