@@ -12,24 +12,22 @@ extension Accounts {
     ) async throws(APIError) {
         var authKey = try AccountRequestChecks.authKey(request.authKey, field: "authKey")
         defer { SecretBytes.wipe(&authKey) }
-        try throttle.admit(account: session.userName, address: address)
+        try throttle.check(account: session.userName, address: address)
         let key = authKey
         let hooks = erasureHooks
         let now = clock.now()
         let result = try await store.write("delete account") { db -> Result<[@Sendable () async -> Void], APIError> in
-            let candidate = try Self.storedCredentials(ofUser: session.userID, in: db)
-            guard try AuthKeyHash.verify(authKey: key, stored: candidate.map { ($0.salt, $0.hash) }) else {
-                try db.incrementCounter("failed_logins")
-                try AuditLog.record(.loginFailed, at: now, userID: session.userID, deviceID: session.deviceID, actor: .user, in: db)
-                return .failure(.invalidCredentials)
-            }
+            let stored = try Self.storedCredentials(ofUser: session.userID, in: db)
+            let verdict = try self.verifyAuthKey(
+                key, against: stored, account: session.userName, address: address, auditUserID: session.userID,
+                deviceID: session.deviceID, at: now, in: db)
+            if case .failure(let error) = verdict { return .failure(error) }
             return .success(try Self.eraseUser(session.userID, hooks: hooks, actor: .user, at: now, in: db))
         }
         switch result {
         case .failure(let error):
             throw error
         case .success(let followUps):
-            throttle.succeeded(account: session.userName, address: address)
             await finishErasure(ofUser: session.userID, followUps: followUps)
         }
     }

@@ -7,7 +7,9 @@ extension Accounts {
     /// own writes (counter, audit entry) commit.
     private enum LoginOutcome: Sendable {
         case succeeded(LoginResponse)
-        case wrongCredentials
+        /// Throttled or wrong credentials.
+        case failed(APIError)
+        /// The authKey was right but the login is not allowed.
         case refused(APIError)
     }
 
@@ -23,7 +25,7 @@ extension Accounts {
         defer { SecretBytes.wipe(&authKey) }
         let deviceName = try AccountRequestChecks.label(request.deviceName, field: "deviceName")
         let scopes = try AccountRequestChecks.scopes(request.scopes)
-        try throttle.admit(account: name.rawValue, address: address)
+        try throttle.check(account: name.rawValue, address: address)
 
         let token: String
         let tokenHash: [UInt8]
@@ -36,13 +38,13 @@ extension Accounts {
         let now = clock.now()
         let key = authKey
         let outcome = try await store.write("login") { db -> LoginOutcome in
-            let candidate = try Self.storedCredentials(named: name.rawValue, in: db)
-            guard try AuthKeyHash.verify(authKey: key, stored: candidate.map { ($0.salt, $0.hash) }), let candidate else {
-                try db.incrementCounter("failed_logins")
-                if let userID = try db.fetchValue("SELECT id FROM users WHERE name = ?", [name.rawValue], as: Int64.self) {
-                    try AuditLog.record(.loginFailed, at: now, userID: userID, actor: .user, in: db)
-                }
-                return .wrongCredentials
+            let stored = try Self.storedCredentials(named: name.rawValue, in: db)
+            let existing = try db.fetchValue("SELECT id FROM users WHERE name = ?", [name.rawValue], as: Int64.self)
+            let verdict = try self.verifyAuthKey(
+                key, against: stored, account: name.rawValue, address: address, auditUserID: existing, deviceID: nil, at: now, in: db)
+            guard case .success(let candidate) = verdict else {
+                if case .failure(let error) = verdict { return .failed(error) }
+                return .failed(.invalidCredentials)
             }
             if candidate.isDisabled { return .refused(.accountDisabled) }
             if scopes.contains(.admin) && !candidate.isAdmin { return .refused(.scopeNotAllowed) }
@@ -66,16 +68,35 @@ extension Accounts {
             return .succeeded(LoginResponse(token: token, device: device, user: user, keys: keys))
         }
         switch outcome {
-        case .succeeded(let response):
-            throttle.succeeded(account: name.rawValue, address: address)
-            return response
-        case .refused(let error):
-            // The authKey was right: not a guess, so it does not count against the throttle.
-            throttle.succeeded(account: name.rawValue, address: address)
-            throw error
-        case .wrongCredentials:
-            throw .invalidCredentials
+        case .succeeded(let response): return response
+        case .failed(let error), .refused(let error): throw error
         }
+    }
+
+    /// The authKey check shared by login, password change and account deletion, run inside
+    /// their write transaction (so attempts are checked one at a time, see `LoginThrottle`):
+    /// the throttle, the constant-time comparison (dummy work when `stored` is nil), and on
+    /// failure the failure counter, an audit entry when `auditUserID` is known, and the throttle
+    /// count. Unknown and known names take the same path up to the audit insert.
+    func verifyAuthKey(
+        _ key: [UInt8], against stored: StoredCredentials?, account: String, address: [UInt8]?, auditUserID: Int64?,
+        deviceID: Int64?, at now: Int64, in db: Connection
+    ) throws -> Result<StoredCredentials, APIError> {
+        do {
+            try throttle.check(account: account, address: address)
+        } catch {
+            return .failure(error)
+        }
+        guard try AuthKeyHash.verify(authKey: key, stored: stored.map { ($0.salt, $0.hash) }), let stored else {
+            try db.incrementCounter("failed_logins")
+            if let auditUserID {
+                try AuditLog.record(.loginFailed, at: now, userID: auditUserID, deviceID: deviceID, actor: .user, in: db)
+            }
+            throttle.recordFailure(account: account, address: address)
+            return .failure(.invalidCredentials)
+        }
+        throttle.recordSuccess(account: account)
+        return .success(stored)
     }
 
     /// Revokes the calling device (its token stops working at once).

@@ -53,20 +53,19 @@ extension Accounts {
         defer { SecretBytes.wipe(&next) }
         let kdf = try AccountRequestChecks.kdf(request.kdf)
         let wrapped = try AccountRequestChecks.wrappedKeys(request.wrappedPrivateKeys)
-        let stored: (salt: [UInt8], hash: [UInt8])
-        do { stored = try AuthKeyHash.make(authKey: next) } catch { throw store.mapped(error, "hash authKey") }
-        try throttle.admit(account: session.userName, address: address)
+        let replacement: (salt: [UInt8], hash: [UInt8])
+        do { replacement = try AuthKeyHash.make(authKey: next) } catch { throw store.mapped(error, "hash authKey") }
+        try throttle.check(account: session.userName, address: address)
 
         let now = clock.now()
         let key = current
         let revokeOthers = request.revokeOtherDevices
         let result = try await store.write("change password") { db -> Result<[Int64], APIError> in
-            let candidate = try Self.storedCredentials(ofUser: session.userID, in: db)
-            guard try AuthKeyHash.verify(authKey: key, stored: candidate.map { ($0.salt, $0.hash) }) else {
-                try db.incrementCounter("failed_logins")
-                try AuditLog.record(.loginFailed, at: now, userID: session.userID, deviceID: session.deviceID, actor: .user, in: db)
-                return .failure(.invalidCredentials)
-            }
+            let stored = try Self.storedCredentials(ofUser: session.userID, in: db)
+            let verdict = try self.verifyAuthKey(
+                key, against: stored, account: session.userName, address: address, auditUserID: session.userID,
+                deviceID: session.deviceID, at: now, in: db)
+            if case .failure(let error) = verdict { return .failure(error) }
             try db.execute(
                 """
                 UPDATE user_credentials SET kdf_n = ?, kdf_r = ?, kdf_p = ?, kdf_salt = ?, auth_salt = ?, auth_hash = ?,
@@ -74,7 +73,7 @@ extension Accounts {
                 WHERE user_id = ?
                 """,
                 [
-                    Int64(kdf.n), Int64(kdf.r), Int64(kdf.p), kdf.salt.bytes, stored.salt, stored.hash,
+                    Int64(kdf.n), Int64(kdf.r), Int64(kdf.p), kdf.salt.bytes, replacement.salt, replacement.hash,
                     wrapped.x25519.bytes, wrapped.ed25519.bytes, now, session.userID,
                 ])
             try AuditLog.record(.passwordChanged, at: now, userID: session.userID, deviceID: session.deviceID, actor: .user, in: db)
@@ -91,7 +90,6 @@ extension Accounts {
         case .failure(let error):
             throw error
         case .success(let revoked):
-            throttle.succeeded(account: session.userName, address: address)
             if !revoked.isEmpty { authenticator.invalidate(devices: Set(revoked)) }
             return PasswordChangeResponse(revokedDevices: revoked.count)
         }

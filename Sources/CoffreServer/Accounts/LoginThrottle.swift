@@ -7,12 +7,14 @@ import Synchronization
 /// Each key (a user name as typed, or a source address) counts failures. After `freeFailures`
 /// of them, every further failure blocks the key for `baseDelaySeconds · 2^(extra − 1)`
 /// seconds, capped at `maximumDelaySeconds`; while blocked, attempts are refused with 429 and
-/// `Retry-After` before any credential is checked. A success clears the account's count. Keys
+/// `Retry-After` before any credential is checked. A success clears the account's count (not the
+/// address's). Keys
 /// idle for `forgetAfterSeconds` are dropped, and at most `maximumEntries` are kept.
 ///
-/// An attempt counts as a failure from the moment it is admitted, and a success takes it back:
-/// so a burst of concurrent guesses cannot all slip through before the first failure is
-/// recorded. Names without an account are counted like any other, so throttling does not tell
+/// The services call `check` once before any work, and `check` again, then `recordFailure` or
+/// `recordSuccess`, inside their database write: writes run one at a time on the writer queue,
+/// so a burst of concurrent guesses is checked guess by guess against the failures already
+/// recorded and cannot slip through together. Names without an account are counted like any other, so throttling does not tell
 /// which accounts exist. IPv6 sources are counted per /64, the block a single host usually has.
 /// Addresses are never written anywhere and the admin view only counts them.
 public final class LoginThrottle: Sendable {
@@ -56,35 +58,33 @@ public final class LoginThrottle: Sendable {
         self.clock = clock
     }
 
-    /// Admits one attempt for `account` from `address` (raw address bytes, 4 or 16; nil when
-    /// unknown), or throws `throttled` with the seconds to wait. An admitted attempt counts as a
-    /// failure until `succeeded` takes it back.
-    public func admit(account: String, address: [UInt8]?) throws(APIError) {
+    /// Throws `throttled` with the seconds to wait while `account` or `address` (raw address
+    /// bytes, 4 or 16; nil when unknown) is blocked; counts nothing.
+    public func check(account: String, address: [UInt8]?) throws(APIError) {
         let now = clock.now()
         let addressKey = address.map(Self.addressKey)
         let wait = state.withLock { state -> Int64 in
             let accountWait = state.accounts[account].map { blockedUntil($0, free: policy.freeFailures) - now } ?? 0
             let addressWait =
                 addressKey.flatMap { state.addresses[$0] }.map { blockedUntil($0, free: policy.freeAddressFailures) - now } ?? 0
-            let wait = max(accountWait, addressWait)
-            guard wait <= 0 else { return wait }
-            Self.countFailure(in: &state.accounts, key: account, now: now, policy: policy)
-            if let addressKey { Self.countFailure(in: &state.addresses, key: addressKey, now: now, policy: policy) }
-            return 0
+            return max(accountWait, addressWait)
         }
         if wait > 0 { throw .throttled(retryAfterSeconds: Int(clamping: wait)) }
     }
 
-    /// Records that the admitted attempt succeeded: the account's failures are cleared and the
-    /// address's provisional failure is taken back.
-    public func succeeded(account: String, address: [UInt8]?) {
+    /// Counts a failed attempt for `account` and `address`.
+    public func recordFailure(account: String, address: [UInt8]?) {
+        let now = clock.now()
         state.withLock { state in
-            state.accounts[account] = nil
-            if let key = address.map(Self.addressKey), var entry = state.addresses[key] {
-                entry.failures -= 1
-                state.addresses[key] = entry.failures > 0 ? entry : nil
-            }
+            Self.countFailure(in: &state.accounts, key: account, now: now, policy: policy)
+            if let key = address.map(Self.addressKey) { Self.countFailure(in: &state.addresses, key: key, now: now, policy: policy) }
         }
+    }
+
+    /// Clears the failures of `account` after a successful attempt. The address keeps its
+    /// count: one success must not unlock an address that is guessing at many accounts.
+    public func recordSuccess(account: String) {
+        state.withLock { _ = $0.accounts.removeValue(forKey: account) }
     }
 
     /// The admin view: accounts with failures and the number of addresses (not the addresses).
