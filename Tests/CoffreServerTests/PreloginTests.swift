@@ -26,7 +26,7 @@ import Testing
         #expect(first.kdf.salt.bytes != [UInt8](repeating: 0, count: 16))
         // The JSON has the same fields, in the same form, as a real answer.
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let fakeJSON = String(decoding: try encoder.encode(first), as: UTF8.self)
         let real = PreloginResponse(kdf: ScryptParameters(n: 1 << 17, r: 8, p: 1, salt: AccountsHarness.randomBytes(16)))
         let realJSON = String(decoding: try encoder.encode(real), as: UTF8.self)

@@ -18,6 +18,7 @@ public struct AccountExport: Codable, Sendable, Equatable {
     /// Public keys and wrapped private keys.
     public var keys: AccountKeyMaterial
 
+    /// A value with the given fields.
     public init(
         formatVersion: Int, exportedAt: Int64, user: UserInfo, registeredAt: Int64, passwordChangedAt: Int64,
         kdf: ScryptParameters, keys: AccountKeyMaterial

@@ -9,6 +9,7 @@ public struct AccountResponse: Codable, Sendable, Equatable {
     /// Public keys and wrapped private keys.
     public var keys: AccountKeyMaterial
 
+    /// A value with the given fields.
     public init(user: UserInfo, device: DeviceInfo, scopes: [Scope], keys: AccountKeyMaterial) {
         self.user = user
         self.device = device
@@ -31,6 +32,7 @@ public struct PasswordChangeRequest: Codable, Sendable, Equatable {
     /// Revoke every other device of the account (this one stays logged in).
     public var revokeOtherDevices: Bool
 
+    /// A value with the given fields.
     public init(
         currentAuthKey: [UInt8], kdf: ScryptParameters, authKey: [UInt8], wrappedPrivateKeys: WrappedPrivateKeys,
         revokeOtherDevices: Bool
@@ -48,6 +50,7 @@ public struct PasswordChangeResponse: Codable, Sendable, Equatable {
     /// Number of other devices revoked (0 unless `revokeOtherDevices`).
     public var revokedDevices: Int
 
+    /// A value with the given fields.
     public init(revokedDevices: Int) {
         self.revokedDevices = revokedDevices
     }
@@ -59,6 +62,7 @@ public struct AccountDeletionRequest: Codable, Sendable, Equatable {
     /// The authKey of the current password.
     public var authKey: Base64Bytes
 
+    /// A value with the given fields.
     public init(authKey: [UInt8]) {
         self.authKey = Base64Bytes(authKey)
     }

@@ -11,6 +11,7 @@ public struct CreateUserRequest: Codable, Sendable, Equatable {
     /// How long the invite stays valid, in seconds (1 hour to 90 days); default 7 days.
     public var inviteValidSeconds: Int64?
 
+    /// A value with the given fields.
     public init(userName: String, isAdmin: Bool? = nil, quotaBytes: Int64? = nil, inviteValidSeconds: Int64? = nil) {
         self.userName = userName
         self.isAdmin = isAdmin
@@ -28,6 +29,7 @@ public struct InviteInfo: Codable, Sendable, Equatable {
     /// When it stops working, in Unix seconds.
     public var expiresAt: Int64
 
+    /// A value with the given fields.
     public init(code: String, userName: String, expiresAt: Int64) {
         self.code = code
         self.userName = userName
@@ -42,6 +44,7 @@ public struct CreateUserResponse: Codable, Sendable, Equatable {
     /// Their invite.
     public var invite: InviteInfo
 
+    /// A value with the given fields.
     public init(user: UserInfo, invite: InviteInfo) {
         self.user = user
         self.invite = invite
@@ -54,6 +57,7 @@ public struct ReissueInviteRequest: Codable, Sendable, Equatable {
     /// Validity in seconds (1 hour to 90 days); default 7 days.
     public var inviteValidSeconds: Int64?
 
+    /// A value with the given fields.
     public init(inviteValidSeconds: Int64? = nil) {
         self.inviteValidSeconds = inviteValidSeconds
     }
@@ -64,6 +68,7 @@ public struct SetQuotaRequest: Codable, Sendable, Equatable {
     /// New limit in bytes; null = unlimited.
     public var quotaBytes: Int64?
 
+    /// A value with the given fields.
     public init(quotaBytes: Int64?) {
         self.quotaBytes = quotaBytes
     }
@@ -74,6 +79,7 @@ public struct UserList: Codable, Sendable, Equatable {
     /// Users, by name.
     public var users: [UserInfo]
 
+    /// A value with the given fields.
     public init(users: [UserInfo]) {
         self.users = users
     }
@@ -88,6 +94,7 @@ public struct UserDetail: Codable, Sendable, Equatable {
     /// When the pending invite expires, for a user not registered yet.
     public var inviteExpiresAt: Int64?
 
+    /// A value with the given fields.
     public init(user: UserInfo, devices: [DeviceInfo], inviteExpiresAt: Int64?) {
         self.user = user
         self.devices = devices
@@ -100,6 +107,7 @@ public struct CreateAdminTokenRequest: Codable, Sendable, Equatable {
     /// A label for the token ("backup script"); 1–128 bytes.
     public var name: String
 
+    /// A value with the given fields.
     public init(name: String) {
         self.name = name
     }
@@ -116,6 +124,7 @@ public struct AdminTokenInfo: Codable, Sendable, Equatable {
     /// Last use, to the minute.
     public var lastSeenAt: Int64
 
+    /// A value with the given fields.
     public init(id: Int64, name: String, createdAt: Int64, lastSeenAt: Int64) {
         self.id = id
         self.name = name
@@ -131,6 +140,7 @@ public struct CreateAdminTokenResponse: Codable, Sendable, Equatable {
     /// Its description.
     public var info: AdminTokenInfo
 
+    /// A value with the given fields.
     public init(token: String, info: AdminTokenInfo) {
         self.token = token
         self.info = info
@@ -142,6 +152,7 @@ public struct AdminTokenList: Codable, Sendable, Equatable {
     /// Tokens, oldest first.
     public var tokens: [AdminTokenInfo]
 
+    /// A value with the given fields.
     public init(tokens: [AdminTokenInfo]) {
         self.tokens = tokens
     }

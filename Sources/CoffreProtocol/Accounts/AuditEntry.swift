@@ -79,6 +79,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     /// A short detail: a device or token name, a quota value. Never a secret.
     public var detail: String?
 
+    /// A value with the given fields.
     public init(
         id: Int64, at: Int64, event: AuditEventKind, userID: Int64?, userName: String?, deviceID: Int64?,
         actor: AuditActorKind, actorID: Int64?, detail: String?
@@ -102,6 +103,7 @@ public struct AuditPage: Codable, Sendable, Equatable {
     /// When more entries match: pass this as `before` to get the next page.
     public var nextBefore: Int64?
 
+    /// A value with the given fields.
     public init(entries: [AuditEntry], nextBefore: Int64?) {
         self.entries = entries
         self.nextBefore = nextBefore

@@ -3,6 +3,7 @@ public struct PreloginRequest: Codable, Sendable, Equatable {
     /// The user name (syntax of `UserName`).
     public var userName: String
 
+    /// A value with the given fields.
     public init(userName: String) {
         self.userName = userName
     }
@@ -14,6 +15,7 @@ public struct PreloginResponse: Codable, Sendable, Equatable {
     /// scrypt parameters and salt.
     public var kdf: ScryptParameters
 
+    /// A value with the given fields.
     public init(kdf: ScryptParameters) {
         self.kdf = kdf
     }
@@ -33,6 +35,7 @@ public struct RegisterRequest: Codable, Sendable, Equatable {
     /// Public keys and wrapped private keys.
     public var keys: AccountKeyMaterial
 
+    /// A value with the given fields.
     public init(userName: String, inviteCode: String, kdf: ScryptParameters, authKey: [UInt8], keys: AccountKeyMaterial) {
         self.userName = userName
         self.inviteCode = inviteCode
@@ -57,6 +60,7 @@ public struct LoginRequest: Codable, Sendable, Equatable {
     /// Scopes for the token; `admin` only for administrators. Must not be empty.
     public var scopes: [Scope]
 
+    /// A value with the given fields.
     public init(userName: String, authKey: [UInt8], deviceName: String, scopes: [Scope]) {
         self.userName = userName
         self.authKey = Base64Bytes(authKey)
@@ -77,6 +81,7 @@ public struct LoginResponse: Codable, Sendable, Equatable {
     /// The account's public keys and wrapped private keys, to unwrap with `kek`.
     public var keys: AccountKeyMaterial
 
+    /// A value with the given fields.
     public init(token: String, device: DeviceInfo, user: UserInfo, keys: AccountKeyMaterial) {
         self.token = token
         self.device = device

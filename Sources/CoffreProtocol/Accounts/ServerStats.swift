@@ -4,6 +4,7 @@ public struct ServerStats: Codable, Sendable, Equatable {
     /// Users, devices, tokens and quota use.
     public var accounts: AccountStats
 
+    /// A value with the given fields.
     public init(accounts: AccountStats) {
         self.accounts = accounts
     }
@@ -28,6 +29,7 @@ public struct AccountStats: Codable, Sendable, Equatable {
     /// Bytes counted against quotas, summed over users.
     public var usedBytes: Int64
 
+    /// A value with the given fields.
     public init(
         users: Int, registeredUsers: Int, disabledUsers: Int, adminUsers: Int, pendingInvites: Int, devices: Int,
         adminTokens: Int, usedBytes: Int64

@@ -9,6 +9,7 @@ public struct ThrottleStatus: Codable, Sendable, Equatable {
     /// Of those, how many are blocked right now.
     public var blockedAddressCount: Int
 
+    /// A value with the given fields.
     public init(accounts: [ThrottledAccount], addressCount: Int, blockedAddressCount: Int) {
         self.accounts = accounts
         self.addressCount = addressCount
@@ -25,6 +26,7 @@ public struct ThrottledAccount: Codable, Sendable, Equatable {
     /// Seconds until the next attempt is allowed; 0 when not blocked now.
     public var retryAfterSeconds: Int
 
+    /// A value with the given fields.
     public init(userName: String, failures: Int, retryAfterSeconds: Int) {
         self.userName = userName
         self.failures = failures

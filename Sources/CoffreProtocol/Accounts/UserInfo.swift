@@ -15,6 +15,7 @@ public struct UserInfo: Codable, Sendable, Equatable {
     /// Storage allowance and use.
     public var quota: QuotaInfo
 
+    /// A value with the given fields.
     public init(id: Int64, name: String, isAdmin: Bool, isRegistered: Bool, isDisabled: Bool, createdAt: Int64, quota: QuotaInfo) {
         self.id = id
         self.name = name
@@ -33,6 +34,7 @@ public struct QuotaInfo: Codable, Sendable, Equatable {
     /// Bytes stored now (kept by the blob layer).
     public var usedBytes: Int64
 
+    /// A value with the given fields.
     public init(limitBytes: Int64?, usedBytes: Int64) {
         self.limitBytes = limitBytes
         self.usedBytes = usedBytes
@@ -58,6 +60,7 @@ public struct DeviceInfo: Codable, Sendable, Equatable {
     /// True for the device whose token made this request.
     public var isCurrent: Bool
 
+    /// A value with the given fields.
     public init(
         id: Int64, userID: Int64, userName: String, name: String, scopes: [Scope], createdAt: Int64,
         lastSeenAt: Int64, isCurrent: Bool
@@ -78,6 +81,7 @@ public struct DeviceList: Codable, Sendable, Equatable {
     /// Devices, oldest first.
     public var devices: [DeviceInfo]
 
+    /// A value with the given fields.
     public init(devices: [DeviceInfo]) {
         self.devices = devices
     }

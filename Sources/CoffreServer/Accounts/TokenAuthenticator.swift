@@ -51,14 +51,8 @@ public final class TokenAuthenticator: Sendable {
 
     /// Authenticates a token's text (`cft_…` or `cfa_…`).
     public func authenticate(token: String) async throws(APIError) -> Principal {
-        let kind: SecretToken.Kind
-        if SecretToken.hasShape(token, of: .device) {
-            kind = .device
-        } else if SecretToken.hasShape(token, of: .admin) {
-            kind = .admin
-        } else {
-            throw .unauthenticated
-        }
+        let isAdminToken = SecretToken.hasShape(token, of: .admin)
+        guard isAdminToken || SecretToken.hasShape(token, of: .device) else { throw .unauthenticated }
         let hash: [UInt8]
         do { hash = try SecretToken.hash(token) } catch { throw store.mapped(error, "hash token") }
         let now = clock.now()
@@ -80,7 +74,7 @@ public final class TokenAuthenticator: Sendable {
 
         let generation = cache.withLock { $0.generation }
         let found = try await store.read("authenticate") { db in
-            try Self.lookup(hash: hash, kind: kind, in: db)
+            try Self.lookup(hash: hash, isAdminToken: isAdminToken, in: db)
         }
         guard let (principal, lastSeen) = found else { throw .unauthenticated }
         let due = minute - lastSeen >= Self.lastSeenResolution
@@ -128,25 +122,25 @@ public final class TokenAuthenticator: Sendable {
         }
     }
 
-    private static func lookup(hash: [UInt8], kind: SecretToken.Kind, in db: Connection) throws -> (Principal, Int64)? {
-        switch kind {
-        case .admin:
+    /// The principal and its stored "last seen" for a token hash; devices of disabled users
+    /// are not found.
+    private static func lookup(hash: [UInt8], isAdminToken: Bool, in db: Connection) throws -> (Principal, Int64)? {
+        if isAdminToken {
             return try db.fetchOne("SELECT id, last_seen_at FROM admin_tokens WHERE token_hash = ?", [hash]) { row in
                 (.adminToken(AdminTokenSession(tokenID: try row.int64(at: 0))), try row.int64(at: 1))
             }
-        case .device, .invite:
-            return try db.fetchOne(
+        }
+        return try db.fetchOne(
                 """
-                SELECT d.id, d.user_id, u.name, u.is_admin, d.scopes, d.last_seen_at
-                FROM devices d JOIN users u ON u.id = d.user_id
-                WHERE d.token_hash = ? AND u.is_disabled = 0
-                """, [hash]
-            ) { row in
-                let session = DeviceSession(
-                    userID: try row.int64(at: 1), userName: try row.string(at: 2), userIsAdmin: try Bool.read(from: row, at: 3),
-                    deviceID: try row.int64(at: 0), scopes: ScopeBits.decode(try row.int64(at: 4)))
-                return (.device(session), try row.int64(at: 5))
-            }
+            SELECT d.id, d.user_id, u.name, u.is_admin, d.scopes, d.last_seen_at
+            FROM devices d JOIN users u ON u.id = d.user_id
+            WHERE d.token_hash = ? AND u.is_disabled = 0
+            """, [hash]
+        ) { row in
+            let session = DeviceSession(
+                userID: try row.int64(at: 1), userName: try row.string(at: 2), userIsAdmin: try Bool.read(from: row, at: 3),
+                deviceID: try row.int64(at: 0), scopes: ScopeBits.decode(try row.int64(at: 4)))
+            return (.device(session), try row.int64(at: 5))
         }
     }
 

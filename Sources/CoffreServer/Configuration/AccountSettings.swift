@@ -4,6 +4,7 @@ public struct AccountSettings: Sendable, Equatable {
     /// `unlimited` in the file) means no limit. An administrator can change any user's quota.
     public var defaultQuotaBytes: Int64?
 
+    /// A value with the given fields.
     public init(defaultQuotaBytes: Int64? = nil) {
         self.defaultQuotaBytes = defaultQuotaBytes
     }

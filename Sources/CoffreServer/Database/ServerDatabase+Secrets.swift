@@ -9,8 +9,9 @@ extension ServerDatabase {
     /// kept in `server_secrets`. Concurrent first calls agree: the insert is `INSERT OR IGNORE`
     /// and the value is read back in the same transaction.
     func secret(named name: String) async throws -> SecretBytes {
-        let fresh = try SecureRandom.bytes(count: Self.secretByteCount)
-        var stored = try await queue.write { db -> [UInt8] in
+        var fresh = try SecureRandom.bytes(count: Self.secretByteCount)
+        defer { SecretBytes.wipe(&fresh) }
+        var stored = try await queue.write { [fresh] db -> [UInt8] in
             try db.execute("INSERT OR IGNORE INTO server_secrets(name, value) VALUES (?, ?)", [name, fresh])
             guard let value = try db.fetchValue("SELECT value FROM server_secrets WHERE name = ?", [name], as: [UInt8].self),
                 value.count == Self.secretByteCount
