@@ -63,10 +63,11 @@ let package = Package(
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "COpenSSL"]),
+        .testTarget(name: "CoffreProtocolTests", dependencies: ["CoffreProtocol"]),
         .testTarget(
             name: "CoffreServerTests",
             dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto", "SQLiteStore", "CoffreClient"]),
-        .testTarget(name: "CoffreProtocolTests", dependencies: ["CoffreProtocol"]),
         .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
     ]
 )
