@@ -10,7 +10,7 @@ extension Accounts {
     /// token. Does nothing on later starts, even if every admin token has since been revoked.
     /// Returns the file's path when it created one.
     ///
-    /// Throws `RuntimeError` when the file cannot be written, `APIError` when the database fails.
+    /// Throws `BlobStoreError` when the file cannot be written, `APIError` when the database fails.
     public func createFirstAdminTokenIfNeeded(dataDirectory: DataDirectory) async throws -> String? {
         let issued = try await store.read("check first admin token") { db in
             try db.fetchValue("SELECT value FROM server_counters WHERE name = ?", [Self.firstAdminTokenCounter], as: Int64.self)
