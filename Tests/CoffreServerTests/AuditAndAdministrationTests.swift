@@ -1,9 +1,27 @@
 @testable import CoffreServer
 import CoffreProtocol
 import Foundation
+import SQLiteStore
 import Testing
 
 @Suite struct AuditAndAdministrationTests {
+    /// Reads its figure from the same snapshot as the accounts section.
+    private struct DeviceNameLengths: ServerStatsContributor {
+        func contribute(to stats: inout ServerStats, in db: SQLiteStore.Connection) throws {
+            let total = try db.fetchValue("SELECT coalesce(sum(length(name)), 0) FROM devices", [], as: Int64.self) ?? 0
+            stats.accounts.usedBytes += total
+        }
+    }
+
+    @Test func statsContributorsAddTheirFigures() async throws {
+        let harness = try await AccountsHarness()
+        harness.accounts.addStatsContributor(DeviceNameLengths())
+        let alice = try await harness.member("alice")
+        _ = try await harness.login(alice, device: "12345")
+        try await harness.accounts.quotas.reserve(100, forUser: alice.user.id)
+        #expect(try await harness.accounts.stats().accounts.usedBytes == 105)
+    }
+
     @Test func eventsAreRecordedAndUsersSeeOnlyTheirOwn() async throws {
         let harness = try await AccountsHarness()
         let alice = try await harness.member("alice")
