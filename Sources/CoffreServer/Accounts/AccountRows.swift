@@ -50,6 +50,13 @@ enum AccountRows {
         ) { try device($0, currentDeviceID: currentDeviceID) }
     }
 
+    /// One device of `userID`, or nil.
+    static func device(id: Int64, ofUser userID: Int64, currentDeviceID: Int64?, in db: Connection) throws -> DeviceInfo? {
+        try db.fetchOne(
+            "SELECT \(deviceColumns) FROM \(deviceSource) WHERE d.id = ? AND d.user_id = ?", [id, userID]
+        ) { try device($0, currentDeviceID: currentDeviceID) }
+    }
+
     static func keyMaterial(ofUser userID: Int64, in db: Connection) throws -> AccountKeyMaterial? {
         try db.fetchOne(
             "SELECT x25519_public, ed25519_public, wrapped_x25519, wrapped_ed25519 FROM user_credentials WHERE user_id = ?",

@@ -7,10 +7,9 @@ extension Accounts {
     /// own writes (counter, audit entry) commit.
     private enum LoginOutcome: Sendable {
         case succeeded(LoginResponse)
-        /// Throttled or wrong credentials.
+        /// Throttled, wrong credentials, or a right authKey for a login that is not allowed
+        /// (disabled account, admin scope, device limit).
         case failed(APIError)
-        /// The authKey was right but the login is not allowed.
-        case refused(APIError)
     }
 
     /// Checks `request.authKey` and creates a device with a new bearer token.
@@ -42,15 +41,16 @@ extension Accounts {
             let existing = try db.fetchValue("SELECT id FROM users WHERE name = ?", [name.rawValue], as: Int64.self)
             let verdict = try self.verifyAuthKey(
                 key, against: stored, account: name.rawValue, address: address, auditUserID: existing, deviceID: nil, at: now, in: db)
-            guard case .success(let candidate) = verdict else {
-                if case .failure(let error) = verdict { return .failed(error) }
-                return .failed(.invalidCredentials)
+            let candidate: StoredCredentials
+            switch verdict {
+            case .success(let found): candidate = found
+            case .failure(let error): return .failed(error)
             }
-            if candidate.isDisabled { return .refused(.accountDisabled) }
-            if scopes.contains(.admin) && !candidate.isAdmin { return .refused(.scopeNotAllowed) }
+            if candidate.isDisabled { return .failed(.accountDisabled) }
+            if scopes.contains(.admin) && !candidate.isAdmin { return .failed(.scopeNotAllowed) }
             let count = try db.fetchValue("SELECT count(*) FROM devices WHERE user_id = ?", [candidate.userID], as: Int.self) ?? 0
             guard count < AccountRules.maximumDevicesPerUser else {
-                return .refused(.tooMany("devices", limit: AccountRules.maximumDevicesPerUser))
+                return .failed(.tooMany("devices", limit: AccountRules.maximumDevicesPerUser))
             }
             let minute = now - now % TokenAuthenticator.lastSeenResolution
             try db.execute(
@@ -62,14 +62,13 @@ extension Accounts {
                 .deviceCreated, at: now, userID: candidate.userID, deviceID: deviceID, actor: .user, detail: deviceName, in: db)
             guard let user = try AccountRows.user(id: candidate.userID, in: db),
                 let keys = try AccountRows.keyMaterial(ofUser: candidate.userID, in: db),
-                let device = try AccountRows.devices(ofUser: candidate.userID, currentDeviceID: deviceID, in: db)
-                    .first(where: { $0.id == deviceID })
+                let device = try AccountRows.device(id: deviceID, ofUser: candidate.userID, currentDeviceID: deviceID, in: db)
             else { throw APIError.internalError }
             return .succeeded(LoginResponse(token: token, device: device, user: user, keys: keys))
         }
         switch outcome {
         case .succeeded(let response): return response
-        case .failed(let error), .refused(let error): throw error
+        case .failed(let error): throw error
         }
     }
 

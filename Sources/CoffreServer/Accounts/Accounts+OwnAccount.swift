@@ -8,8 +8,8 @@ extension Accounts {
         try await store.read("read account") { db in
             guard let user = try AccountRows.user(id: session.userID, in: db),
                 let keys = try AccountRows.keyMaterial(ofUser: session.userID, in: db),
-                let device = try AccountRows.devices(ofUser: session.userID, currentDeviceID: session.deviceID, in: db)
-                    .first(where: \.isCurrent)
+                let device = try AccountRows.device(
+                    id: session.deviceID, ofUser: session.userID, currentDeviceID: session.deviceID, in: db)
             else { throw APIError.unauthenticated }
             return AccountResponse(user: user, device: device, scopes: session.scopes.sorted(), keys: keys)
         }
