@@ -38,3 +38,18 @@ test: deps
 
 clean:
 	rm -rf .build
+
+# Fuzzes the HTTP request parser with libFuzzer for FUZZ_SECONDS (the parser's stdlib-only
+# sources are compiled directly with the entry point in Fuzz/). Findings land in Fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+SWIFTC       ?= swiftc
+FUZZ_BIN     := .build/fuzz/http-request-parser
+FUZZ_SOURCES := $(wildcard Sources/HTTPServer/Parser/*.swift) Sources/HTTPServer/Helpers/HTTPDate.swift
+
+.PHONY: fuzz
+fuzz:
+	mkdir -p .build/fuzz Fuzz/corpus-run Fuzz/artifacts
+	$(SWIFTC) -O -g -sanitize=fuzzer,address -parse-as-library $(FUZZ_SOURCES) \
+	  Fuzz/HTTPRequestParserFuzz.swift -o $(FUZZ_BIN)
+	SWIFT_BACKTRACE=enable=no $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	  -print_final_stats=1 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-run Fuzz/corpus

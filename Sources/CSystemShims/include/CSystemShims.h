@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include "CFileSystemShims.h"
 
 /** One readiness event: `events` is an EPOLL* mask, `data` the 64-bit cookie given to ctl. */
 typedef struct coffre_epoll_event {
@@ -32,5 +33,8 @@ int coffre_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len);
 int coffre_eventfd(void);
 /** sendfile(2): copies up to count bytes from in_fd at *offset to out_fd. */
 ssize_t coffre_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
+
+/** Names the calling thread (pthread_setname_np(3)); the name is cut to 15 bytes. */
+int coffre_set_thread_name(const char *name);
 
 #endif
