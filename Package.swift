@@ -39,6 +39,7 @@ let package = Package(
             dependencies: [
                 "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
