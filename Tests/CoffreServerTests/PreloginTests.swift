@@ -37,7 +37,7 @@ import Testing
         let harness = try await AccountsHarness()
         let before = try await harness.accounts.prelogin(PreloginRequest(userName: "ghost"))
         let reopened = try await Accounts.open(
-            database: try ServerDatabase(path: harness.directory + "/coffred.db", readerCount: 1), settings: AccountSettings(),
+            database: try await AccountsHarness.openDatabase(path: harness.directory + "/coffred.db"), settings: AccountSettings(),
             clock: harness.clock.serverClock, logger: harness.log.logger)
         #expect(try await reopened.prelogin(PreloginRequest(userName: "ghost")) == before)
         let otherServer = try await AccountsHarness()

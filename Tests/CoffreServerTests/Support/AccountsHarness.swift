@@ -1,6 +1,7 @@
 @testable import CoffreServer
 import CoffreCrypto
 import CoffreProtocol
+import Dispatch
 import Foundation
 import Logging
 import Synchronization
@@ -54,13 +55,23 @@ final class AccountsHarness: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         clock = ManualClock()
         log = CapturedLog()
-        database = try ServerDatabase(path: directory + "/coffred.db", readerCount: 2)
+        database = try await Self.openDatabase(path: directory + "/coffred.db")
         accounts = try await Accounts.open(
             database: database, settings: settings, clock: clock.serverClock, throttlePolicy: policy, logger: log.logger)
     }
 
     deinit {
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Opens (and migrates, with fsyncs) on a Dispatch thread: tests run in parallel, and
+    /// blocking Swift concurrency's few shared threads would stall every other test's tasks.
+    static func openDatabase(path: String) async throws -> ServerDatabase {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try ServerDatabase(path: path, readerCount: 2) })
+            }
+        }
     }
 
     /// A registered user: name, authKey, and the key material they registered.
