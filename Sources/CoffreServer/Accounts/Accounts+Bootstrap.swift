@@ -1,4 +1,5 @@
 import CoffreProtocol
+import Dispatch
 import SQLiteStore
 
 extension Accounts {
@@ -24,7 +25,13 @@ extension Accounts {
         } catch {
             throw store.mapped(error, "generate the first admin token")
         }
-        let path = try AdminTokenFile.write(token, inDirectory: dataDirectory.path)
+        let directory = dataDirectory.path
+        // The file is written and fsynced on a Dispatch thread, not on a Swift concurrency one.
+        let path = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { () throws(BlobStoreError) in try AdminTokenFile.write(token, inDirectory: directory) })
+            }
+        }
         let now = clock.now()
         let minute = now - now % TokenAuthenticator.lastSeenResolution
         do {
