@@ -8,7 +8,7 @@ LISTEN     ?= 127.0.0.1:8080
 APT_PACKAGES := libsqlite3-dev libssl-dev pkg-config
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build release run test clean
+.PHONY: all deps build release run test bench bench-crypto clean
 
 all: build
 
@@ -35,6 +35,15 @@ run: release
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+
+# Every benchmark (release builds). Each bench-* target builds and runs one.
+bench: bench-crypto
+
+# Client encryption pipeline and its primitives, in MB/s (docs/performance.md). CRYPTO_BENCH_MIB
+# sets the input size (default 1024).
+bench-crypto: deps
+	$(SWIFT) build -c release --product crypto-bench
+	.build/release/crypto-bench
 
 clean:
 	rm -rf .build

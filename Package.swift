@@ -61,6 +61,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Benchmarks (release builds, run by `make bench`).
+        .executableTarget(name: "crypto-bench", dependencies: ["CoffreClient", "CoffreCrypto"], path: "Benchmarks/CryptoBench"),
+
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),

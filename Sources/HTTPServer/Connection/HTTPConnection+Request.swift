@@ -116,7 +116,7 @@ extension HTTPConnection {
         let connection = LoopBound(value: self)
         let serial = self.serial
         let logger = context.logger
-        Task {
+        Task(executorPreference: loop) {
             let response: HTTPServerResponse
             do {
                 response = try await respond(request)

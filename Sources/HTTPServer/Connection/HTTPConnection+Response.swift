@@ -146,7 +146,7 @@ extension HTTPConnection {
         let connection = LoopBound(value: self)
         let serial = self.serial
         let handle = HTTPResponseBodyWriter(loop: loop, connection: connection, serial: serial)
-        Task {
+        Task(executorPreference: loop) {
             do {
                 try await writer(handle)
                 loop.submit(.streamEnd(connection, serial: serial, failed: false))

@@ -14,6 +14,8 @@ final class EventLoop: @unchecked Sendable {
     private static let listenerToken = UInt64.max - 1
     private static let timerTick: UInt64 = 100_000_000
     static let readBufferSize = 64 * 1024
+    /// Inbox passes per wake-up before epoll is polled again (bounds the loop's latency for I/O).
+    private static let drainRounds = 4
 
     let index: Int
     let context: ServerContext
@@ -135,6 +137,11 @@ final class EventLoop: @unchecked Sendable {
             if case .file(let region) = response.body { region.close() }
         case .streamWrite(_, _, _, let continuation):
             continuation.resume(throwing: HTTPServerError.connectionClosed)
+        case .job(let job):
+            // The loop is gone but the task must still finish (its writer or body iterator will
+            // see the connection closed): hand it to the global executor, never run it inline
+            // (the submitter may be inside a continuation resume holding a lock).
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
         case .bodyDemand, .streamEnd, .shutdown:
             break
         }
@@ -223,23 +230,31 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Handles everything queued for the loop. Jobs run here may queue more (a handler's
+    /// response, a writer's bytes), so the inbox is drained a few rounds before going back to
+    /// epoll: a request answered without waiting on anything else costs no extra wake-up.
     private func drainInbox() {
-        inbox.withLock { swap(&$0, &drained) }
-        for message in drained {
-            switch message {
-            case .response(let connection, let serial, let response):
-                connection.value.deliver(response, serial: serial)
-            case .bodyDemand(let connection, let serial):
-                connection.value.bodyDemanded(serial: serial)
-            case .streamWrite(let connection, let serial, let bytes, let continuation):
-                connection.value.streamWrite(bytes, serial: serial, continuation: continuation)
-            case .streamEnd(let connection, let serial, let failed):
-                connection.value.streamEnded(serial: serial, failed: failed)
-            case .shutdown(let deadline):
-                beginShutdown(deadline: deadline)
+        for _ in 0..<Self.drainRounds {
+            inbox.withLock { swap(&$0, &drained) }
+            if drained.isEmpty { return }
+            for message in drained {
+                switch message {
+                case .response(let connection, let serial, let response):
+                    connection.value.deliver(response, serial: serial)
+                case .bodyDemand(let connection, let serial):
+                    connection.value.bodyDemanded(serial: serial)
+                case .streamWrite(let connection, let serial, let bytes, let continuation):
+                    connection.value.streamWrite(bytes, serial: serial, continuation: continuation)
+                case .streamEnd(let connection, let serial, let failed):
+                    connection.value.streamEnded(serial: serial, failed: failed)
+                case .shutdown(let deadline):
+                    beginShutdown(deadline: deadline)
+                case .job(let job):
+                    job.runSynchronously(on: asUnownedTaskExecutor())
+                }
             }
+            drained.removeAll(keepingCapacity: true)
         }
-        drained.removeAll(keepingCapacity: true)
     }
 
     private func beginShutdown(deadline: UInt64) {
@@ -266,5 +281,15 @@ final class EventLoop: @unchecked Sendable {
             setListenerInterest(listener, .readable)
         }
         for case let connection? in connections { connection.checkTimeouts() }
+    }
+}
+
+/// Handler and writer tasks prefer their connection's loop as executor: their code runs on the
+/// loop thread between awaits, and whatever they await (a Dispatch queue, a body chunk) resumes
+/// them here through the inbox. CPU-heavy or blocking work must therefore be awaited on another
+/// queue (see `HTTPBlockingWork`), exactly as it must never block the loop itself.
+extension EventLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        submit(.job(UnownedJob(job)))
     }
 }

@@ -19,4 +19,7 @@ enum LoopMessage: Sendable {
     case streamEnd(LoopBound<HTTPConnection>, serial: UInt64, failed: Bool)
     /// Stop accepting, close idle connections, finish in-flight ones until `deadline`.
     case shutdown(deadline: UInt64)
+    /// A job of a Swift task whose executor preference is this loop (handler and writer tasks):
+    /// it runs on the loop thread, so handlers never wait for, or starve, the cooperative pool.
+    case job(UnownedJob)
 }
