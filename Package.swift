@@ -79,7 +79,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CoffreProtocolTests", dependencies: ["CoffreProtocol"]),
-        .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto"]),
+        .testTarget(
+            name: "CoffreServerTests",
+            dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto", "SQLiteStore", "CoffreClient"]),
         .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol"]),
     ]

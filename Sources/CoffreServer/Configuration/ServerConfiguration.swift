@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var http = HTTPSettings()
     /// Blob storage (`storage.*`).
     public var storage = StorageSettings()
+    /// Accounts (`accounts.*`).
+    public var accounts = AccountSettings()
 
     public init() {}
 
@@ -55,6 +57,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         try http.validate()
         try storage.validate()
+        try accounts.validate()
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
