@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
 
         let application: ServerApplication
         do {
-            application = try ServerApplication(configuration: settings, logger: logger)
+            application = try await ServerApplication(configuration: settings, logger: logger)
             let url = try application.start()
             // One line on stdout for people and scripts; everything else is logged to stderr.
             FileHandle.standardOutput.write(Data("coffred listening on \(url)\n".utf8))

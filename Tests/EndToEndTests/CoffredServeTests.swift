@@ -83,4 +83,28 @@ struct CoffredServeTests {
         #expect(server.stop() == 0)
         #expect(server.standardError().contains("TLS reload failed"))
     }
+
+    @Test func firstStartIssuesThePrivateAdminTokenOnce() async throws {
+        let first = try CoffredProcess()
+        try first.waitUntilListening()
+        let tokenPath = first.dataDirectory + "/admin.token"
+        var info = stat()
+        try #require(stat(tokenPath, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let token = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.hasPrefix("cfa_"))
+        #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats", bearer: token).status == 200)
+        #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats").status == 401)
+        #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats", bearer: "cfa_forged").status == 401)
+        #expect(first.stop() == 0)
+        #expect(!first.standardError().contains(token), "the token itself is never logged")
+
+        // Restart on the same data: the token stays valid and is not issued again.
+        let second = try CoffredProcess(dataDirectory: first.dataDirectory)
+        try second.waitUntilListening()
+        #expect(try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == token)
+        #expect(try await RawHTTP.get(port: second.port, path: "/v1/admin/stats", bearer: token).status == 200)
+        #expect(second.stop() == 0)
+        #expect(!second.standardError().contains("first admin token written"))
+    }
 }

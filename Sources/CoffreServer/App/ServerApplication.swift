@@ -14,12 +14,15 @@ public final class ServerApplication: Sendable {
     public let configuration: ServerConfiguration
     public let dataDirectory: DataDirectory
     public let blobStore: DiskBlobStore
+    public let database: ServerDatabase
+    public let accounts: Accounts
     private let logger: Logger
     private let tls: TLSContextProvider?
     private let server: HTTPServer
 
     /// Opens the data directory and the stores, loads the TLS certificate, builds the routes.
-    public init(configuration: ServerConfiguration, logger: Logger) throws {
+    /// On the very first start it also issues the first admin token (`DATA/admin.token`, 0600).
+    public init(configuration: ServerConfiguration, logger: Logger) async throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
@@ -29,6 +32,11 @@ public final class ServerApplication: Sendable {
             configuration: .init(
                 maxBlobSize: Int64(configuration.storage.maxBlobBytes),
                 freeSpaceReserve: configuration.storage.minFreeBytes))
+        database = try ServerDatabase(dataDirectory: dataDirectory)
+        accounts = try await Accounts.open(database: database, settings: configuration.accounts, logger: logger)
+        if let path = try await accounts.createFirstAdminTokenIfNeeded(dataDirectory: dataDirectory) {
+            logger.notice("first admin token written; coffre-admin --data reads it from there", metadata: ["file": "\(path)"])
+        }
         var http = configuration.httpServerConfiguration
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             let provider = try TLSContextProvider(certificateChainFile: certificate, privateKeyFile: key)
@@ -40,6 +48,7 @@ public final class ServerApplication: Sendable {
         var router = HTTPRouter()
         let metricsSource = MetricsSourceBox()
         try Self.addOperationalRoutes(to: &router, metrics: metricsSource)
+        try AccountsAPI(accounts: accounts, logger: logger).register(on: &router)
         server = HTTPServer(configuration: http, responder: router, logger: logger)
         metricsSource.server = server
     }
