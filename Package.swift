@@ -82,7 +82,13 @@ let package = Package(
         .testTarget(
             name: "CoffreServerTests",
             dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto", "SQLiteStore", "CoffreClient"]),
-        .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol"]),
+        .testTarget(
+            name: "CoffreClientTests",
+            dependencies: [
+                "CoffreClient", "CoffreCrypto", "CoffreProtocol", "CoffreServer", "HTTPServer",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol", "CoffreClient", "CoffreCrypto"]),
     ]
 )
