@@ -18,7 +18,7 @@ import Synchronization
 public final class HTTPClient: Sendable {
     private let configuration: HTTPClientConfiguration
     private let loop: HTTPClientEventLoop
-    private let pool: HTTPClientConnectionPool
+    let pool: HTTPClientConnectionPool
     private let connector: HTTPClientConnector
     /// Client TLS contexts built so far, one per trust (building one may read a CA file).
     private let tlsContexts = Mutex<[(trust: TLSClientTrust, context: TLSContext)]>([])

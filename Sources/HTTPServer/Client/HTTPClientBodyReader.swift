@@ -99,8 +99,8 @@ final class HTTPClientBodyReader: @unchecked Sendable {
     func abandon(with error: HTTPClientError) {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         defer { busy.store(false, ordering: .releasing) }
-        if case .finished = state { return }
         state = .failed(error)
+        // A body already read to its end has given its connection back; that stands.
         release(cleanEnd: false)
     }
 

@@ -134,6 +134,7 @@ final class HTTPClientConnectionPool: Sendable {
                 grantSlot(&host, &effects)
                 return
             }
+            connection.idleSince = SystemCall.monotonicNanoseconds()
             if !host.waiters.isEmpty {
                 let waiter = host.waiters.removeFirst()
                 if waiter.wantsFresh {
@@ -149,7 +150,6 @@ final class HTTPClientConnectionPool: Sendable {
                 host.open -= 1
                 return
             }
-            connection.idleSince = SystemCall.monotonicNanoseconds()
             host.idle.append(connection)
             state.idleCount += 1
             if state.idleCount > maxIdleConnections {
@@ -192,12 +192,9 @@ final class HTTPClientConnectionPool: Sendable {
         effects.run()
     }
 
-    /// Open and idle connection counts of `key` (for tests and diagnostics).
-    func counts(for key: HTTPClientPoolKey) -> (open: Int, idle: Int) {
-        state.withLock { state in
-            let host = state.hosts[key]
-            return (host?.open ?? 0, host?.idle.count ?? 0)
-        }
+    /// Whether every idle connection of `key` still passes the liveness check (for tests).
+    func idleConnectionsLookUsable(for key: HTTPClientPoolKey) -> Bool {
+        state.withLock { state in (state.hosts[key]?.idle ?? []).allSatisfy { $0.isUsableWhileIdle() } }
     }
 
     /// A freed slot goes to the first waiter, if any.

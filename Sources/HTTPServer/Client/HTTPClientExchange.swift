@@ -17,6 +17,9 @@ final class HTTPClientExchange: @unchecked Sendable {
     /// Thrown by the body writer once the server has answered: the producer should stop.
     struct ResponseArrivedEarly: Error {}
 
+    /// Interim (1xx) responses accepted before the final one.
+    static let maxInterimResponses = 16
+
     let request: HTTPClientPreparedRequest
     let connection: HTTPClientConnection
     private let writeTimeout: UInt64
@@ -32,6 +35,7 @@ final class HTTPClientExchange: @unchecked Sendable {
     private var chunkStarted = false
     /// A write found the connection closed (EPIPE, reset): the response may still be there.
     private var peerClosedDuringWrite = false
+    private var interimCount = 0
     private let writerBusy = Atomic<Bool>(false)
     private let writerClosed = Atomic<Bool>(false)
 
@@ -172,7 +176,8 @@ final class HTTPClientExchange: @unchecked Sendable {
             responseStarted = true
             let (used, head) = try parser.parse(connection.pending)
             connection.consume(used)
-            if let head, !head.isInterim { earlyHead = head }
+            guard let head else { continue }
+            if head.isInterim { try countInterim() } else { earlyHead = head }
         }
         if !open && earlyHead == nil { throw .connectionClosed }
     }
@@ -188,6 +193,12 @@ final class HTTPClientExchange: @unchecked Sendable {
         }
     }
 
+    /// Counts an interim response; a server that keeps sending them is refused.
+    private func countInterim() throws(HTTPClientError) {
+        interimCount += 1
+        guard interimCount <= Self.maxInterimResponses else { throw .malformedResponse(reason: "too many interim responses") }
+    }
+
     /// Reads one response head; nil when `fixedDeadline` passes first. Without it, each wait
     /// for bytes may last the request's idle-read timeout.
     private func readHead(fixedDeadline: UInt64?) async throws(HTTPClientError) -> HTTPResponseHead? {
@@ -196,7 +207,10 @@ final class HTTPClientExchange: @unchecked Sendable {
                 responseStarted = true
                 let (used, head) = try parser.parse(connection.pending)
                 connection.consume(used)
-                if let head { return head }
+                if let head {
+                    if head.isInterim { try countInterim() }
+                    return head
+                }
             }
             let deadline = fixedDeadline ?? SystemCall.monotonicNanoseconds() + request.readIdleTimeout
             switch try await connection.fill(deadline: deadline) {

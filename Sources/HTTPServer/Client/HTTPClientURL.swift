@@ -2,7 +2,7 @@ import Glibc
 
 /// The parts of an absolute `http` or `https` URL the client needs, validated so nothing in
 /// them can break out of the request line or the Host field.
-struct HTTPClientURL: Equatable {
+struct HTTPClientURL {
     var scheme: HTTPClientRequest.Scheme
     /// Lowercased DNS name, or an IP literal (IPv6 without brackets).
     var host: String

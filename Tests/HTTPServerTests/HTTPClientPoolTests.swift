@@ -1,0 +1,133 @@
+import HTTPTypes
+import Synchronization
+import Testing
+
+@testable import HTTPServer
+
+@Suite("Client: connection pool, keep-alive and retries")
+struct HTTPClientPoolTests {
+    @Test func concurrentRequestsStayWithinTheHostLimit() async throws {
+        let counts = Mutex<(active: Int, peak: Int)>((0, 0))
+        var router = HTTPRouter()
+        try router.add(.get, "/work") { _ in
+            counts.withLock {
+                $0.active += 1
+                $0.peak = max($0.peak, $0.active)
+            }
+            try await Task.sleep(for: .milliseconds(5))
+            counts.withLock { $0.active -= 1 }
+            return .text("done")
+        }
+        try await withTestServer(router: router) { server, port in
+            try await withHTTPClient({ $0.maxConnectionsPerHost = 4 }) { (client) async throws in
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<50 {
+                        group.addTask { try await client.fetch(.get, "http://127.0.0.1:\(port)/work").status }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                #expect(statuses.count == 50)
+                #expect(statuses.allSatisfy { $0 == 200 })
+                #expect(counts.withLock { $0.peak } <= 4)
+                #expect(server.metrics.snapshot().connectionsAccepted <= 4)
+            }
+        }
+    }
+
+    @Test func idleLimitZeroClosesEveryConnection() async throws {
+        try await withTestServer(router: try clientTestRouter()) { server, port in
+            try await withHTTPClient({ $0.maxIdleConnections = 0 }) { (client) async throws in
+                for _ in 0..<3 { #expect(try await client.fetch(.get, "http://127.0.0.1:\(port)/hello").status == 200) }
+                #expect(server.metrics.snapshot().connectionsAccepted == 3)
+            }
+        }
+    }
+
+    @Test func connectionClosedByTheServerWhileIdleIsNotReused() async throws {
+        try await withTestServer(router: try clientTestRouter(), configure: { $0.limits.keepAliveIdleTimeout = .milliseconds(50) }) {
+            server, port in
+            try await withHTTPClient { (client) async throws in
+                #expect(try await client.fetch(.get, "http://127.0.0.1:\(port)/hello").status == 200)
+                // Wait until the server has dropped the idle connection (a state, not a duration).
+                for _ in 0..<500 where server.metrics.snapshot().connectionsOpen > 0 {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(server.metrics.snapshot().connectionsOpen == 0)
+                // The server's FIN reaches the client's socket shortly after.
+                let key = HTTPClientPoolKey(scheme: .http, host: "127.0.0.1", port: port, trust: nil)
+                for _ in 0..<500 where client.pool.idleConnectionsLookUsable(for: key) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                // A POST is never retried: only the liveness check can have kept it off the
+                // dead connection.
+                #expect(try await client.fetch(.post, "http://127.0.0.1:\(port)/echo", body: .bytes([7])).body == [7])
+                #expect(server.metrics.snapshot().connectionsAccepted == 2)
+            }
+        }
+    }
+
+    @Test func idempotentRequestIsRetriedOnceWhenAReusedConnectionDies() async throws {
+        let server = try RawTestServer { connection, number in
+            try connection.readHead()
+            if number == 1 {
+                try connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
+                // The second request arrives, then the server drops the connection unanswered.
+                try connection.readHead()
+                return
+            }
+            try connection.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond")
+        }
+        try await withHTTPClient { (client) async throws in
+            #expect(try await client.fetch(.get, server.url + "/a").body == Array("first".utf8))
+            #expect(try await client.fetch(.get, server.url + "/b").body == Array("second".utf8))
+            #expect(server.acceptedCount == 2)
+        }
+    }
+
+    @Test func streamIsNeverSentTwice() async throws {
+        let server = try RawTestServer { connection, _ in
+            try connection.readHead()
+            try connection.send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
+            try connection.readHead()
+        }
+        let calls = Atomic<Int>(0)
+        try await withHTTPClient { (client) async throws in
+            #expect(try await client.fetch(.get, server.url + "/a").status == 200)
+            let failure = await clientError {
+                _ = try await client.fetch(.put, server.url + "/b", body: .stream(length: 3) { writer in
+                    calls.add(1, ordering: .relaxed)
+                    try await writer.write([1, 2, 3])
+                })
+            }
+            #expect(failure == .connectionClosed)
+        }
+        #expect(calls.load(ordering: .relaxed) == 1)
+        // The PUT was not sent again on a new connection.
+        #expect(server.acceptedCount == 1)
+    }
+
+    @Test func bytesAfterTheBodyDisqualifyTheConnection() async throws {
+        let server = try RawTestServer { connection, number in
+            try connection.readHead()
+            if number == 1 {
+                // Two body bytes promised, more sent: the framing cannot be trusted any more.
+                try connection.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nforged")
+                _ = connection.readUntilClosed()
+                return
+            }
+            try connection.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond")
+        }
+        try await withHTTPClient { (client) async throws in
+            #expect(try await client.fetch(.get, server.url + "/a").body == Array("ok".utf8))
+            #expect(try await client.fetch(.get, server.url + "/b").body == Array("second".utf8))
+            #expect(server.acceptedCount == 2)
+        }
+    }
+
+    @Test func shutdownFailsLaterRequests() async throws {
+        let client = try HTTPClient()
+        client.shutdown()
+        client.shutdown()
+        #expect(await clientError { _ = try await client.fetch(.get, "http://127.0.0.1:1/") } == .shutDown)
+    }
+}
