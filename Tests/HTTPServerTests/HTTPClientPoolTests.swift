@@ -44,7 +44,9 @@ struct HTTPClientPoolTests {
     }
 
     @Test func connectionClosedByTheServerWhileIdleIsNotReused() async throws {
-        try await withTestServer(router: try clientTestRouter(), configure: { $0.limits.keepAliveIdleTimeout = .milliseconds(50) }) {
+        // The server's idle timer also runs on a new connection until its first request: long
+        // enough for a busy machine to send one, short enough to expire during the test.
+        try await withTestServer(router: try clientTestRouter(), configure: { $0.limits.keepAliveIdleTimeout = .milliseconds(500) }) {
             server, port in
             try await withHTTPClient { (client) async throws in
                 #expect(try await client.fetch(.get, "http://127.0.0.1:\(port)/hello").status == 200)
