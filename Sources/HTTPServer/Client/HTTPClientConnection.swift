@@ -82,6 +82,9 @@ final class HTTPClientConnection: @unchecked Sendable {
             start = 0
             end = count
         }
+        // Every parser consumes what it is given, so a full buffer means a broken invariant,
+        // never a reason to read zero bytes (which would look like the end of the stream).
+        guard end < buffer.count else { throw .malformedResponse(reason: "response buffer full") }
         let outcome = try await read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]), deadline: deadline)
         if case .bytes(let count) = outcome { end += count }
         return outcome

@@ -177,7 +177,7 @@ final class HTTPClientExchange: @unchecked Sendable {
             let (used, head) = try parser.parse(connection.pending)
             connection.consume(used)
             guard let head else { continue }
-            if head.isInterim { try countInterim() } else { earlyHead = head }
+            if head.isInterim { try countInterim(head) } else { earlyHead = head }
         }
         if !open && earlyHead == nil { throw .connectionClosed }
     }
@@ -187,14 +187,14 @@ final class HTTPClientExchange: @unchecked Sendable {
     private func readFinalHead() async throws(HTTPClientError) -> HTTPResponseHead {
         while true {
             guard let head = try await readHead(fixedDeadline: nil) else { throw .readTimeout }
-            // RFC 9110 §15.2.2: 101 only answers an Upgrade, which this client never sends.
-            if head.statusCode == 101 { throw .malformedResponse(reason: "unrequested protocol switch") }
             if !head.isInterim { return head }
         }
     }
 
     /// Counts an interim response; a server that keeps sending them is refused.
-    private func countInterim() throws(HTTPClientError) {
+    private func countInterim(_ head: HTTPResponseHead) throws(HTTPClientError) {
+        // RFC 9110 §15.2.2: 101 only answers an Upgrade, which this client never sends.
+        if head.statusCode == 101 { throw .malformedResponse(reason: "unrequested protocol switch") }
         interimCount += 1
         guard interimCount <= Self.maxInterimResponses else { throw .malformedResponse(reason: "too many interim responses") }
     }
@@ -208,7 +208,7 @@ final class HTTPClientExchange: @unchecked Sendable {
                 let (used, head) = try parser.parse(connection.pending)
                 connection.consume(used)
                 if let head {
-                    if head.isInterim { try countInterim() }
+                    if head.isInterim { try countInterim(head) }
                     return head
                 }
             }

@@ -1,7 +1,7 @@
 /// What makes two requests able to share a connection: scheme, host, port and, for HTTPS, the
 /// trust the connection was verified with (a connection checked against one pin must not serve
 /// a request that asked for another).
-struct HTTPClientPoolKey: Hashable, Sendable, CustomStringConvertible {
+struct HTTPClientPoolKey: Hashable, Sendable {
     let scheme: HTTPClientRequest.Scheme
     /// The host as in the URL, lowercased, IPv6 literals without brackets.
     let host: String
@@ -28,11 +28,5 @@ struct HTTPClientPoolKey: Hashable, Sendable, CustomStringConvertible {
             hasher.combine(sha256)
         case .insecureNoVerification: hasher.combine(4)
         }
-    }
-
-    /// `scheme://host:port`, for logs and errors (no path, no query).
-    var description: String {
-        let bracketed = host.contains(":") ? "[\(host)]" : host
-        return "\(scheme.rawValue)://\(bracketed):\(port)"
     }
 }
