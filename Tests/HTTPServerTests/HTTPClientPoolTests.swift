@@ -126,6 +126,52 @@ struct HTTPClientPoolTests {
         }
     }
 
+    @Test func waitingForASlotCanBeCancelled() async throws {
+        try await withTestServer(router: try clientTestRouter()) { _, port in
+            try await withHTTPClient({ $0.maxConnectionsPerHost = 1 }) { (client) async throws in
+                let url = "http://127.0.0.1:\(port)/sized/100000"
+                // The only slot stays taken while this body is unread.
+                var holding: HTTPClientResponse? = try await client.execute(HTTPClientRequest(method: .get, url: url))
+                let started = Flag<Bool>()
+                let waiting = Task { () -> HTTPClientError? in
+                    started.set(true)
+                    return await clientError { _ = try await client.fetch(.get, url) }
+                }
+                #expect(try await started.wait() == true)
+                // Time to reach the pool's queue (if it has not, cancellation still ends it).
+                try await Task.sleep(for: .milliseconds(50))
+                waiting.cancel()
+                #expect(await waiting.value == .cancelled)
+                // Dropping the unread body frees the slot (its connection is closed).
+                #expect(holding?.status == .ok)
+                holding = nil
+                #expect(try await client.fetch(.get, url).body.count == 100_000)
+            }
+        }
+    }
+
+    @Test func shutdownEndsRequestsInFlight() async throws {
+        let server = try RawTestServer { connection, _ in
+            try connection.readHead()
+            _ = connection.readUntilClosed()
+        }
+        let client = try HTTPClient()
+        let connected = Flag<Bool>()
+        let pending = Task { () -> HTTPClientError? in
+            await clientError {
+                var request = try HTTPClientRequest(method: .get, url: server.url + "/")
+                request.headerFields[HTTPField.Name("X-Test")!] = "1"
+                connected.set(true)
+                _ = try await client.execute(request)
+            }
+        }
+        #expect(try await connected.wait() == true)
+        // Wait until the request is on the wire (the raw server saw the connection).
+        for _ in 0..<500 where server.acceptedCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        client.shutdown()
+        #expect(await pending.value == .shutDown)
+    }
+
     @Test func shutdownFailsLaterRequests() async throws {
         let client = try HTTPClient()
         client.shutdown()
