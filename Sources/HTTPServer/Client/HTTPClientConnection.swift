@@ -34,8 +34,8 @@ final class HTTPClientConnection: @unchecked Sendable {
     let peerCertificateSHA256: [UInt8]?
     /// Bytes read from the transport and not consumed yet: `buffer[start..<end]`.
     private let buffer: UnsafeMutableRawBufferPointer
-    private(set) var start = 0
-    private(set) var end = 0
+    private var start = 0
+    private var end = 0
     /// Requests this connection has started (more than one: it was reused).
     var requestCount = 0
     /// When the pool last received it back (monotonic nanoseconds).
