@@ -53,7 +53,8 @@ clean:
 FUZZ_SECONDS ?= 60
 SWIFTC       ?= swiftc
 FUZZ_BIN     := .build/fuzz/http-request-parser
-FUZZ_SOURCES := $(wildcard Sources/HTTPServer/Parser/*.swift) Sources/HTTPServer/Helpers/HTTPDate.swift
+FUZZ_SOURCES := $(wildcard Sources/HTTPServer/Parser/*.swift) Sources/HTTPServer/Helpers/HTTPDate.swift \
+                Sources/HTTPServer/Client/HTTPClientError.swift
 
 .PHONY: fuzz
 fuzz:
@@ -62,3 +63,15 @@ fuzz:
 	  Fuzz/HTTPRequestParserFuzz.swift -o $(FUZZ_BIN)
 	SWIFT_BACKTRACE=enable=no $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
 	  -print_final_stats=1 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-run Fuzz/corpus
+
+# Fuzzes the HTTP client's response parser the same way (Fuzz/HTTPResponseParserFuzz.swift,
+# seeds in Fuzz/corpus-client/). Findings land in Fuzz/artifacts/.
+FUZZ_CLIENT_BIN := .build/fuzz/http-response-parser
+
+.PHONY: fuzz-client
+fuzz-client:
+	mkdir -p .build/fuzz/corpus-client-run Fuzz/artifacts
+	$(SWIFTC) -O -g -sanitize=fuzzer,address -parse-as-library $(FUZZ_SOURCES) \
+	  Fuzz/HTTPResponseParserFuzz.swift -o $(FUZZ_CLIENT_BIN)
+	SWIFT_BACKTRACE=enable=no $(FUZZ_CLIENT_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	  -print_final_stats=1 -artifact_prefix=Fuzz/artifacts/ .build/fuzz/corpus-client-run Fuzz/corpus-client

@@ -72,9 +72,9 @@ enum HTTPByteClass {
 
     /// Splits a comma-separated list (RFC 9110 §5.6.1) into elements without surrounding
     /// whitespace, skipping empty elements, and calls `body` with each.
-    static func forEachListElement(
-        _ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(HTTPServerError) -> Void
-    ) throws(HTTPServerError) {
+    static func forEachListElement<Failure: Error>(
+        _ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure) {
         var start = 0
         while start <= bytes.count {
             var end = start
