@@ -45,7 +45,10 @@ let package = Package(
             ]),
         .target(
             name: "CoffreClient",
-            dependencies: ["CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol", "CSystemShims"]),
+            dependencies: [
+                "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol", "CSystemShims",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
 
         // Thin executables.
         .executableTarget(

@@ -31,12 +31,12 @@ public enum KDFCost: String, Sendable, CaseIterable {
 
 extension KDFParameters {
     /// The parameters of a wire `ScryptParameters` (not yet checked: see `KDFPolicy`).
-    init(wire: ScryptParameters) {
+    public init(wire: ScryptParameters) {
         self.init(cost: Scrypt.Parameters(n: wire.n, r: wire.r, p: wire.p), salt: wire.salt.bytes)
     }
 
     /// The wire form.
-    var wire: ScryptParameters {
+    public var wire: ScryptParameters {
         ScryptParameters(n: cost.n, r: cost.r, p: cost.p, salt: salt)
     }
 }
