@@ -23,6 +23,7 @@ struct Setup: AsyncParsableCommand {
     func run() async throws {
         let options = try server.signInOptions(user: user, cost: password.kdfCost)
         let client = try ClientContext.accountClient()
+        try client.checkSetupIsPossible(inviteCode: invite)
         let secret = try password.password(prompt: "New password for \(options.userName): ", confirm: true)
         let signIn = try await client.setup(options, inviteCode: invite, password: secret)
         CommandOutput.print(AccountReport.signedIn(signIn, created: true, home: client.home))

@@ -1,4 +1,5 @@
 import CoffreClient
+import CoffreCrypto
 import CoffreProtocol
 import Foundation
 import Testing
@@ -178,6 +179,25 @@ import Testing
         await #expect(throws: AccountError.notSignedIn(home: client.home.path)) { try await client.whoami() }
         let stale = CoffreAPI(transport: InProcessTransport(server: server, url: InProcessServer.http, trust: nil), token: token)
         await #expect(throws: APIClientError.self) { try await stale.account() }
+    }
+
+    @Test func ownAuditTrailAndAccountDeletionThroughTheTypedClient() async throws {
+        let (server, client) = try await Self.setUp()
+        let state = try #require(try client.home.loadState())
+        let api = CoffreAPI(transport: InProcessTransport(server: server, url: InProcessServer.http, trust: nil), token: state.token)
+        let audit = try await api.audit(limit: 10)
+        #expect(audit.entries.contains { $0.event == .inviteRedeemed })
+        #expect(audit.entries.allSatisfy { $0.userName == "alice" })
+        #expect(try await api.audit(since: Int64(Date().timeIntervalSince1970) + 3600).entries.isEmpty)
+        await #expect { try await api.audit(limit: 0) } throws: { ($0 as? APIClientError)?.code == .invalidQuery }
+        // Deletion needs the authKey again: a token alone is not enough.
+        await #expect { try await api.deleteAccount(authKey: [UInt8](repeating: 7, count: 32)) } throws: { error in
+            (error as? APIClientError)?.code == .invalidCredentials
+        }
+        let keys = try AccountKeys.derive(password: Self.password, parameters: KDFParameters(wire: state.kdf), policy: .testingOnly)
+        try await api.deleteAccount(authKey: Array(keys.authKey))
+        await #expect(throws: AccountError.signedOut) { try await client.whoami() }
+        #expect(try await server.adminAPI().users().users.isEmpty)
     }
 
     @Test func reLoginReplacesAndRevokesThePreviousDeviceOfTheFolder() async throws {

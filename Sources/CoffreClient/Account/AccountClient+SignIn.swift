@@ -30,10 +30,7 @@ extension AccountClient {
     /// generates the X25519 and Ed25519 key pairs, registers the public keys and the wrapped
     /// private keys, logs this device in and stores its state.
     public func setup(_ options: SignInOptions, inviteCode: String, password: String) async throws(AccountError) -> SignIn {
-        if let existing = try home.loadState() {
-            throw .alreadySignedIn(detail: "\(existing.userName) on \(existing.server)")
-        }
-        try Self.checkInviteCode(inviteCode)
+        try checkSetupIsPossible(inviteCode: inviteCode)
         try PasswordInput.checkNewPassword(password)
         let connection = try await connect(options, pinned: nil)
         let parameters = try options.cost.newParameters()
@@ -93,6 +90,15 @@ extension AccountClient {
             server: options.server, pinnedCertificateSHA256: connection.pin, caFile: connection.caFile, login: login, kdf: wire)
         try home.save(state)
         return SignIn(state: state, user: login.user, newPin: connection.pinIsNew ? connection.pin : nil)
+    }
+
+    /// Refuses a folder that already holds an account, or a malformed invite code: checked
+    /// before the password is asked, and again by `setup`.
+    public func checkSetupIsPossible(inviteCode: String) throws(AccountError) {
+        if let existing = try home.loadState() {
+            throw .alreadySignedIn(detail: "\(existing.userName) on \(existing.server)")
+        }
+        try Self.checkInviteCode(inviteCode)
     }
 
     // MARK: Steps

@@ -14,13 +14,6 @@ enum LocalTextFile {
         /// The line is not UTF-8.
         case notUTF8
 
-        var code: Int32? {
-            switch self {
-            case .cannotOpen(let code), .cannotRead(let code): code
-            default: nil
-            }
-        }
-
         var description: String {
             switch self {
             case .cannotOpen(let code), .cannotRead(let code): String(cString: strerror(code))

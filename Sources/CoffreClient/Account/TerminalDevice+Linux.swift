@@ -33,7 +33,7 @@ final class TerminalDevice {
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO)
         quiet.c_lflag |= tcflag_t(ECHONL)
-        try write(prompt)
+        // Ctrl-C is handled and echo is off before the prompt shows, so neither can be missed.
         let interrupt = restoringOnInterrupt(saved)
         defer {
             interrupt.cancel()
@@ -42,6 +42,7 @@ final class TerminalDevice {
         // TCSAFLUSH: drop typed-ahead input, so nothing typed before the prompt is taken.
         guard tcsetattr(fd, TCSAFLUSH, &quiet) == 0 else { throw failure("tcsetattr") }
         defer { _ = tcsetattr(fd, TCSANOW, &saved) }
+        try write(prompt)
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
