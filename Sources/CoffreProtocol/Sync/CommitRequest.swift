@@ -28,7 +28,7 @@ public struct EntryChange: Sendable, Codable, Equatable {
     /// True for a tombstone: the entry moves to the trash.
     public var deleted: Bool
     /// The encrypted entry record (docs/format.md, "Encrypted record").
-    public var record: OpaqueBytes
+    public var record: Base64Bytes
     /// Every blob this state references (chunks and manifest blobs); each must be in the vault.
     /// A blob listed twice counts twice in logical-size statistics.
     public var blobs: [BlobID]
@@ -36,7 +36,7 @@ public struct EntryChange: Sendable, Codable, Equatable {
     /// One entry's new state.
     public init(
         entryId: EntryID, baseRev: Int64, parentId: EntryID, kind: EntryKind, nameTag: NameTag,
-        deleted: Bool = false, record: OpaqueBytes, blobs: [BlobID] = []
+        deleted: Bool = false, record: Base64Bytes, blobs: [BlobID] = []
     ) {
         self.entryId = entryId
         self.baseRev = baseRev

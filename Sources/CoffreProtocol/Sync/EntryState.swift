@@ -13,12 +13,12 @@ public struct EntryState: Sendable, Codable, Equatable {
     /// True for a tombstone (the entry is in the trash).
     public var deleted: Bool
     /// Its encrypted record.
-    public var record: OpaqueBytes
+    public var record: Base64Bytes
 
     /// One entry state.
     public init(
         entryId: EntryID, rev: Int64, parentId: EntryID, kind: EntryKind, nameTag: NameTag, deleted: Bool,
-        record: OpaqueBytes
+        record: Base64Bytes
     ) {
         self.entryId = entryId
         self.rev = rev

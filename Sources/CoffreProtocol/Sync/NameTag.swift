@@ -17,7 +17,7 @@ public struct NameTag: Hashable, Sendable, Codable {
     /// Decodes canonical base64 of exactly 32 bytes; anything else is `DecodingError.dataCorrupted`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        guard let decoded = OpaqueBytes(base64: try container.decode(String.self)),
+        guard let decoded = Base64Bytes(base64: try container.decode(String.self)),
             let tag = NameTag(bytes: decoded.bytes)
         else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "a name tag is 32 bytes in base64")
@@ -28,6 +28,6 @@ public struct NameTag: Hashable, Sendable, Codable {
     /// Encodes the canonical base64 string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(OpaqueBytes(bytes).base64)
+        try container.encode(Base64Bytes(bytes).base64)
     }
 }

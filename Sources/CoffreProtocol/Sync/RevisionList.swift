@@ -11,7 +11,7 @@ public struct RevisionInfo: Sendable, Codable, Equatable {
     /// True when this revision is a deletion.
     public var deleted: Bool
     /// Its encrypted record.
-    public var record: OpaqueBytes
+    public var record: Base64Bytes
     /// The blobs it references.
     public var blobs: [BlobID]
     /// When it was committed, in seconds since the Unix epoch.
@@ -19,7 +19,7 @@ public struct RevisionInfo: Sendable, Codable, Equatable {
 
     /// One revision.
     public init(
-        rev: Int64, parentId: EntryID, kind: EntryKind, nameTag: NameTag, deleted: Bool, record: OpaqueBytes,
+        rev: Int64, parentId: EntryID, kind: EntryKind, nameTag: NameTag, deleted: Bool, record: Base64Bytes,
         blobs: [BlobID], committedAt: Int64
     ) {
         self.rev = rev

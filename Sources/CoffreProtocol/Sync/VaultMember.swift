@@ -34,10 +34,10 @@ public struct WrappedVaultKey: Sendable, Codable, Equatable {
     /// The key generation.
     public var generation: Int64
     /// The grant bytes (docs/format.md, "Vault key grants").
-    public var wrappedKey: OpaqueBytes
+    public var wrappedKey: Base64Bytes
 
     /// One grant.
-    public init(generation: Int64, wrappedKey: OpaqueBytes) {
+    public init(generation: Int64, wrappedKey: Base64Bytes) {
         self.generation = generation
         self.wrappedKey = wrappedKey
     }
@@ -92,10 +92,10 @@ public struct MemberGrant: Sendable, Codable, Equatable {
     /// The member.
     public var userId: Int64
     /// Their grant of the new generation.
-    public var wrappedKey: OpaqueBytes
+    public var wrappedKey: Base64Bytes
 
     /// One grant.
-    public init(userId: Int64, wrappedKey: OpaqueBytes) {
+    public init(userId: Int64, wrappedKey: Base64Bytes) {
         self.userId = userId
         self.wrappedKey = wrappedKey
     }
