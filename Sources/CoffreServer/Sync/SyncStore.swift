@@ -1,0 +1,100 @@
+import CoffreProtocol
+import Foundation
+import SQLiteStore
+
+/// The sync engine's storage core (DESIGN §7): vaults and their members and keys, the blobs each
+/// vault holds, commits, the changes feed with long-poll, history, trash, retention, GC planning
+/// and statistics, over the server's SQLite database.
+///
+/// Every user-facing call takes the acting user's id and checks membership and role inside the
+/// same transaction as the work, so a member removed a moment ago cannot slip one more write in.
+/// A vault the user is not a member of answers `SyncError.vaultNotFound`, exactly like a vault
+/// that does not exist. Writes run on the database's single writer queue, reads on its readers;
+/// callers are suspended, never blocked. Operator calls (statistics, GC, pruning, consistency)
+/// take no user: the admin API authenticates its caller.
+public final class SyncStore: Sendable {
+    /// The server database, migrated through `SyncSchema.migration`.
+    public let database: DatabaseQueue
+    /// Bounds on requests.
+    public let limits: SyncLimits
+    /// How long history and trash are kept.
+    public let retention: RetentionPolicy
+    /// Wakes long-poll waiters when a commit lands.
+    let notifier: ChangeNotifier
+    /// Seconds since the Unix epoch; injected so tests can move time.
+    let clock: @Sendable () -> Int64
+
+    /// A store over `database`. `clock` returns seconds since the Unix epoch.
+    public init(
+        database: DatabaseQueue, limits: SyncLimits = SyncLimits(), retention: RetentionPolicy = RetentionPolicy(),
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) {
+        self.database = database
+        self.limits = limits
+        self.retention = retention
+        self.notifier = ChangeNotifier(maxWaiters: limits.maxWaiters)
+        self.clock = clock
+    }
+
+    /// Runs `body` in the writer's IMMEDIATE transaction; every error becomes a `SyncError`.
+    func write<Result: Sendable>(
+        _ body: @escaping @Sendable (Connection) throws -> Result
+    ) async throws(SyncError) -> Result {
+        do {
+            return try await database.write(body)
+        } catch {
+            throw SyncError.from(error)
+        }
+    }
+
+    /// Runs `body` in a read transaction (one snapshot); every error becomes a `SyncError`.
+    func read<Result: Sendable>(
+        _ body: @escaping @Sendable (Connection) throws -> Result
+    ) async throws(SyncError) -> Result {
+        do {
+            return try await database.read(body)
+        } catch {
+            throw SyncError.from(error)
+        }
+    }
+}
+
+/// What the caller may do in one vault, read in the transaction that does the work.
+struct VaultAccess: Sendable {
+    /// `vaults.id`, the key other tables use.
+    let rowID: Int64
+    let vaultID: VaultID
+    let role: VaultRole
+    let seq: Int64
+    let keyGeneration: Int64
+    /// Cursors below this are gone: tombstones after them were purged.
+    let feedFloor: Int64
+
+    /// Looks up `user`'s membership of `vault`. A missing vault and a non-member get the same
+    /// `vaultNotFound`; a member below `required` gets `forbidden`.
+    static func check(
+        _ db: Connection, vault: VaultID, user: Int64, requiring required: VaultRole
+    ) throws -> VaultAccess {
+        let access = try db.fetchOne(
+            """
+            SELECT v.id, m.role, v.seq, v.key_generation, v.feed_floor
+            FROM vaults v JOIN vault_members m ON m.vault = v.id AND m.user_id = ?
+            WHERE v.public_id = ?
+            """, [user, vault.bytes]
+        ) { row in
+            VaultAccess(
+                rowID: try row.int64(at: 0), vaultID: vault, role: try row.role(at: 1), seq: try row.int64(at: 2),
+                keyGeneration: try row.int64(at: 3), feedFloor: try row.int64(at: 4))
+        }
+        guard let access else { throw SyncError.vaultNotFound }
+        guard access.role.includes(required) else { throw SyncError.forbidden(required: required) }
+        return access
+    }
+
+    /// The row id of `vault` for operator calls, which check no membership.
+    static func rowID(_ db: Connection, vault: VaultID) throws -> Int64 {
+        guard let id = try db.fetchValue("SELECT id FROM vaults WHERE public_id = ?", [vault.bytes], as: Int64.self)
+        else { throw SyncError.vaultNotFound }
+        return id
+    }
+}
