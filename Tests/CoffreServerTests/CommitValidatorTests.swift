@@ -143,6 +143,11 @@ import Testing
         // Two new entries with one name in one batch.
         let twins = try await fixture.conflicts(vault, [F.file(F.randomEntryID(), named: "twin"), F.file(F.randomEntryID(), named: "twin")])
         #expect(twins.map(\.reason) == [.nameTaken])
+        // The same inside a folder the batch creates (no stored sibling to look up there).
+        let fresh = F.randomEntryID()
+        let nested = try await fixture.conflicts(
+            vault, [F.folder(fresh, named: "new"), F.file(F.randomEntryID(), in: fresh, named: "x"), F.file(F.randomEntryID(), in: fresh, named: "x")])
+        #expect(nested.map(\.reason) == [.nameTaken])
         // Moving an entry onto a taken name.
         let mover = F.randomEntryID()
         try await fixture.commit(vault, [F.file(mover, in: folder, named: "other")])

@@ -15,6 +15,11 @@ import Testing
         #expect(!id.isRoot)
         #expect(EntryID(bytes: bytes.dropLast()) == nil)
         #expect(EntryID(bytes: bytes + [0]) == nil)
+        bytes.withUnsafeBytes { buffer in
+            #expect(EntryID(bytes: buffer) == id)
+            #expect(EntryID(bytes: UnsafeRawBufferPointer(rebasing: buffer.dropLast())) == nil)
+        }
+        #expect(EntryID(bytes: UnsafeRawBufferPointer(start: nil, count: 0)) == nil)
         #expect(EntryID(high: 1, low: 0) > EntryID(high: 0, low: .max))
     }
 

@@ -46,6 +46,7 @@ public struct OpaqueIdentifier<Purpose: IdentifierPurpose>: Hashable, Sendable, 
     public let low: UInt64
 
     /// An id from its two big-endian words.
+    @inlinable
     public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
@@ -60,6 +61,16 @@ public struct OpaqueIdentifier<Purpose: IdentifierPurpose>: Hashable, Sendable, 
             if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
         }
         self.init(high: high, low: low)
+    }
+
+    /// An id from exactly 16 raw bytes in memory (a database column, say); nil for any other
+    /// length. Reads the two words directly instead of byte by byte.
+    @inlinable
+    public init?(bytes buffer: UnsafeRawBufferPointer) {
+        guard buffer.count == Self.byteCount else { return nil }
+        self.init(
+            high: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            low: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
     }
 
     /// Parses exactly 32 characters from `0-9a-f`; nil for anything else.
@@ -92,6 +103,8 @@ public struct OpaqueIdentifier<Purpose: IdentifierPurpose>: Hashable, Sendable, 
     }
 
     /// Lends the 16 raw bytes without allocating; the buffer is valid only inside `body`.
+    /// Inlinable so that callers in other modules get a specialized copy.
+    @inlinable
     public func withUnsafeBytes<Result, Failure: Error>(
         _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {

@@ -115,10 +115,14 @@ final class CommitValidator {
             }
             claimed[key] = change.entryId
             // An entry that keeps its live place cannot collide with a stored sibling: the
-            // stored tree has unique names. Entries of the batch are judged by their new state.
+            // stored tree has unique names. Nor can one in a folder this batch creates: such a
+            // folder has no stored children. Entries of the batch are judged by their new state.
             if let current = try storedState(change.entryId), !current.deleted,
                 current.parent == change.parentId, current.nameTag == change.nameTag
             {
+                continue
+            }
+            if !change.parentId.isRoot, indexByEntry[change.parentId] != nil, try storedState(change.parentId) == nil {
                 continue
             }
             let holders = try run(siblingsNamed) { statement in

@@ -76,8 +76,12 @@ struct CommitWriter {
     /// One row per distinct blob, counting how often the change lists it.
     private func writeBlobReferences(_ blobs: [BlobID], revision: Int64) throws {
         guard !blobs.isEmpty else { return }
-        var occurrences: [BlobID: Int64] = [:]
-        for blob in blobs { occurrences[blob, default: 0] += 1 }
+        var occurrences: [(BlobID, Int64)]
+        if blobs.count == 1 {
+            occurrences = [(blobs[0], 1)]
+        } else {
+            occurrences = Dictionary(blobs.map { ($0, Int64(1)) }, uniquingKeysWith: +).map { ($0.key, $0.value) }
+        }
         for (blob, count) in occurrences {
             insertBlobReference.reset()
             try insertBlobReference.bind(revision, at: 1)
