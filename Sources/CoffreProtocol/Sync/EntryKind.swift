@@ -1,8 +1,11 @@
 /// What an entry is. The kind is fixed when the entry is created: the record's associated data
 /// binds it (docs/format.md, "Encrypted record"), so a commit that changes it is refused.
 public enum EntryKind: String, Sendable, Codable, CaseIterable {
+    /// A regular file: its record lists its chunks.
     case file
+    /// A folder: it can hold entries.
     case folder
+    /// A symbolic link: its record holds the target.
     case symlink
 
     /// The code the record format uses for this kind (docs/format.md, "Record plaintext"):

@@ -6,16 +6,19 @@ public protocol IdentifierPurpose: Sendable {
 
 /// Marks vault ids.
 public enum VaultIDPurpose: IdentifierPurpose {
+    /// "vault id".
     public static let label = "vault id"
 }
 
 /// Marks entry ids.
 public enum EntryIDPurpose: IdentifierPurpose {
+    /// "entry id".
     public static let label = "entry id"
 }
 
 /// Marks commit ids (idempotency keys chosen by the client).
 public enum CommitIDPurpose: IdentifierPurpose {
+    /// "commit id".
     public static let label = "commit id"
 }
 

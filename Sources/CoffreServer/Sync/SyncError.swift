@@ -37,6 +37,7 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
     /// damaged file), or a digest that could not be computed (500).
     case internalFailure(String)
 
+    /// A message for logs and error bodies, without ids or content.
     public var description: String {
         switch self {
         case .vaultNotFound: return "vault not found"
