@@ -44,7 +44,7 @@ let package = Package(
             ]),
         .target(
             name: "CoffreClient",
-            dependencies: ["CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol"]),
+            dependencies: ["CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol", "CSystemShims"]),
 
         // Thin executables.
         .executableTarget(
@@ -63,7 +63,9 @@ let package = Package(
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
-        .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "COpenSSL"]),
+        .testTarget(name: "CoffreProtocolTests", dependencies: ["CoffreProtocol"]),
+        .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto"]),
         .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
     ]
 )

@@ -21,6 +21,7 @@
 static inline void coffre_openssl_free(void *p) { OPENSSL_free(p); }
 
 /* ---- TLS (HTTPServer/TLS) ---- */
+#include <openssl/x509v3.h>
 static inline int coffre_ssl_ctx_set_min_proto_version(SSL_CTX *ctx, int version) {
     return (int)SSL_CTX_set_min_proto_version(ctx, version);
 }
@@ -30,4 +31,6 @@ static inline long coffre_ssl_mode_enable_partial_write(void) { return SSL_MODE_
 static inline int coffre_ssl_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);
 }
+static inline uint64_t coffre_ssl_op_no_compression(void) { return SSL_OP_NO_COMPRESSION; }
+static inline uint64_t coffre_ssl_op_no_renegotiation(void) { return SSL_OP_NO_RENEGOTIATION; }
 #endif

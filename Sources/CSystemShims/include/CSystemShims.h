@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include "CFileSystemShims.h"
 
 /** One readiness event: `events` is an EPOLL* mask, `data` the 64-bit cookie given to ctl. */
 typedef struct coffre_epoll_event {

@@ -1,0 +1,50 @@
+#ifndef COFFRE_CFILESYSTEMSHIMS_H
+#define COFFRE_CFILESYSTEMSHIMS_H
+/* Linux file-system calls that Glibc's Swift overlay does not expose (getdents64, renameat2,
+ * inotify), wrapped as plain C functions for the client's local file-system side. Each returns
+ * what the system call returns; errno is left for the caller to read. */
+#include <stdint.h>
+#include <sys/types.h>
+
+/** getdents64(2): fills buf with linux_dirent64 records of the directory open on fd. */
+ssize_t coffre_getdents64(int fd, void *buf, size_t count);
+
+/** renameat2(2) with RENAME_NOREPLACE: fails with EEXIST instead of replacing newpath. */
+int coffre_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+/** renameat2(2) with RENAME_EXCHANGE: atomically swaps the two paths, which must both exist. */
+int coffre_rename_exchange(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+
+/** inotify_init1(IN_NONBLOCK | IN_CLOEXEC). */
+int coffre_inotify_init(void);
+/** inotify_add_watch(2). */
+int coffre_inotify_add_watch(int fd, const char *path, uint32_t mask);
+/** inotify_rm_watch(2). */
+int coffre_inotify_rm_watch(int fd, int wd);
+
+/* Field offsets of struct linux_dirent64 and struct inotify_event, so that Swift parses the raw
+ * buffers with explicit bounds checks instead of trusting a C struct layout. */
+extern const size_t COFFRE_DIRENT64_RECLEN_OFFSET;
+extern const size_t COFFRE_DIRENT64_TYPE_OFFSET;
+extern const size_t COFFRE_DIRENT64_NAME_OFFSET;
+extern const size_t COFFRE_INOTIFY_EVENT_SIZE;
+
+/** utimensat(2)'s UTIME_OMIT: leave that timestamp unchanged. */
+extern const long COFFRE_UTIME_OMIT;
+
+extern const uint32_t COFFRE_IN_MODIFY;
+extern const uint32_t COFFRE_IN_ATTRIB;
+extern const uint32_t COFFRE_IN_CLOSE_WRITE;
+extern const uint32_t COFFRE_IN_MOVED_FROM;
+extern const uint32_t COFFRE_IN_MOVED_TO;
+extern const uint32_t COFFRE_IN_CREATE;
+extern const uint32_t COFFRE_IN_DELETE;
+extern const uint32_t COFFRE_IN_DELETE_SELF;
+extern const uint32_t COFFRE_IN_MOVE_SELF;
+extern const uint32_t COFFRE_IN_UNMOUNT;
+extern const uint32_t COFFRE_IN_Q_OVERFLOW;
+extern const uint32_t COFFRE_IN_IGNORED;
+extern const uint32_t COFFRE_IN_ONLYDIR;
+extern const uint32_t COFFRE_IN_EXCL_UNLINK;
+extern const uint32_t COFFRE_IN_ISDIR;
+
+#endif

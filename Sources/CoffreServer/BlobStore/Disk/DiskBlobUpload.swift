@@ -1,0 +1,105 @@
+import CoffreCrypto
+import CoffreProtocol
+import Synchronization
+
+/// An upload into a `DiskBlobStore`: bytes go to a temp file in `tmp/` and through SHA-256 as
+/// they arrive, in one pass, so commit can verify the id without reading anything back.
+final class DiskBlobUpload: BlobUpload {
+    private struct State {
+        /// The open temp file; nil once the upload is closed (committed, aborted or failed).
+        var file: FileDescriptor?
+        let hasher: SHA256
+        var written: Int64 = 0
+        /// Byte count at which a stream of unknown size next checks the free space.
+        var nextSpaceCheck: Int64
+    }
+
+    /// How often an upload of unknown size re-checks free space against the reserve.
+    static let spaceCheckInterval: Int64 = 16 << 20
+
+    private let store: DiskBlobStore
+    private let namespace: BlobNamespace
+    private let id: BlobID
+    private let expectedSize: Int64?
+    private let tempName: String
+    private let state: Mutex<State>
+
+    init(
+        store: DiskBlobStore, namespace: BlobNamespace, id: BlobID, expectedSize: Int64?, tempName: String,
+        file: FileDescriptor, hasher: sending SHA256
+    ) {
+        self.store = store
+        self.namespace = namespace
+        self.id = id
+        self.expectedSize = expectedSize
+        self.tempName = tempName
+        state = Mutex(State(file: file, hasher: hasher, nextSpaceCheck: Self.spaceCheckInterval))
+    }
+
+    /// An upload dropped without commit or abort removes its temp file.
+    deinit {
+        state.withLock { discard(&$0) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(BlobStoreError) {
+        try state.withLock { (state: inout State) throws(BlobStoreError) in
+            guard let file = state.file else { throw .uploadClosed }
+            do throws(BlobStoreError) {
+                let total = state.written + Int64(bytes.count)
+                guard total <= store.configuration.maxBlobSize else { throw .tooLarge(limit: store.configuration.maxBlobSize) }
+                if let expectedSize {
+                    // More than announced: fail now rather than store bytes commit would reject.
+                    guard total <= expectedSize else { throw .sizeMismatch(expected: expectedSize, actual: total) }
+                } else if total >= state.nextSpaceCheck {
+                    try store.checkFreeSpace(forMore: 0)
+                    state.nextSpaceCheck = total + Self.spaceCheckInterval
+                }
+                try file.writeAll(bytes, operation: "write an upload file")
+                do throws(CryptoError) { try state.hasher.update(bytes) } catch {
+                    throw .io(operation: "SHA-256 update", detail: error.description)
+                }
+                state.written = total
+            } catch {
+                discard(&state)
+                throw error
+            }
+        }
+    }
+
+    func commit() throws(BlobStoreError) -> BlobInfo {
+        try state.withLock { (state: inout State) throws(BlobStoreError) -> BlobInfo in
+            guard let file = state.file else { throw .uploadClosed }
+            do throws(BlobStoreError) {
+                if let expectedSize, state.written != expectedSize {
+                    throw .sizeMismatch(expected: expectedSize, actual: state.written)
+                }
+                let digest: [UInt8]
+                do throws(CryptoError) { digest = try state.hasher.finalize() } catch {
+                    throw .io(operation: "SHA-256 final", detail: error.description)
+                }
+                // Verify before anything is published (DESIGN §1, principle 2). The id is public,
+                // so a plain comparison leaks nothing.
+                guard digest == id.bytes else { throw .hashMismatch }
+                let info = try store.publish(tempName: tempName, file: file, namespace: namespace, id: id, size: state.written)
+                state.file = nil
+                return info
+            } catch {
+                discard(&state)
+                throw error
+            }
+        }
+    }
+
+    func abort() {
+        state.withLock { discard(&$0) }
+    }
+
+    /// Closes the upload and removes its temp file if it is still open. Errors are ignored on
+    /// purpose: this runs from abort and deinit, which cannot throw, and a file it fails to
+    /// remove is removed by the next start's sweep of tmp/.
+    private func discard(_ state: inout State) {
+        guard state.file != nil else { return }
+        state.file = nil
+        _ = try? store.tempDirectory.removeEntry(tempName, operation: "remove an upload file")
+    }
+}
