@@ -74,20 +74,29 @@ import Testing
         }
     }
 
-    @Test func theMissingBlobsQueryLooksUpEachIdInThePrimaryKey() async throws {
+    /// The set-based lookups: ids packed into one BLOB, cut by a recursive CTE, each looked up
+    /// in a primary key.
+    @Test func packedIdLookupsUseThePrimaryKeys() async throws {
         let fixture = try SyncFixture()
-        let text = try await plan(
-            fixture,
+        func packed(_ width: Int) -> String {
             """
-            WITH RECURSIVE ids(n, hash) AS (
-                SELECT 0, substr(?1, 1, 32)
+            WITH RECURSIVE ids(n, id) AS (
+                SELECT 0, substr(?1, 1, \(width))
                 UNION ALL
-                SELECT n + 1, substr(?1, (n + 1) * 32 + 1, 32) FROM ids WHERE (n + 1) * 32 < length(?1)
+                SELECT n + 1, substr(?1, (n + 1) * \(width) + 1, \(width)) FROM ids WHERE (n + 1) * \(width) < length(?1)
             )
-            SELECT hash FROM ids
-            WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.vault = ?2 AND blobs.hash = ids.hash)
-            """, [[UInt8](repeating: 0, count: 64), 1])
-        #expect(text.contains("USING PRIMARY KEY (vault=? AND hash=?)"), "\(text)")
+            """
+        }
+        let missing = try await plan(
+            fixture,
+            packed(32) + " SELECT id FROM ids WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.vault = ?2 AND blobs.hash = ids.id)",
+            [[UInt8](repeating: 0, count: 64), 1])
+        #expect(missing.contains("USING PRIMARY KEY (vault=? AND hash=?)"), "\(missing)")
+        let states = try await plan(
+            fixture,
+            packed(16) + " SELECT e.entry_id, e.rev FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id",
+            [[UInt8](repeating: 0, count: 32), 1])
+        #expect(states.contains("SEARCH e USING PRIMARY KEY (vault=? AND entry_id=?)"), "\(states)")
     }
 
     @Test func rowsThatBreakTheSchemaAreRefused() async throws {

@@ -60,6 +60,10 @@ final class CommitValidator {
 
     /// Every conflict, in request order; empty when the batch may land.
     func conflicts() throws -> [CommitConflict] {
+        // Two set-based reads fetch the stored state of every entry of the batch and of every
+        // parent outside it; only walks further up the tree look entries up one by one.
+        try preload(changes.map(\.entryId))
+        try preload(changes.map(\.parentId).filter { !$0.isRoot && indexByEntry[$0] == nil })
         try checkRevisions()
         try checkParents()
         try checkNames()
@@ -211,6 +215,23 @@ final class CommitValidator {
             return FinalState(parent: change.parentId, kind: change.kind, deleted: change.deleted)
         }
         return try storedState(id).map { FinalState(parent: $0.parent, kind: $0.kind, deleted: $0.deleted) }
+    }
+
+    /// Reads the stored states of `ids` not read yet with one statement (`PackedIDs`).
+    private func preload(_ ids: [EntryID]) throws {
+        let unknown = Array(Set(ids.filter { stored[$0] == nil }))
+        guard !unknown.isEmpty else { return }
+        for id in unknown { stored[id] = .some(nil) }
+        let packed = PackedIDs.pack(unknown, width: EntryID.byteCount) { id, bytes in
+            id.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        }
+        try db.query(
+            PackedIDs.cte(width: EntryID.byteCount)
+                + " SELECT e.entry_id, \(StoredEntry.qualifiedColumns) FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id",
+            [packed, vault]
+        ) { row in
+            stored[try row.identifier(at: 0) as EntryID] = .some(try StoredEntry.read(from: row, startingAt: 1))
+        }
     }
 
     /// The stored state of `id`, read once per commit.

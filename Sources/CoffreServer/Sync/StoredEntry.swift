@@ -17,10 +17,13 @@ struct StoredEntry: Sendable, Equatable {
     /// The columns `read(from:)` expects, in order.
     static let columns = "parent_id, kind, name_tag, deleted, rev"
 
-    /// Reads the five `columns` starting at column 0.
-    static func read(from row: Row) throws -> StoredEntry {
+    /// The same columns of the table aliased `e`.
+    static let qualifiedColumns = "e.parent_id, e.kind, e.name_tag, e.deleted, e.rev"
+
+    /// Reads the five `columns` starting at column `first`.
+    static func read(from row: Row, startingAt first: Int = 0) throws -> StoredEntry {
         StoredEntry(
-            parent: try row.identifier(at: 0), kind: try row.entryKind(at: 1), nameTag: try row.nameTag(at: 2),
-            deleted: try row.flag(at: 3), rev: try row.int64(at: 4))
+            parent: try row.identifier(at: first), kind: try row.entryKind(at: first + 1),
+            nameTag: try row.nameTag(at: first + 2), deleted: try row.flag(at: first + 3), rev: try row.int64(at: first + 4))
     }
 }

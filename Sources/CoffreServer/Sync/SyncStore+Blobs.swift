@@ -46,30 +46,17 @@ extension SyncStore {
         return MissingBlobsResponse(missing: request.ids.filter { missing.contains($0) && seen.insert($0).inserted })
     }
 
-    /// The ids among `ids` that vault row `vault` does not hold, with one statement.
-    ///
-    /// The ids travel as one BLOB of 32-byte hashes back to back, split by a recursive CTE
-    /// (https://sqlite.org/lang_with.html#recursive_common_table_expressions) with `substr`,
-    /// which counts bytes on a BLOB (https://sqlite.org/lang_corefunc.html#substr). Each id then
-    /// costs one lookup in the `blobs` primary key. A statement per id would cost a round trip
-    /// through the statement machinery each; an `IN (?, ?, …)` list a statement per batch size.
+    /// The ids among `ids` that vault row `vault` does not hold, with one statement
+    /// (`PackedIDs`): one lookup in the `blobs` primary key per distinct id.
     static func missing(_ db: Connection, vault: Int64, ids: [BlobID]) throws -> Set<BlobID> {
         let unique = Array(Set(ids))
         guard !unique.isEmpty else { return [] }
-        var packed: [UInt8] = []
-        packed.reserveCapacity(unique.count * BlobID.byteCount)
-        for id in unique { packed.append(contentsOf: id.bytes) }
+        let packed = PackedIDs.pack(unique, width: BlobID.byteCount) { id, bytes in bytes.append(contentsOf: id.bytes) }
         var missing = Set<BlobID>()
         try db.query(
-            """
-            WITH RECURSIVE ids(n, hash) AS (
-                SELECT 0, substr(?1, 1, 32)
-                UNION ALL
-                SELECT n + 1, substr(?1, (n + 1) * 32 + 1, 32) FROM ids WHERE (n + 1) * 32 < length(?1)
-            )
-            SELECT hash FROM ids
-            WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.vault = ?2 AND blobs.hash = ids.hash)
-            """, [packed, vault]
+            PackedIDs.cte(width: BlobID.byteCount)
+                + " SELECT id FROM ids WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.vault = ?2 AND blobs.hash = ids.id)",
+            [packed, vault]
         ) { row in missing.insert(try row.blobID(at: 0)) }
         return missing
     }
