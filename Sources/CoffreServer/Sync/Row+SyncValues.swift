@@ -51,12 +51,3 @@ extension Row {
         try int64(at: index) != 0
     }
 }
-
-/// Binding ids in place, without allocating an array per value (the commit loop binds several
-/// per entry).
-extension Statement {
-    /// Binds the 16 bytes of `id` to the 1-based parameter `index`.
-    func bind<Purpose>(_ id: OpaqueIdentifier<Purpose>, at index: Int) throws(SQLiteError) {
-        try id.withUnsafeBytes { (bytes) throws(SQLiteError) in try bind(bytes, at: index) }
-    }
-}

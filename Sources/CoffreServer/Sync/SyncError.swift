@@ -56,16 +56,6 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Runs `body`, turning any non-`SyncError` into `.database` (SQLite), `.cancelled` or
-    /// `.internalFailure`.
-    static func wrapping<Result>(_ body: () throws -> Result) throws(SyncError) -> Result {
-        do {
-            return try body()
-        } catch {
-            throw from(error)
-        }
-    }
-
     /// Maps any error thrown around a database call to a `SyncError`.
     static func from(_ error: any Error) -> SyncError {
         switch error {
