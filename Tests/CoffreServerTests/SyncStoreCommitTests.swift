@@ -51,6 +51,33 @@ import Testing
         #expect(try await fixture.integer("SELECT seq FROM vaults") == 1)
     }
 
+    @Test func aFailureHalfwayThroughTheWritesRollsEverythingBack() async throws {
+        let fixture = try F()
+        let vault = try await fixture.vault()
+        let blob = F.blob("b")
+        try await fixture.store(blobs: [blob], in: vault)
+        // A trigger that fails the third row's blob reference, after the first entries' rows
+        // were written: the commit's transaction must undo them.
+        try await fixture.store.database.write { db in
+            try db.execute(
+                """
+                CREATE TEMP TRIGGER fail_third AFTER INSERT ON revision_blobs WHEN NEW.occurrences = 3
+                BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+                """)
+        }
+        let changes = [
+            F.file(F.randomEntryID(), named: "a", blobs: [blob]),
+            F.file(F.randomEntryID(), named: "b", blobs: [blob, blob]),
+            F.file(F.randomEntryID(), named: "c", blobs: [blob, blob, blob]),
+        ]
+        await #expect(throws: SyncError.self) { try await fixture.store.commit(vault, user: 1, CommitRequest(changes: changes)) }
+        for table in ["revisions", "revision_blobs", "entries"] {
+            #expect(try await fixture.integer("SELECT count(*) FROM \(table)") == 0, "\(table)")
+        }
+        #expect(try await fixture.integer("SELECT seq FROM vaults") == 0)
+        #expect(try await fixture.store.changes(vault, user: 1, since: 0, limit: 10).entries.isEmpty)
+    }
+
     @Test func aReadMemberCannotCommitAndANonMemberCannotTellTheVaultExists() async throws {
         let fixture = try F()
         let vault = try await fixture.vault()
