@@ -8,7 +8,7 @@ LISTEN     ?= 127.0.0.1:8080
 APT_PACKAGES := libsqlite3-dev libssl-dev pkg-config
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build release run test clean
+.PHONY: all deps build release run test bench bench-crypto clean
 
 all: build
 
@@ -36,5 +36,29 @@ test: deps
 	$(SWIFT) build
 	$(SWIFT) test
 
+# Every benchmark (release builds). Each bench-* target builds and runs one.
+bench: bench-crypto
+
+# Client encryption pipeline and its primitives, in MB/s (docs/performance.md). CRYPTO_BENCH_MIB
+# sets the input size (default 1024).
+bench-crypto: deps
+	$(SWIFT) build -c release --product crypto-bench
+	.build/release/crypto-bench
+
 clean:
 	rm -rf .build
+
+# Fuzzes the HTTP request parser with libFuzzer for FUZZ_SECONDS (the parser's stdlib-only
+# sources are compiled directly with the entry point in Fuzz/). Findings land in Fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+SWIFTC       ?= swiftc
+FUZZ_BIN     := .build/fuzz/http-request-parser
+FUZZ_SOURCES := $(wildcard Sources/HTTPServer/Parser/*.swift) Sources/HTTPServer/Helpers/HTTPDate.swift
+
+.PHONY: fuzz
+fuzz:
+	mkdir -p .build/fuzz Fuzz/corpus-run Fuzz/artifacts
+	$(SWIFTC) -O -g -sanitize=fuzzer,address -parse-as-library $(FUZZ_SOURCES) \
+	  Fuzz/HTTPRequestParserFuzz.swift -o $(FUZZ_BIN)
+	SWIFT_BACKTRACE=enable=no $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	  -print_final_stats=1 -artifact_prefix=Fuzz/artifacts/ Fuzz/corpus-run Fuzz/corpus

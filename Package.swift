@@ -39,6 +39,7 @@ let package = Package(
             dependencies: [
                 "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]),
@@ -49,7 +50,11 @@ let package = Package(
         // Thin executables.
         .executableTarget(
             name: "coffred",
-            dependencies: ["CoffreServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "CoffreServer", "CoffreProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "coffre",
             dependencies: ["CoffreClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -60,12 +65,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Benchmarks (release builds, run by `make bench`).
+        .executableTarget(name: "crypto-bench", dependencies: ["CoffreClient", "CoffreCrypto"], path: "Benchmarks/CryptoBench"),
+
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "COpenSSL"]),
+        .testTarget(
+            name: "HTTPServerTests",
+            dependencies: [
+                "HTTPServer", "COpenSSL",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "CoffreProtocolTests", dependencies: ["CoffreProtocol"]),
-        .testTarget(name: "CoffreServerTests", dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto"]),
+        .testTarget(
+            name: "CoffreServerTests",
+            dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto", "SQLiteStore", "CoffreClient"]),
         .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol"]),
     ]
 )

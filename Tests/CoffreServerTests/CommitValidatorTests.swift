@@ -7,7 +7,7 @@ import Testing
     typealias F = SyncFixture
 
     @Test func staleBaseRevIsAConflictWithTheCurrentState() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let file = F.randomEntryID()
         try await fixture.commit(vault, [F.file(file, named: "a")])
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func baseRevZeroOnAnExistingEntryOrTombstoneConflicts() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let live = F.randomEntryID()
         let gone = F.randomEntryID()
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func unknownEntryWithBaseRevAboveZeroIsNotFound() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let conflicts = try await fixture.conflicts(vault, [F.file(F.randomEntryID(), named: "a", base: 7)])
         #expect(conflicts.map(\.reason) == [.notFound])
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func kindCannotChange() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let id = F.randomEntryID()
         try await fixture.commit(vault, [F.file(id, named: "a")])
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func parentMustBeALiveFolder() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let folder = F.randomEntryID()
         let file = F.randomEntryID()
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func parentCreatedOrDeletedInTheSameBatchCounts() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let folder = F.randomEntryID()
         let child = F.randomEntryID()
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func deletingAFolderThatKeepsALiveChildIsRefused() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let folder = F.randomEntryID()
         let child = F.randomEntryID()
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func aBatchOfMovesThatMakesACycleIsRefused() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let a = F.randomEntryID()
         let b = F.randomEntryID()
@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func nameTagsAreUniqueAmongLiveSiblings() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let first = F.randomEntryID()
         let folder = F.randomEntryID()
@@ -156,7 +156,7 @@ import Testing
     }
 
     @Test func aNameIsFreeAgainOnceItsHolderIsDeleted() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let first = F.randomEntryID()
         try await fixture.commit(vault, [F.file(first, named: "n")])
@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test func twoEntriesMaySwapNamesInOneBatch() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let a = F.randomEntryID()
         let b = F.randomEntryID()
@@ -181,7 +181,7 @@ import Testing
     }
 
     @Test func everyReferencedBlobMustBeInTheVault() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let other = try await fixture.vault()
         let present = F.blob("present")
@@ -203,7 +203,7 @@ import Testing
     }
 
     @Test func eachConflictingEntryIsListedOnceInRequestOrder() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let existing = F.randomEntryID()
         try await fixture.commit(vault, [F.file(existing, named: "e")])
@@ -226,7 +226,7 @@ import Testing
         limits.maxRecordBytes = 100
         limits.maxBlobsPerEntry = 2
         limits.maxBlobsPerCommit = 3
-        let fixture = try F(limits: limits)
+        let fixture = try await F(limits: limits)
         let vault = try await fixture.vault()
         let id = F.randomEntryID()
         let blobs = (0..<2).map { F.blob("\($0)") }

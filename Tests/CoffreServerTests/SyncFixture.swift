@@ -1,35 +1,38 @@
 import CoffreCrypto
 import CoffreProtocol
 import CoffreServer
+import Dispatch
 import Foundation
 import SQLiteStore
-import Synchronization
 import Testing
 
-/// A sync store over a fresh database in its own temporary directory, with users 1…5, a clock
-/// the test moves by hand, and helpers that build ids, tags, records and changes.
-///
-/// Until the accounts branch's `ServerDatabase` is on main, migration 1 here is a minimal
-/// `users` table: the sync schema only references `users(id)`.
+/// A sync store over a fresh `ServerDatabase` (every migration) in its own temporary directory,
+/// with users 1…5, a clock the test moves by hand (`ManualClock`, from AccountsHarness), and
+/// helpers that build ids, tags, records and changes.
 final class SyncFixture: Sendable {
     let directory: URL
     let store: SyncStore
-    let clock = ManualClock()
+    let clock = ManualClock(SyncFixture.start)
 
     static let start: Int64 = 1_700_000_000
 
-    init(limits: SyncLimits = SyncLimits(), retention: RetentionPolicy = RetentionPolicy(), readers: Int = 2) throws {
+    init(limits: SyncLimits = SyncLimits(), retention: RetentionPolicy = RetentionPolicy(), readers: Int = 2) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffre-sync-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let users = Migration(version: 1, name: "users", sql: "CREATE TABLE users (id INTEGER PRIMARY KEY) STRICT;")
-        let database = try DatabaseQueue(
-            path: directory.appendingPathComponent("coffred.db").path, readerCount: readers,
-            migrator: try Migrator([users, SyncSchema.migration]))
-        try database.write { db in
-            for id in 1...5 { try db.execute("INSERT INTO users (id) VALUES (?)", [id]) }
+        let path = directory.appendingPathComponent(ServerDatabase.fileName).path
+        // Opened (and migrated, with fsyncs) on a Dispatch thread, as AccountsHarness does:
+        // blocking Swift concurrency's shared threads would stall the tests running alongside.
+        let database = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try ServerDatabase(path: path, readerCount: readers) })
+            }
         }
-        let clock = clock
-        store = SyncStore(database: database, limits: limits, retention: retention, clock: { clock.now })
+        try await database.queue.write { db in
+            for id in 1...5 {
+                try db.execute("INSERT INTO users (id, name, created_at) VALUES (?, ?, 0)", [id, "user\(id)"])
+            }
+        }
+        store = SyncStore(database: database, limits: limits, retention: retention, clock: clock.serverClock)
     }
 
     deinit {
@@ -88,7 +91,7 @@ final class SyncFixture: Sendable {
     /// Runs `sql` and returns its first column as integers (to count rows behind the API).
     func integers(_ sql: String, _ arguments: StatementArguments = []) async throws -> [Int64] {
         let sendable = SendableArguments(arguments)
-        return try await store.database.read { db in try db.fetchValues(sql, sendable.values, as: Int64.self) }
+        return try await store.database.queue.read { db in try db.fetchValues(sql, sendable.values, as: Int64.self) }
     }
 
     /// One integer, e.g. a count.
@@ -137,15 +140,6 @@ final class SyncFixture: Sendable {
             entryId: id, baseRev: base, parentId: parent, kind: .file, nameTag: tag(name), deleted: deleted,
             record: record(marker), blobs: blobs)
     }
-}
-
-/// Unix seconds that move only when a test says so.
-final class ManualClock: Sendable {
-    private let seconds = Atomic<Int64>(SyncFixture.start)
-
-    var now: Int64 { seconds.load(ordering: .relaxed) }
-
-    func advance(by delta: Int64) { seconds.add(delta, ordering: .relaxed) }
 }
 
 /// Statement arguments carried into a `@Sendable` read closure. Test-only: the values are

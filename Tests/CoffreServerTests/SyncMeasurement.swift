@@ -39,13 +39,13 @@ struct SyncMeasurement {
     }
 
     @Test func commitFeedAndWakeUp() async throws {
-        let fixture = try F(readers: 1)
+        let fixture = try await F(readers: 1)
         // Connection settings to try, e.g. "cache_size=-65536;mmap_size=268435456"
         // (https://sqlite.org/pragma.html), applied to the writer and the one reader.
         for pragma in (ProcessInfo.processInfo.environment["COFFRE_SYNC_MEASURE_PRAGMAS"] ?? "").split(separator: ";") {
             let statement = "PRAGMA \(pragma)"
-            _ = try await fixture.store.database.write { db in try db.fetchAll(statement) { _ in 0 } }
-            _ = try await fixture.store.database.read { db in try db.fetchAll(statement) { _ in 0 } }
+            _ = try await fixture.store.database.queue.write { db in try db.fetchAll(statement) { _ in 0 } }
+            _ = try await fixture.store.database.queue.read { db in try db.fetchAll(statement) { _ in 0 } }
         }
         let vault = try await fixture.vault()
         let batch = 1_000

@@ -11,13 +11,13 @@ import Testing
 @Suite struct SyncSchemaTests {
     private func plan(_ fixture: SyncFixture, _ sql: String, _ arguments: StatementArguments) async throws -> String {
         let sendable = SendableArguments(arguments)
-        return try await fixture.store.database.read { db in
+        return try await fixture.store.database.queue.read { db in
             try db.fetchAll("EXPLAIN QUERY PLAN " + sql, sendable.values) { row in try row.string(at: 3) }
         }.joined(separator: " | ")
     }
 
     @Test func hotQueriesUseTheirIndexes() async throws {
-        let fixture = try SyncFixture()
+        let fixture = try await SyncFixture()
         let id = [UInt8](repeating: 1, count: 16)
         let tag = [UInt8](repeating: 2, count: 32)
         let cases: [(sql: String, arguments: StatementArguments, expected: String)] = [
@@ -77,7 +77,7 @@ import Testing
     /// The set-based lookups: ids packed into one BLOB, cut by a recursive CTE, each looked up
     /// in a primary key.
     @Test func packedIdLookupsUseThePrimaryKeys() async throws {
-        let fixture = try SyncFixture()
+        let fixture = try await SyncFixture()
         func packed(_ width: Int) -> String {
             """
             WITH RECURSIVE ids(n, id) AS (
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func rowsThatBreakTheSchemaAreRefused() async throws {
-        let fixture = try SyncFixture()
+        let fixture = try await SyncFixture()
         let vault = try await fixture.vault()
         let hostile: [(String, StatementArguments)] = [
             ("INSERT INTO blobs (vault, hash, size, created) VALUES (1, ?, 1, 0)", [[UInt8](repeating: 0, count: 31)]),
@@ -117,7 +117,7 @@ import Testing
         for (sql, arguments) in hostile {
             let sendable = SendableArguments(arguments)
             await #expect(throws: SQLiteError.self, "\(sql)") {
-                try await fixture.store.database.write { db in try db.execute(sql, sendable.values) }
+                try await fixture.store.database.queue.write { db in try db.execute(sql, sendable.values) }
             }
         }
         #expect(try await fixture.store.vaults(user: 1).vaults.map(\.vaultId) == [vault])

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func pagesFollowRevAndNeverSplitACommit() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let batches = try await commitBatches(fixture, vault, sizes: [3, 4, 2])
         let first = try await fixture.store.changes(vault, user: 1, since: 0, limit: 5)
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func aCommitLargerThanThePageComesWhole() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let batches = try await commitBatches(fixture, vault, sizes: [7, 1])
         let page = try await fixture.store.changes(vault, user: 1, since: 0, limit: 3)
@@ -52,7 +52,7 @@ import Testing
         #expect(rest.entries.map(\.entryId) == batches[1])
         #expect(!rest.hasMore)
         // The last commit alone, larger than the page: no more after it.
-        let fixture2 = try F()
+        let fixture2 = try await F()
         let vault2 = try await fixture2.vault()
         _ = try await commitBatches(fixture2, vault2, sizes: [5])
         let only = try await fixture2.store.changes(vault2, user: 1, since: 0, limit: 2)
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func theFeedShowsEachEntryOnceAtItsLatestStateTombstonesIncluded() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let (a, b) = (F.randomEntryID(), F.randomEntryID())
         try await fixture.commit(vault, [F.file(a, named: "a"), F.file(b, named: "b")])
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func cursorsOutsideTheRetainedRangeAreRefused() async throws {
-        let fixture = try F(retention: RetentionPolicy(days: 1, minRevisions: 1))
+        let fixture = try await F(retention: RetentionPolicy(days: 1, minRevisions: 1))
         let vault = try await fixture.vault()
         let (a, b) = (F.randomEntryID(), F.randomEntryID())
         try await fixture.commit(vault, [F.file(a, named: "a"), F.file(b, named: "b")])
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aLongPollWakesWhenACommitLands() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(20)) }
         try await waitForWaiters(fixture, 1)
@@ -118,7 +118,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aLongPollWithNothingNewAnswersAnEmptyPageAfterItsWait() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let other = try await fixture.vault()
         let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .milliseconds(300)) }
@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aCancelledLongPollEndsAtOnce() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(3_600)) }
         try await waitForWaiters(fixture, 1)
@@ -151,7 +151,7 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func waitersAreBounded() async throws {
         var limits = SyncLimits()
         limits.maxWaiters = 1
-        let fixture = try F(limits: limits)
+        let fixture = try await F(limits: limits)
         let vault = try await fixture.vault()
         let first = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(50)) }
         try await waitForWaiters(fixture, 1)
@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func deletingTheVaultWakesItsWaiters() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(50)) }
         try await waitForWaiters(fixture, 1)

@@ -7,7 +7,7 @@ import Testing
     typealias F = SyncFixture
 
     @Test func aCommitBumpsSeqAndGivesEveryTouchedEntryRevEqualToIt() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let blob = F.blob("b")
         try await fixture.store(blobs: [blob], in: vault)
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func nothingLandsWhenAnyEntryConflicts() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let blob = F.blob("b")
         try await fixture.store(blobs: [blob], in: vault)
@@ -52,13 +52,13 @@ import Testing
     }
 
     @Test func aFailureHalfwayThroughTheWritesRollsEverythingBack() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let blob = F.blob("b")
         try await fixture.store(blobs: [blob], in: vault)
         // A trigger that fails the third row's blob reference, after the first entries' rows
         // were written: the commit's transaction must undo them.
-        try await fixture.store.database.write { db in
+        try await fixture.store.database.queue.write { db in
             try db.execute(
                 """
                 CREATE TEMP TRIGGER fail_third AFTER INSERT ON revision_blobs WHEN NEW.occurrences = 3
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func aReadMemberCannotCommitAndANonMemberCannotTellTheVaultExists() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         try await fixture.add(2, to: vault, role: .read)
         try await fixture.add(3, to: vault, role: .write)
@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test func aRetriedCommitAnswersTheOriginalReceipt() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let id = CommitID(high: 42, low: 7)
         let request = CommitRequest(commitId: id, changes: [F.file(F.randomEntryID(), named: "f")])
@@ -133,7 +133,7 @@ import Testing
     @Test func commitIDsAreRememberedForABoundedNumberOfCommits() async throws {
         var limits = SyncLimits()
         limits.rememberedCommitsPerVault = 2
-        let fixture = try F(limits: limits)
+        let fixture = try await F(limits: limits)
         let vault = try await fixture.vault()
         let first = F.randomEntryID()
         let request = CommitRequest(commitId: CommitID(high: 1, low: 1), changes: [F.file(first, named: "f")])
@@ -152,7 +152,7 @@ import Testing
     }
 
     @Test func concurrentCommittersOnTheSameEntriesEachWinExactlyOneCASRound() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         try await fixture.add(2, to: vault, role: .write)
         let ids = (0..<5).map { _ in F.randomEntryID() }
@@ -193,7 +193,7 @@ import Testing
     }
 
     @Test func missingBlobsAnswersEachAbsentIdOnceInRequestOrder() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let ids = (0..<3_000).map { F.blob("\($0)") }
         try await fixture.store(blobs: ids.enumerated().filter { $0.offset % 3 == 0 }.map(\.element), in: vault)
@@ -203,7 +203,7 @@ import Testing
         #expect(try await fixture.store.missingBlobs(vault, user: 1, MissingBlobsRequest(ids: [])).missing.isEmpty)
         var limits = SyncLimits()
         limits.maxMissingQueryIDs = 10
-        let small = try F(limits: limits)
+        let small = try await F(limits: limits)
         let smallVault = try await small.vault()
         await #expect(throws: SyncError.self) {
             try await small.store.missingBlobs(smallVault, user: 1, MissingBlobsRequest(ids: Array(ids.prefix(11))))

@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func candidatesAreUnreferencedAndOlderThanTheGracePeriod() async throws {
-        let fixture = try F(retention: RetentionPolicy(days: 1, minRevisions: 1))
+        let fixture = try await F(retention: RetentionPolicy(days: 1, minRevisions: 1))
         let vault = try await fixture.vault()
         let (used, old, superseded) = (F.blob("used"), F.blob("old"), F.blob("superseded"))
         try await fixture.store(blobs: [used, old, superseded], in: vault, size: 5)
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func smallBatchesVisitEveryBlobOnce() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let first = try await fixture.vault()
         let second = try await fixture.vault()
         let ids = (0..<25).map { F.blob("\($0)") }
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func deletionRechecksEachCandidate() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let (gone, revived, refreshed) = (F.blob("gone"), F.blob("revived"), F.blob("refreshed"))
         try await fixture.store(blobs: [gone, revived, refreshed], in: vault, size: 3)
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func theConsistencyCheckFindsDanglingReferencesBrokenHeadsAndOrphans() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let blob = F.blob("b")
         try await fixture.store(blobs: [blob], in: vault)
@@ -101,7 +101,7 @@ import Testing
     }
 
     @Test func statisticsOfAKnownDataset() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let other = try await fixture.vault()
         let (shared, repeated, trashed, idle) = (F.blob("shared"), F.blob("repeated"), F.blob("trashed"), F.blob("idle"))

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func pruningKeepsTheNewestRevisionsOfEachEntry() async throws {
-        let fixture = try F(retention: RetentionPolicy(days: 1, minRevisions: 3))
+        let fixture = try await F(retention: RetentionPolicy(days: 1, minRevisions: 3))
         let vault = try await fixture.vault()
         let busy = try await fileWithRevisions(fixture, vault, count: 6)
         let quiet = try await fileWithRevisions(fixture, vault, count: 1)
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func aRevisionStaysForTheRetentionPeriodAfterItWasSuperseded() async throws {
-        let fixture = try F(retention: RetentionPolicy(days: 10, minRevisions: 1))
+        let fixture = try await F(retention: RetentionPolicy(days: 10, minRevisions: 1))
         let vault = try await fixture.vault()
         let id = F.randomEntryID()
         try await fixture.commit(vault, [F.file(id, named: "f", marker: 1)])
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func theTrashIsPurgedAfterTheRetentionPeriod() async throws {
-        let fixture = try F(retention: RetentionPolicy(days: 1, minRevisions: 10))
+        let fixture = try await F(retention: RetentionPolicy(days: 1, minRevisions: 10))
         let vault = try await fixture.vault()
         let (old, recent, live) = (F.randomEntryID(), F.randomEntryID(), F.randomEntryID())
         try await fixture.commit(vault, [F.file(old, named: "o"), F.file(recent, named: "r"), F.file(live, named: "l")])
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func pruningReportsTheBlobsNoRevisionReferencesAnyMore() async throws {
-        let fixture = try F(retention: RetentionPolicy(days: 1, minRevisions: 1))
+        let fixture = try await F(retention: RetentionPolicy(days: 1, minRevisions: 1))
         let vault = try await fixture.vault()
         let (once, twice, never) = (F.blob("once"), F.blob("twice"), F.blob("never"))
         try await fixture.store(blobs: [once, twice, never], in: vault, size: 7)
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func revisionsArePagedNewestFirstWithRecordsAndBlobs() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let blob = F.blob("x")
         try await fixture.store(blobs: [blob], in: vault)
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func trashPagesNeverSplitOneCommitsDeletions() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let early = (0..<3).map { _ in F.randomEntryID() }
         let late = F.randomEntryID()
@@ -122,7 +122,7 @@ import Testing
     @Test func pruningWorksInBoundedBatchesAcrossVaults() async throws {
         var limits = SyncLimits()
         limits.commitIDRetentionSeconds = 100
-        let fixture = try F(limits: limits, retention: RetentionPolicy(days: 1, minRevisions: 1))
+        let fixture = try await F(limits: limits, retention: RetentionPolicy(days: 1, minRevisions: 1))
         let first = try await fixture.vault()
         let second = try await fixture.vault()
         _ = try await fileWithRevisions(fixture, first, count: 4)

@@ -7,7 +7,7 @@ import Testing
     typealias F = SyncFixture
 
     @Test func theCreatorOwnsTheVaultAndSeesItsGrant() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let id = F.randomVaultID()
         let created = try await fixture.store.createVault(
             user: 1, CreateVaultRequest(vaultId: id, name: Base64Bytes([9]), wrappedKey: F.grant(1, 1)))
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func creationRefusesTakenIdsUnknownUsersAndOversizedFields() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let id = try await fixture.vault()
         await #expect(throws: SyncError.stateConflict("the vault id is taken")) {
             try await fixture.store.createVault(user: 2, CreateVaultRequest(vaultId: id, name: Base64Bytes([1]), wrappedKey: F.grant(2, 1)))
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func onlyOwnersRenameAndNonMembersLearnNothing() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         try await fixture.add(2, to: vault, role: .write)
         await #expect(throws: SyncError.forbidden(required: .owner)) {
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func addingAMemberNeedsTheCurrentGenerationsGrant() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let noCurrent = AddMemberRequest(userId: 2, role: .read, keys: [])
         await #expect(throws: SyncError.self) { try await fixture.store.addMember(vault, user: 1, noCurrent) }
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func removingMembersKeepsAnOwnerAndLetsMembersLeave() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         try await fixture.add(2, to: vault, role: .write)
         try await fixture.add(3, to: vault, role: .read)
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func aNewKeyGenerationCoversExactlyTheRemainingMembers() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         try await fixture.add(2, to: vault, role: .write)
         try await fixture.add(3, to: vault, role: .read)
@@ -150,7 +150,7 @@ import Testing
     }
 
     @Test func deletingAVaultRemovesEverythingOfItAndOnlyIt() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let vault = try await fixture.vault()
         let kept = try await fixture.vault()
         try await fixture.add(2, to: vault, role: .write)

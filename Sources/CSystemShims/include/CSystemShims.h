@@ -34,4 +34,7 @@ int coffre_eventfd(void);
 /** sendfile(2): copies up to count bytes from in_fd at *offset to out_fd. */
 ssize_t coffre_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
 
+/** Names the calling thread (pthread_setname_np(3)); the name is cut to 15 bytes. */
+int coffre_set_thread_name(const char *name);
+
 #endif

@@ -66,6 +66,10 @@ private struct ConfigurationValues {
         config.sync.retentionDays = try int("sync.retentionDays") ?? config.sync.retentionDays
         config.sync.retentionMinRevisions = try int("sync.retentionMinRevisions") ?? config.sync.retentionMinRevisions
 
+        if let text = string("accounts.defaultQuotaBytes") {
+            config.accounts.defaultQuotaBytes = try optionalSize("accounts.defaultQuotaBytes", text)
+        }
+
         try config.validate()
         return config
     }
@@ -103,6 +107,15 @@ private struct ConfigurationValues {
         guard let text = string(key) else { return nil }
         guard let value = ByteSize.parse(text) else {
             throw .invalid(key: key, reason: "expected a size such as 1048576, 512KiB, 64MiB or 2GB")
+        }
+        return value
+    }
+
+    /// A byte size, or `unlimited` / `null` / `none` for no limit.
+    private func optionalSize(_ key: String, _ text: String) throws(ConfigurationError) -> Int64? {
+        if ["unlimited", "null", "none", "~"].contains(text.lowercased()) { return nil }
+        guard let value = ByteSize.parse(text) else {
+            throw .invalid(key: key, reason: "expected a size such as 10GiB, or unlimited")
         }
         return value
     }

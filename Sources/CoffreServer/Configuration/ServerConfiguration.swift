@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var storage = StorageSettings()
     /// Sync history retention (`sync.*`).
     public var sync = SyncSettings()
+    /// Accounts (`accounts.*`).
+    public var accounts = AccountSettings()
 
     public init() {}
 
@@ -58,6 +60,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         try http.validate()
         try storage.validate()
         try sync.validate()
+        try accounts.validate()
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -118,24 +121,5 @@ public struct StorageSettings: Sendable, Equatable {
     func validate() throws(ConfigurationError) {
         guard maxBlobBytes > 0 else { throw .invalid(key: "storage.maxBlobBytes", reason: "must be greater than 0") }
         guard minFreeBytes >= 0 else { throw .invalid(key: "storage.minFreeBytes", reason: "must be 0 or more") }
-    }
-}
-
-/// Sync history retention (`sync.*`); see docs/sync-engine.md, "History, trash and retention".
-public struct SyncSettings: Sendable, Equatable {
-    /// Days a superseded revision or a deleted entry is kept (`sync.retentionDays`).
-    public var retentionDays = 30
-    /// Revisions kept per entry however old, the current one included (`sync.retentionMinRevisions`).
-    public var retentionMinRevisions = 10
-
-    public init() {}
-
-    func validate() throws(ConfigurationError) {
-        guard (1...36_500).contains(retentionDays) else {
-            throw .invalid(key: "sync.retentionDays", reason: "must be 1 to 36500")
-        }
-        guard (1...1_000_000).contains(retentionMinRevisions) else {
-            throw .invalid(key: "sync.retentionMinRevisions", reason: "must be 1 to 1000000")
-        }
     }
 }

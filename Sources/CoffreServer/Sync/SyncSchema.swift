@@ -1,18 +1,18 @@
 import SQLiteStore
 
-/// The sync engine's tables: migration 0002 of the server database (after 0001, which creates
-/// `users`). docs/sync-engine.md explains each table and which query each index serves.
+/// The sync engine's tables: migration 0002 of `ServerDatabase` (after 0001, the accounts,
+/// which creates `users`). docs/sync-engine.md explains each table and which query each index serves.
 ///
 /// Every table is STRICT (https://sqlite.org/stricttables.html), so a value of the wrong type is
 /// refused rather than stored. Tables keyed by a composite key are WITHOUT ROWID
 /// (https://sqlite.org/withoutrowid.html): the key is the clustered index, no second copy.
 /// Vaults and revisions keep an integer rowid because other tables point at them.
-public enum SyncSchema {
+enum SyncSchema {
     /// The migration that creates the sync tables.
-    public static let migration = Migration(version: 2, name: "sync", sql: sql)
+    static let migration = Migration(version: 2, name: "sync", sql: sql)
 
     /// The script of `migration`.
-    public static let sql = """
+    static let sql = """
         CREATE TABLE vaults (
             id INTEGER PRIMARY KEY,
             public_id BLOB NOT NULL UNIQUE CHECK (length(public_id) = 16),

@@ -11,7 +11,7 @@ extension SyncStore {
             throw .invalidRequest("at most \(limits.maxMissingQueryIDs) blobs per call")
         }
         guard blobs.allSatisfy({ $0.size >= 0 }) else { throw .invalidRequest("a blob size cannot be negative") }
-        let now = clock()
+        let now = clock.now()
         try await write { db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .write)
             let insert = try db.prepare(

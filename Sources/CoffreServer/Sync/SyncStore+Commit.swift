@@ -14,7 +14,7 @@ extension SyncStore {
     public func commit(_ vault: VaultID, user: Int64, _ request: CommitRequest) async throws(SyncError) -> CommitOutcome {
         try checkShape(request)
         let digest = request.commitId == nil ? nil : try CommitDigest.compute(request, user: user)
-        let now = clock()
+        let now = clock.now()
         let outcome = try await write { [limits] db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .write)
             if let commitID = request.commitId, let digest,

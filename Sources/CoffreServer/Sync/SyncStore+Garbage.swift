@@ -13,7 +13,7 @@ extension SyncStore {
         graceSeconds: Int64, after: GarbageCursor? = nil, batchSize: Int = 1_000
     ) async throws(SyncError) -> GarbagePage {
         let scan = min(max(batchSize, 1), limits.maxMissingQueryIDs)
-        let cutoff = clock() - max(0, graceSeconds)
+        let cutoff = clock.now() - max(0, graceSeconds)
         return try await read { db in
             let start = after ?? GarbageCursor(vault: 0, hash: [])
             // The blobs primary key is (vault, hash): the row-value comparison is a range on it
@@ -44,7 +44,7 @@ extension SyncStore {
         guard blobs.count <= limits.maxMissingQueryIDs else {
             throw .invalidRequest("at most \(limits.maxMissingQueryIDs) blobs per call")
         }
-        let cutoff = clock() - max(0, graceSeconds)
+        let cutoff = clock.now() - max(0, graceSeconds)
         return try await write { db in
             var deleted: [VaultBlob] = []
             for blob in blobs {

@@ -47,7 +47,7 @@ extension SyncStore {
         guard generations.count == request.keys.count, generations.allSatisfy({ $0 >= 1 }) else {
             throw .invalidRequest("key generations must be 1 or more and listed once each")
         }
-        let now = clock()
+        let now = clock.now()
         try await write { [limits] db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .owner)
             guard generations.contains(access.keyGeneration), generations.allSatisfy({ $0 <= access.keyGeneration })

@@ -39,7 +39,7 @@ extension SyncStore {
     /// GC candidates once their grace period has passed.
     public func pruneHistory(_ vault: VaultID, batchLimit: Int = 5_000) async throws(SyncError) -> PruneReport {
         let budget = max(1, batchLimit)
-        let now = clock()
+        let now = clock.now()
         let cutoff = retention.cutoff(now: now)
         let keep = Int64(max(1, retention.minRevisions))
         let commitCutoff = now - limits.commitIDRetentionSeconds

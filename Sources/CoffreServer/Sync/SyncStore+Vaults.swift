@@ -8,7 +8,7 @@ extension SyncStore {
     public func createVault(user: Int64, _ request: CreateVaultRequest) async throws(SyncError) -> VaultSummary {
         try checkVaultName(request.name)
         try checkWrappedKey(request.wrappedKey)
-        let now = clock()
+        let now = clock.now()
         return try await write { db in
             let taken = try db.fetchValue(
                 "SELECT 1 FROM vaults WHERE public_id = ?", [request.vaultId.bytes], as: Int64.self)

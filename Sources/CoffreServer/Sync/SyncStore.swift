@@ -1,5 +1,4 @@
 import CoffreProtocol
-import Foundation
 import SQLiteStore
 
 /// The sync engine's storage core (DESIGN §7): vaults and their members and keys, the blobs each
@@ -13,21 +12,21 @@ import SQLiteStore
 /// callers are suspended, never blocked. Operator calls (statistics, GC, pruning, consistency)
 /// take no user: the admin API authenticates its caller.
 public final class SyncStore: Sendable {
-    /// The server database, migrated through `SyncSchema.migration`.
-    public let database: DatabaseQueue
+    /// The server database, migrated through `SyncSchema.migration` (0002).
+    public let database: ServerDatabase
     /// Bounds on requests.
     public let limits: SyncLimits
     /// How long history and trash are kept.
     public let retention: RetentionPolicy
     /// Wakes long-poll waiters when a commit lands.
     let notifier: ChangeNotifier
-    /// Seconds since the Unix epoch; injected so tests can move time.
-    let clock: @Sendable () -> Int64
+    /// Unix seconds; tests pass a clock they move by hand.
+    let clock: ServerClock
 
-    /// A store over `database`. `clock` returns seconds since the Unix epoch.
+    /// A store over `database`.
     public init(
-        database: DatabaseQueue, limits: SyncLimits = SyncLimits(), retention: RetentionPolicy = RetentionPolicy(),
-        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        database: ServerDatabase, limits: SyncLimits = SyncLimits(), retention: RetentionPolicy = RetentionPolicy(),
+        clock: ServerClock = .system
     ) {
         self.database = database
         self.limits = limits
@@ -41,7 +40,7 @@ public final class SyncStore: Sendable {
         _ body: @escaping @Sendable (Connection) throws -> Result
     ) async throws(SyncError) -> Result {
         do {
-            return try await database.write(body)
+            return try await database.queue.write(body)
         } catch {
             throw SyncError.from(error)
         }
@@ -52,7 +51,7 @@ public final class SyncStore: Sendable {
         _ body: @escaping @Sendable (Connection) throws -> Result
     ) async throws(SyncError) -> Result {
         do {
-            return try await database.read(body)
+            return try await database.queue.read(body)
         } catch {
             throw SyncError.from(error)
         }

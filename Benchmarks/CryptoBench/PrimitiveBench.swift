@@ -1,0 +1,70 @@
+import CoffreClient
+import CoffreCrypto
+
+/// Each primitive of the sealing pipeline alone, single-threaded, on the same in-memory bytes
+/// and the same chunks the pipeline makes.
+struct PrimitiveBench {
+    let input: UnsafeRawBufferPointer
+    let chunker: Chunker
+    let convergenceKey: SecretBytes
+
+    /// Chunk boundaries found by the chunker's measured run.
+    private(set) var cuts: [Int] = []
+
+    /// Chunker cut points over the whole buffer.
+    mutating func chunking() -> Measurement {
+        var cuts: [Int] = []
+        let result = Stopwatch.measure("chunker cut points", bytes: input.count) { cuts = chunker.cutPoints(in: input) }
+        self.cuts = cuts
+        return result
+    }
+
+    /// HMAC-SHA256 under the convergence key over each chunk (the chunk key).
+    func chunkKeys() throws -> Measurement {
+        try Stopwatch.measure("HMAC-SHA256 (chunk keys)", bytes: input.count) {
+            try forEachChunk { chunk in
+                let mac = try HMACSHA256(key: convergenceKey)
+                try mac.update(chunk)
+                _ = try mac.finalize()
+            }
+        }
+    }
+
+    /// AES-256-GCM sealing of each chunk (256 KiB to 4 MiB) into a reused output buffer.
+    func sealing() throws -> Measurement {
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(ChunkCipher.maximumPlaintextByteCount) + 16, alignment: 64)
+        defer { output.deallocate() }
+        let key = try SecureRandom.bytes(count: 32)
+        let nonce = [UInt8](repeating: 0, count: 12)
+        let aad = Array("coffre/v1/chunk".utf8)
+        return try Stopwatch.measure("AES-256-GCM seal (chunks)", bytes: input.count) {
+            try aad.withUnsafeBytes { aad in
+                try forEachChunk { chunk in
+                    let cipher = try AES256GCM(key: key)
+                    try cipher.beginSealing(nonce: nonce, aad: aad)
+                    try cipher.update(chunk, into: UnsafeMutableRawBufferPointer(rebasing: output[0..<chunk.count]))
+                    try cipher.finishSealing(tag: UnsafeMutableRawBufferPointer(rebasing: output[chunk.count..<(chunk.count + 16)]))
+                }
+            }
+        }
+    }
+
+    /// SHA-256 of each chunk (the blob id).
+    func hashing() throws -> Measurement {
+        try Stopwatch.measure("SHA-256 (blob ids)", bytes: input.count) {
+            try forEachChunk { chunk in
+                let hasher = try SHA256()
+                try hasher.update(chunk)
+                _ = try hasher.finalize()
+            }
+        }
+    }
+
+    private func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var start = 0
+        for end in cuts {
+            try body(UnsafeRawBufferPointer(rebasing: input[start..<end]))
+            start = end
+        }
+    }
+}

@@ -1,0 +1,42 @@
+// crypto-bench: throughput of the client's encryption pipeline and of each of its primitives,
+// in MB/s (10^6 bytes per second). `make bench-crypto` builds it in release mode and runs it.
+// CRYPTO_BENCH_MIB sets the input size (default 1024 MiB). docs/performance.md reads the output.
+import CoffreClient
+import CoffreCrypto
+import Foundation
+
+let mebibytes = ProcessInfo.processInfo.environment["CRYPTO_BENCH_MIB"].flatMap { Int($0) } ?? 1024
+guard (8...65_536).contains(mebibytes) else {
+    FileHandle.standardError.write(Data("CRYPTO_BENCH_MIB must be 8...65536\n".utf8))
+    exit(2)
+}
+let cpuCount = ProcessInfo.processInfo.activeProcessorCount
+let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "unknown"
+
+print("crypto-bench: \(mebibytes) MiB of random bytes, \(cpuCount) CPUs, load average \(load)")
+if let busy = Double(load.split(separator: " ").first ?? ""), busy >= 1 {
+    print("  the load average is high: other processes share the CPUs, so wall-clock figures run low;")
+    print("  CPU-time figures (bytes per CPU second) are the ones to compare")
+}
+
+do {
+    let input = try BenchInput(byteCount: mebibytes << 20)
+    let chunker = try Chunker(key: try SecureRandom.bytes(count: 32))
+    let convergence = try SecretBytes(randomCount: 32)
+    let cipher = ChunkCipher(convergenceKey: convergence)
+
+    var primitives = PrimitiveBench(input: UnsafeRawBufferPointer(input.bytes), chunker: chunker, convergenceKey: convergence)
+    let parts = [primitives.chunking(), try primitives.chunkKeys(), try primitives.sealing(), try primitives.hashing()]
+    let pipeline = PipelineBench(input: input, chunker: chunker, cipher: cipher, cpuCount: cpuCount)
+    let oneWorker = try await pipeline.sealing(workers: 1, cpu: 0)
+    let allWorkers = try await pipeline.sealing(workers: cpuCount, cpu: nil)
+    let (file, store) = try await pipeline.sealedBlobs()
+    let openOne = try await pipeline.opening(file, from: store, workers: 1, cpu: 0)
+    let openAll = try await pipeline.opening(file, from: store, workers: cpuCount, cpu: nil)
+
+    let report = BenchReport(primitives: parts, sealOne: oneWorker, sealAll: allWorkers, openOne: openOne, openAll: openAll)
+    report.print()
+} catch {
+    FileHandle.standardError.write(Data("crypto-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// Turns a file — any `ByteSource` — into its sealed blobs and its manifest, exactly as
+/// docs/format.md specifies: FastCDC chunks (keyed), `chunkKey = HMAC(convergence, plaintext)`,
+/// AES-256-GCM over the padded framing, blob id = SHA-256 of the blob.
+///
+/// Parallel and bounded: one reader thread chunks ahead while `workerCount` threads seal
+/// chunks concurrently, with at most two chunks per worker in flight in buffers allocated once
+/// (about 4.3 MB each) and reused for every chunk and every file. Blobs reach the sink in file
+/// order. Nothing CPU-bound or blocking runs on Swift's cooperative pool: the caller's task
+/// only waits and runs the sink.
+///
+/// One file at a time: concurrent `seal` calls on one sealer wait for their turn. Create the
+/// sealer once per vault key generation and reuse it; its threads stop when it is released.
+public final class FileSealer: Sendable {
+    /// The worker count used when none is given: the processors this process may run on.
+    public static var defaultWorkerCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    private let pipeline: ChunkPipeline<SourceHandOff>
+
+    /// A sealer for one vault key generation: `chunker` from its `chunker` subkey, `cipher`
+    /// from its `convergence` subkey, with `workerCount` (≥ 1) sealing threads. The threads
+    /// start now and inherit the calling thread's CPU affinity.
+    public init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
+        pipeline = ChunkPipeline(
+            name: "coffre-seal", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
+            transform: { slot in
+                do throws(CryptoFormatError) {
+                    slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount)
+                    slot.output = 0..<ChunkCipher.blobByteCount(plaintextLength: slot.inputCount)
+                } catch {
+                    throw PipelineError.sealingFailed(index: slot.index, reason: error)
+                }
+            },
+            makeService: {
+                // The reader thread's own chunker window (5 MiB), reused for every file.
+                let streaming = StreamingChunker(chunker: chunker)
+                return { pipeline, handOff, run in Self.read(handOff, with: streaming, into: pipeline, run: run) }
+            })
+    }
+
+    deinit {
+        pipeline.shutDown()
+    }
+
+    /// Number of sealing threads.
+    public var workerCount: Int { pipeline.workerCount }
+
+    /// Chunks that can be in flight at once (two per worker).
+    public var bufferCount: Int { pipeline.slotCount }
+
+    /// Buffers not in use; `bufferCount` between runs (the tests check nothing leaks).
+    var freeBufferCount: Int { pipeline.freeSlotCount }
+
+    /// Reads `source` to its end and calls `sink` once per chunk, in file order, with the sealed
+    /// blob; returns the manifest and the plaintext size. An empty source gives no chunk.
+    ///
+    /// The first error stops everything and is rethrown as is: the source's read error, the
+    /// sink's error, `CancellationError` when the task is cancelled, or
+    /// `PipelineError.sealingFailed`. `seal` returns (or throws) only once the reader has let
+    /// go of the source and every buffer is back, so the caller may close the source then. A
+    /// read that blocks forever cannot be interrupted by cancellation. The source is read on
+    /// the sealer's reader thread, hence `sending` and a conformance that is not isolated to
+    /// an actor (`SendableMetatype`).
+    public func seal(
+        _ source: sending some ByteSource & SendableMetatype,
+        to sink: (borrowing SealedBlob) async throws -> Void
+    ) async throws -> SealedFile {
+        let run = try await pipeline.beginRun(SourceHandOff(source))
+        let outcome: Result<SealedFile, any Error>
+        do {
+            outcome = .success(
+                try await withTaskCancellationHandler {
+                    try await deliver(run, to: sink)
+                } onCancel: {
+                    pipeline.fail(run, with: CancellationError())
+                })
+        } catch {
+            outcome = .failure(pipeline.fail(run, with: error))
+        }
+        if let failure = await pipeline.endRun(run) { throw failure }
+        return try outcome.get()
+    }
+
+    /// Takes sealed chunks in order, hands each to the sink, gives its buffer back.
+    private func deliver(_ run: PipelineRun, to sink: (borrowing SealedBlob) async throws -> Void) async throws -> SealedFile {
+        var chunks: [ChunkReference] = []
+        var byteCount: UInt64 = 0
+        while true {
+            switch await pipeline.next(run, position: chunks.count) {
+            case .failed(let error):
+                throw error
+            case .end:
+                return SealedFile(chunks: chunks, byteCount: byteCount)
+            case .chunk(let slot):
+                defer { pipeline.release(slot, for: run) }
+                guard let reference = slot.reference else { preconditionFailure("a sealed slot carries its reference") }
+                let blob = SealedBlob(
+                    index: slot.index, plaintextOffset: slot.plaintextOffset, reference: reference, bytes: slot.outputBytes)
+                try await sink(blob)
+                chunks.append(reference)
+                byteCount += UInt64(reference.length)
+            }
+        }
+    }
+
+    /// The reader thread's part of a run: chunks the source and copies each chunk once, from
+    /// the chunker's window to where its blob will be framed in a free buffer.
+    private static func read(
+        _ handOff: SourceHandOff, with streaming: StreamingChunker, into pipeline: ChunkPipeline<SourceHandOff>, run: PipelineRun
+    ) {
+        struct Stopped: Error {}
+        do {
+            try streaming.forEachChunk(of: &handOff.source) { chunk, bytes in
+                guard let slot = pipeline.acquireSlot(for: run) else { throw Stopped() }
+                let start = ChunkCipher.plaintextOffset
+                UnsafeMutableRawBufferPointer(rebasing: slot.buffer[start..<(start + bytes.count)]).copyMemory(from: bytes)
+                slot.inputCount = bytes.count
+                slot.plaintextOffset = UInt64(chunk.offset)
+                pipeline.submit(slot, for: run)
+            }
+        } catch is Stopped {
+            // The run failed elsewhere; its error is already recorded.
+        } catch {
+            pipeline.fail(run, with: error)
+        }
+        pipeline.finishProducing(run)
+    }
+}
+
+/// Carries the caller's byte source to the reader thread.
+///
+/// `@unchecked Sendable`: `seal` takes the source as `sending`, so the caller keeps no access
+/// to it; after the hand-off only the reader thread touches it, and `seal` returns only after
+/// the reader has finished with it.
+final class SourceHandOff: @unchecked Sendable {
+    var source: any ByteSource
+
+    init(_ source: sending any ByteSource) {
+        self.source = source
+    }
+}

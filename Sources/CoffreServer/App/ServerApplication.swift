@@ -1,0 +1,129 @@
+import CoffreProtocol
+import Glibc
+import HTTPServer
+import HTTPTypes
+import Logging
+
+/// The running server: data directory, stores, HTTP routes, TLS — everything `coffred serve`
+/// starts, as a library so end-to-end tests and benchmarks can run it in-process too.
+///
+/// Life cycle: `init` opens and locks the data directory and the stores (failing early with a
+/// clear error), `start()` binds and serves, `shutdown()` stops accepting, lets in-flight requests
+/// finish within the configured grace period and closes everything.
+public final class ServerApplication: Sendable {
+    public let configuration: ServerConfiguration
+    public let dataDirectory: DataDirectory
+    public let blobStore: DiskBlobStore
+    public let database: ServerDatabase
+    public let accounts: Accounts
+    private let logger: Logger
+    private let tls: TLSContextProvider?
+    private let server: HTTPServer
+
+    /// Opens the data directory and the stores, loads the TLS certificate, builds the routes.
+    /// On the very first start it also issues the first admin token (`DATA/admin.token`, 0600).
+    public init(configuration: ServerConfiguration, logger: Logger) async throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        dataDirectory = try DataDirectory(path: configuration.dataDirectory)
+        blobStore = try DiskBlobStore(
+            root: dataDirectory.path,
+            configuration: .init(
+                maxBlobSize: Int64(configuration.storage.maxBlobBytes),
+                freeSpaceReserve: configuration.storage.minFreeBytes))
+        database = try ServerDatabase(dataDirectory: dataDirectory)
+        accounts = try await Accounts.open(database: database, settings: configuration.accounts, logger: logger)
+        if let path = try await accounts.createFirstAdminTokenIfNeeded(dataDirectory: dataDirectory) {
+            logger.notice("first admin token written; coffre-admin --data reads it from there", metadata: ["file": "\(path)"])
+        }
+        var http = configuration.httpServerConfiguration
+        if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            let provider = try TLSContextProvider(certificateChainFile: certificate, privateKeyFile: key)
+            http.transportFactory = provider.transportFactory
+            tls = provider
+        } else {
+            tls = nil
+        }
+        var router = HTTPRouter()
+        let metricsSource = MetricsSourceBox()
+        try Self.addOperationalRoutes(to: &router, metrics: metricsSource)
+        try AccountsAPI(accounts: accounts, logger: logger).register(on: &router)
+        server = HTTPServer(configuration: http, responder: router, logger: logger)
+        metricsSource.server = server
+    }
+
+    /// Starts serving; returns the base URL clients use (with the real port when 0 was asked).
+    @discardableResult
+    public func start() throws -> String {
+        try server.start()
+        let url = baseURL
+        logger.notice(
+            "coffred listening",
+            metadata: ["url": "\(url)", "data": "\(dataDirectory.path)", "version": "\(CoffreVersion.current)"])
+        return url
+    }
+
+    /// `http(s)://host:port` of the running server.
+    public var baseURL: String {
+        var address = configuration.listen
+        address.port = server.localPort
+        if address.host == "0.0.0.0" { address.host = "127.0.0.1" }
+        if address.host == "::" { address.host = "::1" }
+        return (tls == nil ? "http://" : "https://") + address.description
+    }
+
+    /// The port actually bound.
+    public var localPort: Int { server.localPort }
+
+    /// Reloads the TLS certificate and key from disk (SIGHUP). A bad new pair leaves the old one
+    /// in service and throws. Without TLS there is nothing to reload.
+    public func reloadTLS() throws {
+        guard let tls else { return }
+        try tls.reload()
+        logger.notice("TLS certificate reloaded")
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to `http.shutdownGraceSeconds`),
+    /// then closes every connection.
+    public func shutdown() async {
+        await server.shutdown(gracePeriod: .milliseconds(Int64(configuration.http.shutdownGraceSeconds * 1000)))
+        logger.notice("coffred stopped")
+    }
+
+    /// Returns once the server has stopped.
+    public func waitUntilStopped() async { await server.waitUntilStopped() }
+
+    // MARK: Routes
+
+    private static func addOperationalRoutes(to router: inout HTTPRouter, metrics: MetricsSourceBox) throws {
+        // Liveness: cheap, on the loop thread, no store access.
+        try router.addInline(.get, "/healthz") { _ in
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            fields[.cacheControl] = "no-store"
+            return HTTPServerResponse(status: .ok, headerFields: fields, body: .bytes(Array(#"{"status":"ok"}"#.utf8)))
+        }
+        // Prometheus text format 0.0.4 (https://prometheus.io/docs/instrumenting/exposition_formats/).
+        try router.addInline(.get, "/metrics") { _ in
+            var text = "# HELP coffred_build_info Version of this coffred.\n# TYPE coffred_build_info gauge\n"
+            text += "coffred_build_info{version=\"\(CoffreVersion.current)\"} 1\n"
+            if let server = metrics.server {
+                text += server.metrics.snapshot().renderPrometheus(namespace: "coffred")
+            }
+            text += ProcessMetrics.render(namespace: "coffred")
+            var fields = HTTPFields()
+            fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            fields[.cacheControl] = "no-store"
+            return HTTPServerResponse(status: .ok, headerFields: fields, body: .bytes(Array(text.utf8)))
+        }
+    }
+}
+
+/// Lets a route read the server's metrics although the server is built after the routes.
+///
+/// `@unchecked Sendable`: `server` is set once, in `ServerApplication.init`, before the server
+/// starts and before any route can run; afterwards it is only read.
+private final class MetricsSourceBox: @unchecked Sendable {
+    var server: HTTPServer?
+}

@@ -1,0 +1,20 @@
+import Dispatch
+
+/// Runs blocking or CPU-heavy work off the event loop and off Swift's cooperative pool.
+///
+/// Handlers run on their connection's event-loop thread (the loop is their task executor), so a
+/// handler that calls `fsync`, hashes a large buffer or waits on a lock would stall every other
+/// connection of that loop. Such work goes through `run`, which executes it on a Dispatch queue
+/// and resumes the handler on its loop with the result.
+public enum HTTPBlockingWork {
+    private static let queue = DispatchQueue(label: "coffre.http.blocking", qos: .userInitiated, attributes: .concurrent)
+
+    /// Runs `body` on the blocking-work queue and returns (or throws) what it returned.
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withUnsafeThrowingContinuation { continuation in
+            queue.async {
+                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+}

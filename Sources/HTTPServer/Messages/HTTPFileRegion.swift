@@ -1,0 +1,55 @@
+import Glibc
+import Synchronization
+
+/// A byte range of an open file, owned until the response using it is done (or dropped).
+public final class HTTPFileRegion: Sendable {
+    /// The descriptor (owned: closed once, by `close()` or at deinit).
+    public let descriptor: Int32
+    /// First byte to send.
+    public let offset: Int64
+    /// Number of bytes to send.
+    public let length: Int64
+    private let isClosed = Atomic<Bool>(false)
+
+    /// Takes ownership of `descriptor`, which must be open for reading.
+    public init(takingDescriptor descriptor: Int32, offset: Int64, length: Int64) {
+        self.descriptor = descriptor
+        self.offset = max(0, offset)
+        self.length = max(0, length)
+    }
+
+    /// Opens the regular file at `path` read-only; the region is the whole file.
+    public static func open(path: String) throws(HTTPServerError) -> (region: HTTPFileRegion, status: stat) {
+        let fd = SystemCall.retryingOnInterrupt { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw SystemCall.error("open") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let error = SystemCall.error("fstat")
+            SystemCall.close(fd)
+            throw error
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            SystemCall.close(fd)
+            throw .invalidState("not a regular file")
+        }
+        return (HTTPFileRegion(takingDescriptor: fd, offset: 0, length: Int64(info.st_size)), info)
+    }
+
+    /// The same file narrowed to `range` (relative to this region, clamped to it); the new
+    /// region takes over the descriptor and this one no longer closes it.
+    func narrowed(to range: ClosedRange<Int64>) -> HTTPFileRegion {
+        let lower = min(max(0, range.lowerBound), length)
+        let upper = min(range.upperBound, length - 1)
+        isClosed.store(true, ordering: .releasing)
+        return HTTPFileRegion(takingDescriptor: descriptor, offset: offset + lower, length: max(0, upper - lower + 1))
+    }
+
+    /// Closes the descriptor. Idempotent, thread-safe.
+    public func close() {
+        if !isClosed.exchange(true, ordering: .acquiringAndReleasing) {
+            SystemCall.close(descriptor)
+        }
+    }
+
+    deinit { close() }
+}

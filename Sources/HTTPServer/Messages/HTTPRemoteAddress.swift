@@ -1,0 +1,73 @@
+import Glibc
+
+/// The IP address and port of a client, kept as raw bytes and formatted only on demand.
+///
+/// For throttling and, when `HTTPServerConfiguration.logClientAddresses` is on, logging; it is
+/// never logged otherwise.
+public struct HTTPRemoteAddress: Sendable, Hashable, CustomStringConvertible {
+    /// True for IPv6 (an IPv4-mapped IPv6 address counts as IPv4).
+    public let isIPv6: Bool
+    /// The 16 address bytes (IPv4 uses the first 4), as two big-endian halves.
+    private let high: UInt64
+    private let low: UInt64
+    /// The TCP port.
+    public let port: Int
+
+    /// 0.0.0.0 port 0: the address of a request that did not come from a socket.
+    public static let unspecified = HTTPRemoteAddress(isIPv6: false, high: 0, low: 0, port: 0)
+
+    private init(isIPv6: Bool, high: UInt64, low: UInt64, port: Int) {
+        self.isIPv6 = isIPv6
+        self.high = high
+        self.low = low
+        self.port = port
+    }
+
+    init(_ storage: sockaddr_storage) {
+        var storage = storage
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            let address = withUnsafeBytes(of: &storage) { $0.load(as: sockaddr_in.self) }
+            isIPv6 = false
+            high = UInt64(UInt32(bigEndian: address.sin_addr.s_addr)) << 32
+            low = 0
+            port = Int(UInt16(bigEndian: address.sin_port))
+        case AF_INET6:
+            let address = withUnsafeBytes(of: &storage) { $0.load(as: sockaddr_in6.self) }
+            let bytes = withUnsafeBytes(of: address.sin6_addr) { Array($0) }
+            let upper = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let lower = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            port = Int(UInt16(bigEndian: address.sin6_port))
+            if upper == 0 && lower >> 32 == 0xFFFF {
+                isIPv6 = false
+                high = (lower & 0xFFFF_FFFF) << 32
+                low = 0
+            } else {
+                isIPv6 = true
+                high = upper
+                low = lower
+            }
+        default:
+            isIPv6 = false
+            high = 0
+            low = 0
+            port = 0
+        }
+    }
+
+    /// The address bytes: 4 for IPv4, 16 for IPv6.
+    public var bytes: [UInt8] {
+        let all = (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+        return isIPv6 ? all : Array(all.prefix(4))
+    }
+
+    /// The address in text form (inet_ntop(3)), without the port.
+    public var description: String {
+        var input = bytes
+        var output = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = isIPv6 ? AF_INET6 : AF_INET
+        guard inet_ntop(family, &input, &output, socklen_t(output.count)) != nil else { return "?" }
+        return String(decoding: output.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

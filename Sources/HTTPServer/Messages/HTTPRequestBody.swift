@@ -1,0 +1,56 @@
+/// A request body: an async sequence of byte chunks, read from the socket only as fast as it
+/// is consumed (back-pressure), so a body of any size is never held in memory whole.
+///
+/// It can be iterated once. A body that ends early because the client disconnected throws
+/// `HTTPServerError.bodyTruncated`; a chunked body beyond the route's limit throws
+/// `.contentTooLarge` (answered with 413 when the handler lets it propagate).
+public struct HTTPRequestBody: AsyncSequence, Sendable {
+    /// A run of body bytes, in order.
+    public typealias Element = [UInt8]
+
+    let channel: RequestBodyChannel?
+    /// The Content-Length of the body (0 when there is none), or nil for a chunked body.
+    public let expectedLength: Int64?
+
+    init(channel: RequestBodyChannel?, expectedLength: Int64?) {
+        self.channel = channel
+        self.expectedLength = expectedLength
+    }
+
+    /// A body with no bytes.
+    public static let empty = HTTPRequestBody(channel: nil, expectedLength: 0)
+
+    /// An iterator over the chunks; a body can be iterated once.
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(channel: channel)
+    }
+
+    /// Reads the chunks in order.
+    public struct Iterator: AsyncIteratorProtocol {
+        let channel: RequestBodyChannel?
+
+        /// The next chunk, nil at the end; throws when the body cannot be completed.
+        public mutating func next() async throws -> [UInt8]? {
+            guard let channel else { return nil }
+            return try await channel.next()
+        }
+    }
+
+    /// Reads the whole body into memory, failing with `HTTPServerError.contentTooLarge` (413)
+    /// as soon as it is known to exceed `maxBytes` — before reading anything when the
+    /// Content-Length says so.
+    public func collect(upTo maxBytes: Int) async throws -> [UInt8] {
+        if let expectedLength, expectedLength > Int64(maxBytes) {
+            throw HTTPServerError.contentTooLarge(limit: Int64(maxBytes))
+        }
+        var collected: [UInt8] = []
+        if let expectedLength { collected.reserveCapacity(Int(expectedLength)) }
+        for try await chunk in self {
+            guard collected.count + chunk.count <= maxBytes else {
+                throw HTTPServerError.contentTooLarge(limit: Int64(maxBytes))
+            }
+            collected.append(contentsOf: chunk)
+        }
+        return collected
+    }
+}

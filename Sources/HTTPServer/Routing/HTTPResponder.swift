@@ -1,0 +1,47 @@
+/// Answers requests. `HTTPRouter` is the usual implementation.
+public protocol HTTPResponder: Sendable {
+    /// Produces the response for `request`; runs as a task, never on an event loop thread.
+    func respond(to request: HTTPServerRequest) async throws -> HTTPServerResponse
+
+    /// Chooses what runs for `request` and with which body limit. Called on the event loop for
+    /// every request head, so it must be cheap and must not block; it may fill in
+    /// `pathParameters` and `routePattern`. The default runs `respond(to:)` as a task.
+    func handler(for request: inout HTTPServerRequest) -> HTTPHandler
+}
+
+extension HTTPResponder {
+    /// Runs `respond(to:)` as a task with the default body limit.
+    public func handler(for request: inout HTTPServerRequest) -> HTTPHandler {
+        HTTPHandler(task: { try await self.respond(to: $0) })
+    }
+}
+
+/// What runs for one request.
+public struct HTTPHandler: Sendable {
+    /// Where the handler runs.
+    public enum Execution: Sendable {
+        /// As a Swift task; the response is handed back to the connection's event loop.
+        case task(@Sendable (HTTPServerRequest) async throws -> HTTPServerResponse)
+        /// Synchronously on the event loop thread, for cheap non-blocking answers (health
+        /// checks, in-memory bodies). A request that has a body still runs it as a task, since
+        /// reading a body must not block the loop.
+        case inline(@Sendable (HTTPServerRequest) throws -> HTTPServerResponse)
+    }
+
+    /// Where the handler runs.
+    public var execution: Execution
+    /// Largest request body accepted; nil for `HTTPLimits.maxRequestBodyBytes`.
+    public var maxBodyBytes: Int64?
+
+    /// A handler that runs as a task.
+    public init(maxBodyBytes: Int64? = nil, task: @escaping @Sendable (HTTPServerRequest) async throws -> HTTPServerResponse) {
+        self.execution = .task(task)
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// A handler that runs on the event loop thread.
+    public init(maxBodyBytes: Int64? = nil, inline: @escaping @Sendable (HTTPServerRequest) throws -> HTTPServerResponse) {
+        self.execution = .inline(inline)
+        self.maxBodyBytes = maxBodyBytes
+    }
+}

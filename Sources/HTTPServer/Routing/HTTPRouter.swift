@@ -1,0 +1,88 @@
+import HTTPTypes
+
+/// Routes requests by method and path pattern (`/v1/vaults/{vault}/blobs/{id}`) to handlers.
+///
+/// Unknown paths answer 404; a known path with another method answers 405 with `Allow`
+/// (RFC 9110 §15.5.6). HEAD is served by the GET route when no HEAD route exists
+/// (RFC 9110 §9.3.2). Routes are tried in the order they were added.
+public struct HTTPRouter: HTTPResponder {
+    private struct Route: Sendable {
+        let method: HTTPRequest.Method
+        let pattern: HTTPRoutePattern
+        let handler: HTTPHandler
+    }
+
+    private var routes: [Route] = []
+
+    /// A router without routes (every request answers 404).
+    public init() {}
+
+    /// Adds a route whose handler runs as a task. Throws for an invalid pattern.
+    public mutating func add(
+        _ method: HTTPRequest.Method, _ pattern: String, maxBodyBytes: Int64? = nil,
+        _ handler: @escaping @Sendable (HTTPServerRequest) async throws -> HTTPServerResponse
+    ) throws(HTTPServerError) {
+        routes.append(Route(method: method, pattern: try HTTPRoutePattern(pattern), handler: HTTPHandler(maxBodyBytes: maxBodyBytes, task: handler)))
+    }
+
+    /// Adds a route whose handler runs on the event loop thread: for cheap, non-blocking
+    /// answers only (see `HTTPHandler.Execution.inline`).
+    public mutating func addInline(
+        _ method: HTTPRequest.Method, _ pattern: String, maxBodyBytes: Int64? = nil,
+        _ handler: @escaping @Sendable (HTTPServerRequest) throws -> HTTPServerResponse
+    ) throws(HTTPServerError) {
+        routes.append(Route(method: method, pattern: try HTTPRoutePattern(pattern), handler: HTTPHandler(maxBodyBytes: maxBodyBytes, inline: handler)))
+    }
+
+    /// The handler of the first route matching method and path; otherwise an inline handler
+    /// answering 404, 405 with Allow, or 400 for a path parameter that does not decode.
+    public func handler(for request: inout HTTPServerRequest) -> HTTPHandler {
+        let segments = request.path.utf8.first == UInt8(ascii: "/")
+            ? request.path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+            : []
+        var allowed: [HTTPRequest.Method] = []
+        var headFallback: (Route, HTTPPathParameters)?
+        for route in routes {
+            let parameters: HTTPPathParameters?
+            do throws(HTTPServerError) {
+                parameters = try route.pattern.match(segments)
+            } catch {
+                return HTTPHandler(inline: { _ in throw error })
+            }
+            guard let parameters else { continue }
+            if route.method == request.method {
+                request.pathParameters = parameters
+                request.routePattern = route.pattern.text
+                return route.handler
+            }
+            if route.method == .get && request.method == .head && headFallback == nil { headFallback = (route, parameters) }
+            if !allowed.contains(route.method) { allowed.append(route.method) }
+        }
+        if let (route, parameters) = headFallback {
+            request.pathParameters = parameters
+            request.routePattern = route.pattern.text
+            return route.handler
+        }
+        guard !allowed.isEmpty else {
+            return HTTPHandler(inline: { _ in .text("404 Not Found\n", status: .notFound) })
+        }
+        // RFC 9110 §15.5.6: a 405 response MUST carry Allow with the supported methods.
+        if allowed.contains(.get) && !allowed.contains(.head) { allowed.append(.head) }
+        let allow = allowed.map(\.rawValue).joined(separator: ", ")
+        return HTTPHandler(inline: { _ in
+            var response = HTTPServerResponse.text("405 Method Not Allowed\n", status: .methodNotAllowed)
+            response.headerFields[.allow] = allow
+            return response
+        })
+    }
+
+    /// Resolves and runs the handler for `request` (for use outside the server, e.g. tests).
+    public func respond(to request: HTTPServerRequest) async throws -> HTTPServerResponse {
+        var request = request
+        let handler = handler(for: &request)
+        switch handler.execution {
+        case .task(let respond): return try await respond(request)
+        case .inline(let respond): return try respond(request)
+        }
+    }
+}

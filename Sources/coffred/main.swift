@@ -1,1 +1,0 @@
-print("coffred: not built yet")

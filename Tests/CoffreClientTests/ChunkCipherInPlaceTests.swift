@@ -1,0 +1,122 @@
+@testable import CoffreClient
+import CoffreCrypto
+import Testing
+
+/// The pipeline's in-place sealing and opening must be the format exactly: the same blobs and
+/// references as `ChunkCipher.seal`, the same refusals as `ChunkCipher.open`.
+@Suite struct ChunkCipherInPlaceTests {
+    let cipher = PipelineFixtures.cipher()
+
+    /// Seals `plaintext` the pipeline's way: copied behind the header, sealed in place.
+    func sealInPlace(_ plaintext: [UInt8]) throws -> (blob: [UInt8], reference: ChunkReference) {
+        let slot = ChunkSlot(capacity: ChunkCipher.maximumBlobByteCount)
+        let start = ChunkCipher.plaintextOffset
+        plaintext.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: slot.buffer[start..<(start + $0.count)]).copyMemory(from: $0) }
+        let reference = try cipher.sealInPlace(slot.buffer, plaintextLength: plaintext.count)
+        let count = ChunkCipher.blobByteCount(plaintextLength: plaintext.count)
+        return (Array(UnsafeRawBufferPointer(rebasing: slot.buffer[0..<count])), reference)
+    }
+
+    /// Opens `blob` the pipeline's way, in a buffer of exactly its size.
+    func openInPlace(_ blob: [UInt8], reference: ChunkReference) throws(CryptoFormatError) -> [UInt8] {
+        var buffer = blob
+        return try ByteSlices.write(&buffer) { (raw: UnsafeMutableRawBufferPointer) throws(CryptoFormatError) -> [UInt8] in
+            let range = try cipher.openInPlace(raw, reference: reference)
+            return Array(UnsafeRawBufferPointer(rebasing: raw[range]))
+        }
+    }
+
+    /// `openInPlace` gives what `open` gives: the same plaintext or the same error.
+    func expectSameOutcome(_ blob: [UInt8], _ reference: ChunkReference, sourceLocation: SourceLocation = #_sourceLocation) {
+        let expected = Result { () throws(CryptoFormatError) in try cipher.open(blob, reference: reference) }
+        let actual = Result { () throws(CryptoFormatError) in try openInPlace(blob, reference: reference) }
+        switch (expected, actual) {
+        case (.success(let a), .success(let b)): #expect(a == b, sourceLocation: sourceLocation)
+        case (.failure(let a), .failure(let b)): #expect(a == b, sourceLocation: sourceLocation)
+        default: Issue.record("open gave \(expected), openInPlace gave \(actual)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test(arguments: [0, 1, 4, 5, 1020, 1021, 65_533, 262_144, 1 << 20, 4 << 20])
+    func sealsExactlyLikeSeal(length: Int) throws {
+        let plaintext = ChunkerFixtures.pseudoRandom(count: length, seed: UInt64(length))
+        let reference = try cipher.seal(plaintext)
+        let inPlace = try sealInPlace(plaintext)
+        #expect(inPlace.blob == reference.blob)
+        #expect(inPlace.reference == reference.reference)
+        #expect(try openInPlace(inPlace.blob, reference: inPlace.reference) == plaintext)
+    }
+
+    @Test(arguments: ["chunk-empty", "chunk-hello", "chunk-text"])
+    func matchesTheFormatVectors(name: String) throws {
+        let vectors = try FormatVectors.load()
+        let cipher = ChunkCipher(convergenceKey: SecretBytes(copying: try vectors.bytes(name, "convergence")))
+        let slot = ChunkSlot(capacity: ChunkCipher.maximumBlobByteCount)
+        let plaintext = try vectors.bytes(name, "plaintext")
+        plaintext.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: slot.buffer[5..<(5 + $0.count)]).copyMemory(from: $0) }
+        let reference = try cipher.sealInPlace(slot.buffer, plaintextLength: plaintext.count)
+        let blob = Array(UnsafeRawBufferPointer(rebasing: slot.buffer[0..<ChunkCipher.blobByteCount(plaintextLength: plaintext.count)]))
+        #expect(Hex.encode(blob) == (try vectors.text(name, "blob")))
+        #expect(Hex.encode(reference.blobID) == (try vectors.text(name, "blob-id")))
+        #expect(Hex.encode(reference.key) == (try vectors.text(name, "chunk-key")))
+    }
+
+    @Test func refusesPlaintextAboveFourMiB() {
+        let slot = ChunkSlot(capacity: ChunkCipher.maximumBlobByteCount + 1)
+        #expect(throws: CryptoFormatError.malformed(structure: "chunk", reason: "plaintext above 4194304 bytes")) {
+            try cipher.sealInPlace(slot.buffer, plaintextLength: (4 << 20) + 1)
+        }
+    }
+
+    @Test func everyFlippedBitIsRefusedLikeOpen() throws {
+        let sealed = try cipher.seal(Array("hello, in place".utf8))
+        for index in sealed.blob.indices {
+            for bit in 0..<8 {
+                var tampered = sealed.blob
+                tampered[index] ^= 1 << UInt8(bit)
+                expectSameOutcome(tampered, sealed.reference)
+                // A server that also rewrote the id: caught by the version byte or the tag.
+                let relabeled = try ChunkReference(blobID: SHA256.hash(tampered), key: sealed.reference.key, length: sealed.reference.length)
+                expectSameOutcome(tampered, relabeled)
+            }
+        }
+    }
+
+    @Test func hostileBlobsAreRefusedLikeOpen() throws {
+        let a = try cipher.seal(Array("first chunk".utf8)), b = try cipher.seal(Array("second chunk".utf8))
+        let swapped = try ChunkReference(blobID: b.reference.blobID, key: a.reference.key, length: a.reference.length)
+        var cases: [([UInt8], ChunkReference)] = [
+            (b.blob, a.reference), (b.blob, swapped), (a.blob + [0], a.reference),
+            ([UInt8](repeating: 1, count: 20), a.reference), ([UInt8](repeating: 0, count: ChunkCipher.maximumBlobByteCount + 1), a.reference),
+        ]
+        for cut in [1, 16, a.blob.count - 21] {
+            let truncated = Array(a.blob.dropLast(cut))
+            cases.append((truncated, a.reference))
+            cases.append((truncated, try ChunkCipherTests.reference(for: truncated, key: Array(a.reference.key), length: a.reference.length)))
+        }
+        // Authentic blobs (valid tag) that break the other rules, as a malicious member could make.
+        let key = try SecureRandom.bytes(count: 32)
+        let hello = Array("hello".utf8)
+        for (framed, length) in [
+            ([0, 0, 0, 5] + hello + [0], 5), ([0, 0, 0, 9] + hello + [0], 5), ([0, 0, 0, 1] + [UInt8](repeating: 0, count: 60), 1),
+            ([0xff, 0xff, 0xff, 0xff] + hello + [0], 5), ([0, 0, 0, 5] + hello + [1], 5), ([0, 0, 0, 5] + hello + [0], 4),
+        ] as [([UInt8], UInt32)] {
+            let blob = try ChunkCipherTests.craftedBlob(framed: framed, key: key)
+            cases.append((blob, try ChunkCipherTests.reference(for: blob, key: key, length: length)))
+        }
+        for (blob, reference) in cases { expectSameOutcome(blob, reference) }
+    }
+
+    @Test func aFailedTagLeavesNoPlaintextBehind() throws {
+        let plaintext = [UInt8](repeating: 0x5a, count: 1000)
+        let sealed = try cipher.seal(plaintext)
+        var tampered = sealed.blob
+        tampered[tampered.count - 1] ^= 1
+        let relabeled = try ChunkReference(blobID: SHA256.hash(tampered), key: sealed.reference.key, length: sealed.reference.length)
+        tampered.withUnsafeMutableBytes { raw in
+            #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) { try cipher.openInPlace(raw, reference: relabeled) }
+            // The framed part, decrypted before the tag check, is wiped.
+            #expect(raw[1..<(raw.count - 16)].allSatisfy { $0 == 0 })
+        }
+    }
+}

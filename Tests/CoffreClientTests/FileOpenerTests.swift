@@ -1,0 +1,173 @@
+@testable import CoffreClient
+import CoffreCrypto
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct FileOpenerTests {
+    /// A file of several chunks, sealed once for every test of the suite.
+    static let data = ChunkerFixtures.pseudoRandom(count: 7 << 20, seed: 404)
+    /// Bytes already in the destination before `open`: a failed run must leave exactly these.
+    static let preamble = Array("kept as it was".utf8)
+
+    let sealed: PipelineFixtures.Sealed
+    let opener = FileOpener(cipher: PipelineFixtures.cipher(), workerCount: 3)
+    let directory: TemporaryDirectory
+
+    init() async throws {
+        let sealer = FileSealer(chunker: try PipelineFixtures.chunker(), cipher: PipelineFixtures.cipher(), workerCount: 2)
+        sealed = try await withTimeout { try await PipelineFixtures.seal(Self.data, with: sealer) }
+        directory = try TemporaryDirectory()
+    }
+
+    /// Opens the sealed file into a destination that already holds `preamble` (positioned
+    /// after it) with `fetch`; returns the outcome and the destination's content afterwards.
+    func open(
+        _ chunks: [ChunkReference]? = nil, fetch: @escaping PipelineFixtures.Fetch
+    ) async throws -> (Result<UInt64, any Error>, [UInt8], off_t) {
+        let fd = try directory.openFile("out-\(UUID())")
+        defer { close(fd) }
+        #expect(Self.preamble.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == Self.preamble.count)
+        let chunks = chunks ?? sealed.file.chunks
+        let opener = opener
+        let outcome = try await withTimeout { () -> Result<UInt64, any Error> in
+            do { return .success(try await opener.open(chunks, writingTo: fd, fetch: fetch)) } catch { return .failure(error) }
+        }
+        #expect(opener.freeBufferCount == opener.bufferCount)
+        return (outcome, try TemporaryDirectory.contents(of: fd), lseek(fd, 0, SEEK_CUR))
+    }
+
+    /// A failed open that must leave the destination as it was.
+    func expectFailure<E: Error & Equatable>(
+        _ expected: E, chunks: [ChunkReference]? = nil, fetch: @escaping PipelineFixtures.Fetch,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        #expect(sealed.file.chunks.count >= 4, sourceLocation: sourceLocation)
+        let (outcome, contents, offset) = try await open(chunks, fetch: fetch)
+        #expect(throws: expected, sourceLocation: sourceLocation) { try outcome.get() }
+        #expect(contents == Self.preamble, sourceLocation: sourceLocation)
+        #expect(offset == off_t(Self.preamble.count), sourceLocation: sourceLocation)
+        // And the opener is still good for the next file.
+        let (again, restored, _) = try await open(fetch: PipelineFixtures.fetcher(PipelineFixtures.store(sealed)))
+        #expect(try again.get() == UInt64(Self.data.count), sourceLocation: sourceLocation)
+        #expect(restored == Self.preamble + Self.data, sourceLocation: sourceLocation)
+    }
+
+    /// A fetcher over the sealed blobs with chunk `index`'s blob replaced by `replace`'s result.
+    func fetcher(replacing index: Int, with replace: @escaping @Sendable ([UInt8]) -> [UInt8]) -> PipelineFixtures.Fetch {
+        let store = PipelineFixtures.store(sealed)
+        let target = sealed.ids[index]
+        return { id, buffer in
+            guard let blob = store[id] else { throw PipelineFixtures.MissingBlob() }
+            try buffer.append(id == target ? replace(blob) : blob)
+        }
+    }
+
+    @Test func writesAfterWhatTheDestinationHolds() async throws {
+        let (outcome, contents, offset) = try await open(fetch: PipelineFixtures.fetcher(PipelineFixtures.store(sealed)))
+        #expect(try outcome.get() == UInt64(Self.data.count))
+        #expect(contents == Self.preamble + Self.data)
+        #expect(offset == off_t(Self.preamble.count + Self.data.count))
+    }
+
+    @Test func anEmptyManifestWritesNothing() async throws {
+        let (outcome, contents, _) = try await open([], fetch: { _, _ in Issue.record("nothing to fetch") })
+        #expect(try outcome.get() == 0)
+        #expect(contents == Self.preamble)
+    }
+
+    @Test func aTamperedBlobIsRejected() async throws {
+        try await expectFailure(PipelineError.chunkRejected(index: 2, reason: .blobIDMismatch), fetch: fetcher(replacing: 2) { blob in
+            var tampered = blob
+            tampered[tampered.count / 2] ^= 0x01
+            return tampered
+        })
+    }
+
+    @Test func aSwappedBlobIsRejected() async throws {
+        let other = sealed.blobs[3]
+        try await expectFailure(PipelineError.chunkRejected(index: 1, reason: .blobIDMismatch), fetch: fetcher(replacing: 1) { _ in other })
+    }
+
+    @Test func aTruncatedBlobIsRejected() async throws {
+        try await expectFailure(PipelineError.chunkRejected(index: 3, reason: .blobIDMismatch), fetch: fetcher(replacing: 3) { Array($0.dropLast(1)) })
+    }
+
+    @Test func aReferenceWithAnotherKeyFailsTheTag() async throws {
+        // Right id, wrong key (a manifest pointing at another chunk's key): the GCM tag fails.
+        var chunks = sealed.file.chunks
+        chunks[2] = try ChunkReference(blobID: chunks[2].blobID, key: chunks[0].key, length: chunks[2].length)
+        try await expectFailure(
+            PipelineError.chunkRejected(index: 2, reason: .authenticationFailed(structure: "chunk blob")), chunks: chunks,
+            fetch: PipelineFixtures.fetcher(PipelineFixtures.store(sealed)))
+    }
+
+    @Test func aMissingBlobStopsWithTheFetchersError() async throws {
+        let store = PipelineFixtures.store(sealed).filter { $0.key != sealed.ids[2] }
+        try await expectFailure(PipelineFixtures.MissingBlob(), fetch: PipelineFixtures.fetcher(store))
+    }
+
+    @Test func anOversizedBlobIsRefusedWhileFetching() async throws {
+        let limit = ChunkCipher.maximumBlobByteCount
+        try await expectFailure(PipelineError.blobTooLarge(index: 1, limit: limit), fetch: fetcher(replacing: 1) { _ in
+            [UInt8](repeating: 7, count: limit + 1)
+        })
+        // Piecewise too: a server that streams without end is cut off at the limit.
+        try await expectFailure(PipelineError.blobTooLarge(index: 0, limit: limit), fetch: { _, buffer in
+            while true { _ = try buffer.append { space in space.initializeMemory(as: UInt8.self, repeating: 1); return space.count } }
+        })
+    }
+
+    @Test func aZeroLengthReferenceIsRefused() async throws {
+        var chunks = sealed.file.chunks
+        chunks[1] = try ChunkReference(blobID: chunks[1].blobID, key: chunks[1].key, length: 0)
+        try await expectFailure(PipelineError.invalidManifest("a chunk of length 0"), chunks: chunks, fetch: { _, _ in })
+    }
+
+    @Test func cancellationWhileFetchingStopsAndCutsBack() async throws {
+        let store = PipelineFixtures.store(sealed)
+        let (reached, signal) = AsyncStream.makeStream(of: Void.self)
+        let stalled = sealed.ids[3]
+        let fetch: PipelineFixtures.Fetch = { id, buffer in
+            if id == stalled {
+                signal.yield()
+                try await Task.sleep(for: .seconds(3600))
+            }
+            try buffer.append(store[id]!)
+        }
+        let fd = try directory.openFile("cancelled")
+        defer { close(fd) }
+        #expect(Self.preamble.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == Self.preamble.count)
+        let opener = opener
+        let chunks = sealed.file.chunks
+        let task = Task { try await opener.open(chunks, writingTo: fd, fetch: fetch) }
+        try await withTimeout {
+            for await _ in reached { break }
+            task.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await task.value }
+        }
+        #expect(try TemporaryDirectory.contents(of: fd) == Self.preamble)
+        #expect(opener.freeBufferCount == opener.bufferCount)
+    }
+
+    @Test func destinationErrorsCarryErrno() async throws {
+        let store = PipelineFixtures.store(sealed)
+        let path = directory.url.appendingPathComponent("read-only").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        let readOnly = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        defer { close(readOnly) }
+        let opener = opener
+        let chunks = sealed.file.chunks
+        for (fd, operation) in [(readOnly, "write"), (Int32(-1), "fstat")] {
+            let outcome = try await withTimeout { () -> Result<UInt64, any Error> in
+                do { return .success(try await opener.open(chunks, writingTo: fd, fetch: PipelineFixtures.fetcher(store))) } catch { return .failure(error) }
+            }
+            let expected = PipelineError.destinationFailed(operation: operation, errno: EBADF, detail: String(cString: strerror(EBADF)))
+            #expect(throws: expected) { try outcome.get() }
+        }
+        #expect(opener.freeBufferCount == opener.bufferCount)
+    }
+}

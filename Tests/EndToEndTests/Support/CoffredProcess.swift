@@ -1,0 +1,106 @@
+import Foundation
+import Glibc
+
+/// A real `coffred` binary started for one test, on 127.0.0.1 port 0 in a temp data directory.
+///
+/// The binary is the one `swift build` put next to the test bundle (or `$COFFRED_BIN`).
+final class CoffredProcess: @unchecked Sendable {
+    // @unchecked Sendable: the Process and pipes are set up in init and afterwards only used by
+    // the test that owns this object, one call at a time.
+    let process = Process()
+    let dataDirectory: String
+    private(set) var url = ""
+    private let stdout = Pipe()
+    private let stderr = Pipe()
+    private var ownsDataDirectory: Bool
+
+    static func binary(_ name: String) -> String {
+        if let override = ProcessInfo.processInfo.environment["\(name.uppercased().replacingOccurrences(of: "-", with: "_"))_BIN"] {
+            return override
+        }
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        // swift test runs `<build>/debug/coffrePackageTests.xctest`; the executables sit beside it.
+        for _ in 0..<3 where !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent(name).path
+    }
+
+    static func temporaryDirectory(_ prefix: String) -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Starts `coffred serve` with `arguments` added; does not wait for it to listen.
+    init(arguments: [String] = [], dataDirectory: String? = nil, environment: [String: String] = [:]) throws {
+        self.ownsDataDirectory = dataDirectory == nil
+        self.dataDirectory = dataDirectory ?? Self.temporaryDirectory("coffred-e2e")
+        process.executableURL = URL(fileURLWithPath: Self.binary("coffred"))
+        process.arguments = ["serve", "--data", self.dataDirectory, "--listen", "127.0.0.1:0"] + arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COFFRE_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+    }
+
+    /// Waits for the "listening on URL" line (or the process exiting) and returns the URL.
+    @discardableResult
+    func waitUntilListening(timeoutSeconds: Double = 60) throws -> String {
+        var collected = ""
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        let handle = stdout.fileHandleForReading
+        while Date() < deadline {
+            var poller = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 200) > 0 else {
+                if !process.isRunning { break }
+                continue
+            }
+            let data = handle.availableData
+            if data.isEmpty { break }
+            collected += String(decoding: data, as: UTF8.self)
+            if let line = collected.split(separator: "\n").first(where: { $0.hasPrefix("coffred listening on ") }) {
+                url = String(line.dropFirst("coffred listening on ".count))
+                return url
+            }
+        }
+        throw Failure("coffred did not start: \(standardError())")
+    }
+
+    var port: Int { Int(url.split(separator: ":").last ?? "") ?? 0 }
+
+    /// Sends `signal` and waits for the exit status (nil when it did not exit in time).
+    func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 60) -> Int32? {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        return waitForExit(timeoutSeconds: timeoutSeconds)
+    }
+
+    func waitForExit(timeoutSeconds: Double = 60) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { return nil }
+        return process.terminationStatus
+    }
+
+    /// Everything the process wrote to stderr so far (after it exited: all of it).
+    func standardError() -> String {
+        if process.isRunning { return "(still running)" }
+        return String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        if ownsDataDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

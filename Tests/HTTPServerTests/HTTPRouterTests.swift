@@ -1,0 +1,89 @@
+import HTTPServer
+import HTTPTypes
+import Testing
+
+@Suite("Router")
+struct HTTPRouterTests {
+    static func router() throws -> HTTPRouter {
+        var router = HTTPRouter()
+        try router.add(.get, "/v1/vaults/{vault}/blobs/{id}") { request in
+            .text("blob \(request.pathParameters["vault"] ?? "-") \(request.pathParameters["id"] ?? "-")")
+        }
+        try router.add(.put, "/v1/vaults/{vault}/blobs/{id}", maxBodyBytes: 99) { _ in .text("stored") }
+        try router.add(.init("PROPFIND")!, "/dav/{path...}") { request in .text("dav \(request.pathParameters["path"] ?? "-")") }
+        try router.addInline(.get, "/healthz") { _ in .text("ok") }
+        return router
+    }
+
+    func respond(_ method: HTTPRequest.Method, _ target: String) async throws -> HTTPServerResponse {
+        try await Self.router().respond(to: HTTPServerRequest(method: method, target: target))
+    }
+
+    func text(_ response: HTTPServerResponse) -> String {
+        guard case .bytes(let bytes) = response.body else { return "" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func matchesPatternsAndDecodesParameters() async throws {
+        let response = try await respond(.get, "/v1/vaults/home%20vault/blobs/ab%2Fcd?x=1")
+        #expect(text(response) == "blob home vault ab/cd")
+        let dav = try await respond(.init("PROPFIND")!, "/dav/a/b%C3%A9/c")
+        #expect(text(dav) == "dav a/bé/c")
+        let davRoot = try await respond(.init("PROPFIND")!, "/dav/")
+        #expect(text(davRoot) == "dav ")
+    }
+
+    @Test func recordsRouteOptionsAndPattern() throws {
+        var request = try HTTPServerRequest(method: .put, target: "/v1/vaults/a/blobs/b")
+        let handler = try Self.router().handler(for: &request)
+        #expect(handler.maxBodyBytes == 99)
+        #expect(request.routePattern == "/v1/vaults/{vault}/blobs/{id}")
+        #expect(request.pathParameters.names == ["vault", "id"])
+        var health = try HTTPServerRequest(method: .get, target: "/healthz")
+        guard case .inline = try Self.router().handler(for: &health).execution else {
+            Issue.record("expected an inline handler")
+            return
+        }
+    }
+
+    @Test func absoluteFormAuthorityReplacesHost() throws {
+        var fields = HTTPFields()
+        fields[HTTPField.Name("Host")!] = "spoofed.example"
+        let request = try HTTPServerRequest(method: .get, target: "http://real.example:8080/a?b", headerFields: fields)
+        #expect(request.headerFields[HTTPField.Name("Host")!] == "real.example:8080")
+        #expect(request.path == "/a")
+        #expect(request.query == "b")
+    }
+
+    @Test func distinguishes404From405() async throws {
+        #expect(try await respond(.get, "/v1/vaults/a").status == .notFound)
+        #expect(try await respond(.get, "/v1/vaults/a/blobs/b/c").status == .notFound)
+        #expect(try await respond(.get, "/v1/vaults//blobs/b").status == .notFound)
+        let refused = try await respond(.delete, "/v1/vaults/a/blobs/b")
+        #expect(refused.status == .methodNotAllowed)
+        #expect(refused.headerFields[.allow] == "GET, PUT, HEAD")
+    }
+
+    @Test func servesHeadWithTheGetRoute() async throws {
+        let response = try await respond(.head, "/healthz")
+        #expect(response.status == .ok)
+    }
+
+    @Test func refusesBadPercentEncoding() async throws {
+        await #expect(throws: HTTPServerError.badRequest(reason: "invalid percent-encoding in path")) {
+            try await respond(.get, "/v1/vaults/%zz/blobs/b")
+        }
+        await #expect(throws: HTTPServerError.badRequest(reason: "path parameter is not valid UTF-8")) {
+            try await respond(.get, "/v1/vaults/%FF/blobs/b")
+        }
+        await #expect(throws: HTTPServerError.badRequest(reason: "path parameter is not valid UTF-8")) {
+            try await respond(.get, "/v1/vaults/a%00b/blobs/b")
+        }
+    }
+
+    @Test(arguments: ["relative", "/a/{x", "/a/{x}/{x}", "/a/{rest...}/b", "/a/{}", "/a/b}"])
+    func refusesInvalidPatterns(_ pattern: String) {
+        var router = HTTPRouter()
+        #expect(throws: HTTPServerError.self) { try router.add(.get, pattern) { _ in .text("") } }
+    }
+}
