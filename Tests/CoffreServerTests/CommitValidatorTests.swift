@@ -56,7 +56,8 @@ import Testing
         let folder = F.randomEntryID()
         let file = F.randomEntryID()
         let trashed = F.randomEntryID()
-        try await fixture.commit(vault, [F.folder(folder, named: "d"), F.file(file, named: "f"), F.folder(trashed, named: "t")])
+        try await fixture.commit(
+            vault, [F.folder(folder, named: "d"), F.file(file, named: "f"), F.folder(trashed, named: "t")])
         try await fixture.commit(vault, [F.folder(trashed, named: "t", base: 1, deleted: true)])
         let missing = F.randomEntryID()
         let conflicts = try await fixture.conflicts(
@@ -80,12 +81,20 @@ import Testing
         try await fixture.commit(vault, [F.file(child, in: folder, named: "c"), F.folder(folder, named: "d")])
         // Deleting the folder while the child stays live in the same batch is refused.
         let conflicts = try await fixture.conflicts(
-            vault, [F.folder(folder, named: "d", base: 1, deleted: true), F.file(child, in: folder, named: "c", base: 1, marker: 9)])
+            vault,
+            [
+                F.folder(folder, named: "d", base: 1, deleted: true),
+                F.file(child, in: folder, named: "c", base: 1, marker: 9),
+            ])
         #expect(conflicts.map(\.reason) == [.parentDeleted])
         #expect(conflicts.first?.entryId == child)
         // Deleting both together is fine.
         try await fixture.commit(
-            vault, [F.folder(folder, named: "d", base: 1, deleted: true), F.file(child, in: folder, named: "c", base: 1, deleted: true)])
+            vault,
+            [
+                F.folder(folder, named: "d", base: 1, deleted: true),
+                F.file(child, in: folder, named: "c", base: 1, deleted: true),
+            ])
     }
 
     @Test func deletingAFolderThatKeepsALiveChildIsRefused() async throws {
@@ -109,7 +118,8 @@ import Testing
         let b = F.randomEntryID()
         let c = F.randomEntryID()
         // root/a/b/c
-        try await fixture.commit(vault, [F.folder(a, named: "a"), F.folder(b, in: a, named: "b"), F.folder(c, in: b, named: "c")])
+        try await fixture.commit(
+            vault, [F.folder(a, named: "a"), F.folder(b, in: a, named: "b"), F.folder(c, in: b, named: "c")])
         // a under its grandchild c, stored below it: a cycle through the database.
         var conflicts = try await fixture.conflicts(vault, [F.folder(a, in: c, named: "a", base: 1)])
         #expect(conflicts.map(\.reason) == [.cycle])
@@ -141,12 +151,17 @@ import Testing
         #expect(conflicts.first?.otherEntryId == first)
         try await fixture.commit(vault, [F.file(F.randomEntryID(), in: folder, named: "same")])
         // Two new entries with one name in one batch.
-        let twins = try await fixture.conflicts(vault, [F.file(F.randomEntryID(), named: "twin"), F.file(F.randomEntryID(), named: "twin")])
+        let twins = try await fixture.conflicts(
+            vault, [F.file(F.randomEntryID(), named: "twin"), F.file(F.randomEntryID(), named: "twin")])
         #expect(twins.map(\.reason) == [.nameTaken])
         // The same inside a folder the batch creates (no stored sibling to look up there).
         let fresh = F.randomEntryID()
         let nested = try await fixture.conflicts(
-            vault, [F.folder(fresh, named: "new"), F.file(F.randomEntryID(), in: fresh, named: "x"), F.file(F.randomEntryID(), in: fresh, named: "x")])
+            vault,
+            [
+                F.folder(fresh, named: "new"), F.file(F.randomEntryID(), in: fresh, named: "x"),
+                F.file(F.randomEntryID(), in: fresh, named: "x"),
+            ])
         #expect(nested.map(\.reason) == [.nameTaken])
         // Moving an entry onto a taken name.
         let mover = F.randomEntryID()
@@ -161,7 +176,8 @@ import Testing
         let first = F.randomEntryID()
         try await fixture.commit(vault, [F.file(first, named: "n")])
         // Deleting the holder and reusing the name in one batch.
-        try await fixture.commit(vault, [F.file(first, named: "n", base: 1, deleted: true), F.file(F.randomEntryID(), named: "n")])
+        try await fixture.commit(
+            vault, [F.file(first, named: "n", base: 1, deleted: true), F.file(F.randomEntryID(), named: "n")])
         // Restoring the deleted one now collides.
         let conflicts = try await fixture.conflicts(vault, [F.file(first, named: "n", base: 2)])
         #expect(conflicts.map(\.reason) == [.nameTaken])
@@ -173,7 +189,8 @@ import Testing
         let a = F.randomEntryID()
         let b = F.randomEntryID()
         try await fixture.commit(vault, [F.file(a, named: "left"), F.file(b, named: "right")])
-        let seq = try await fixture.commit(vault, [F.file(a, named: "right", base: 1), F.file(b, named: "left", base: 1)])
+        let seq = try await fixture.commit(
+            vault, [F.file(a, named: "right", base: 1), F.file(b, named: "left", base: 1)])
         #expect(seq == 2)
         let page = try await fixture.store.changes(vault, user: 1, since: 1, limit: 10)
         #expect(Set(page.entries.map(\.nameTag)) == [F.tag("left"), F.tag("right")])

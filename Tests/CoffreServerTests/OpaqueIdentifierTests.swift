@@ -38,7 +38,9 @@ import Testing
         let encoded = try JSONEncoder().encode(tag)
         #expect(try decoder.decode(NameTag.self, from: encoded) == tag)
         for hostile in ["\"q6ur\"", "\"not base64!\"", "17", "null", "\"\(String(repeating: "A", count: 44))\""] {
-            #expect(throws: DecodingError.self, "\(hostile)") { try decoder.decode(NameTag.self, from: Data(hostile.utf8)) }
+            #expect(throws: DecodingError.self, "\(hostile)") {
+                try decoder.decode(NameTag.self, from: Data(hostile.utf8))
+            }
         }
         #expect(NameTag(bytes: [UInt8](repeating: 0, count: 31)) == nil)
     }
@@ -50,7 +52,8 @@ import Testing
             commitId: CommitID(high: 5, low: 6),
             changes: [
                 EntryChange(
-                    entryId: EntryID(high: 7, low: 8), baseRev: 3, parentId: .root, kind: .symlink, nameTag: tag, deleted: true,
+                    entryId: EntryID(high: 7, low: 8), baseRev: 3, parentId: .root, kind: .symlink, nameTag: tag,
+                    deleted: true,
                     record: Base64Bytes([1, 2, 3]), blobs: [blob])
             ])
         let json = try JSONEncoder().encode(request)
@@ -59,11 +62,14 @@ import Testing
         #expect(text.contains("\"00000000000000050000000000000006\""))
         #expect(text.contains("\"symlink\""))
         for (original, replacement) in [
-            ("\"symlink\"", "\"device\""), ("\"00000000000000050000000000000006\"", "\"5\""), ("\"AQID\"", "\"AQID\\n\""),
+            ("\"symlink\"", "\"device\""), ("\"00000000000000050000000000000006\"", "\"5\""),
+            ("\"AQID\"", "\"AQID\\n\""),
             ("\"AQID\"", "[1,2,3]"),
         ] {
             let hostile = Data(text.replacingOccurrences(of: original, with: replacement).utf8)
-            #expect(throws: DecodingError.self, "\(replacement)") { try JSONDecoder().decode(CommitRequest.self, from: hostile) }
+            #expect(throws: DecodingError.self, "\(replacement)") {
+                try JSONDecoder().decode(CommitRequest.self, from: hostile)
+            }
         }
     }
 

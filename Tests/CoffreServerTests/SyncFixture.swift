@@ -16,7 +16,9 @@ final class SyncFixture: Sendable {
 
     static let start: Int64 = 1_700_000_000
 
-    init(limits: SyncLimits = SyncLimits(), retention: RetentionPolicy = RetentionPolicy(), readers: Int = 2) async throws {
+    init(
+        limits: SyncLimits = SyncLimits(), retention: RetentionPolicy = RetentionPolicy(), readers: Int = 2
+    ) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffre-sync-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(ServerDatabase.fileName).path
@@ -48,14 +50,17 @@ final class SyncFixture: Sendable {
     func vault(owner: Int64 = 1) async throws -> VaultID {
         let id = Self.randomVaultID()
         _ = try await store.createVault(
-            user: owner, CreateVaultRequest(vaultId: id, name: Base64Bytes([1, 2, 3]), wrappedKey: Self.grant(owner, 1)))
+            user: owner,
+            CreateVaultRequest(vaultId: id, name: Base64Bytes([1, 2, 3]), wrappedKey: Self.grant(owner, 1)))
         return id
     }
 
     /// Adds `user` to `vault` with `role` (as owner 1), granting the current generation.
     func add(_ user: Int64, to vault: VaultID, role: VaultRole) async throws {
         try await store.addMember(
-            vault, user: 1, AddMemberRequest(userId: user, role: role, keys: [WrappedVaultKey(generation: 1, wrappedKey: Self.grant(user, 1))]))
+            vault, user: 1,
+            AddMemberRequest(
+                userId: user, role: role, keys: [WrappedVaultKey(generation: 1, wrappedKey: Self.grant(user, 1))]))
     }
 
     /// Records blobs as stored in `vault`, each `size` bytes.
@@ -65,9 +70,9 @@ final class SyncFixture: Sendable {
 
     /// Commits and expects it to land; returns the new seq.
     @discardableResult
-    func commit(_ vault: VaultID, _ changes: [EntryChange], user: Int64 = 1, sourceLocation: SourceLocation = #_sourceLocation)
-        async throws -> Int64
-    {
+    func commit(
+        _ vault: VaultID, _ changes: [EntryChange], user: Int64 = 1, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Int64 {
         let outcome = try await store.commit(vault, user: user, CommitRequest(changes: changes))
         guard case .committed(let receipt) = outcome else {
             Issue.record("expected the commit to land, got \(outcome)", sourceLocation: sourceLocation)
@@ -77,9 +82,9 @@ final class SyncFixture: Sendable {
     }
 
     /// Commits and expects a rejection; returns its conflicts.
-    func conflicts(_ vault: VaultID, _ changes: [EntryChange], user: Int64 = 1, sourceLocation: SourceLocation = #_sourceLocation)
-        async throws -> [CommitConflict]
-    {
+    func conflicts(
+        _ vault: VaultID, _ changes: [EntryChange], user: Int64 = 1, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [CommitConflict] {
         let outcome = try await store.commit(vault, user: user, CommitRequest(changes: changes))
         guard case .rejected(let rejection) = outcome else {
             Issue.record("expected a rejection, got \(outcome)", sourceLocation: sourceLocation)
@@ -101,8 +106,12 @@ final class SyncFixture: Sendable {
 
     // MARK: - Values
 
-    static func randomVaultID() -> VaultID { VaultID(high: .random(in: 1...UInt64.max), low: .random(in: 0...UInt64.max)) }
-    static func randomEntryID() -> EntryID { EntryID(high: .random(in: 1...UInt64.max), low: .random(in: 0...UInt64.max)) }
+    static func randomVaultID() -> VaultID {
+        VaultID(high: .random(in: 1...UInt64.max), low: .random(in: 0...UInt64.max))
+    }
+    static func randomEntryID() -> EntryID {
+        EntryID(high: .random(in: 1...UInt64.max), low: .random(in: 0...UInt64.max))
+    }
 
     /// A deterministic name tag for `name` (the real one is an HMAC the server cannot compute).
     static func tag(_ name: String) -> NameTag {
@@ -121,14 +130,18 @@ final class SyncFixture: Sendable {
 
     /// A stand-in grant of `generation` for `user`.
     static func grant(_ user: Int64, _ generation: Int64) -> Base64Bytes {
-        Base64Bytes([UInt8(truncatingIfNeeded: user), UInt8(truncatingIfNeeded: generation)] + [UInt8](repeating: 7, count: 227))
+        Base64Bytes(
+            [UInt8(truncatingIfNeeded: user), UInt8(truncatingIfNeeded: generation)] + [UInt8](repeating: 7, count: 227)
+        )
     }
 
     /// A change creating or updating a folder.
     static func folder(
         _ id: EntryID, in parent: EntryID = .root, named name: String, base: Int64 = 0, deleted: Bool = false
     ) -> EntryChange {
-        EntryChange(entryId: id, baseRev: base, parentId: parent, kind: .folder, nameTag: tag(name), deleted: deleted, record: record(2))
+        EntryChange(
+            entryId: id, baseRev: base, parentId: parent, kind: .folder, nameTag: tag(name), deleted: deleted,
+            record: record(2))
     }
 
     /// A change creating or updating a file.

@@ -65,7 +65,8 @@ struct SyncMeasurement {
             let folder = F.randomEntryID()
             var changes = [F.folder(folder, named: "d\(start)")]
             for index in start..<(start + batch - 1) {
-                changes.append(F.file(F.randomEntryID(), in: folder, named: "f\(index)", blobs: [blobs[index]], marker: 3))
+                changes.append(
+                    F.file(F.randomEntryID(), in: folder, named: "f\(index)", blobs: [blobs[index]], marker: 3))
                 changes[changes.count - 1].record = F.record(3, size: 285)
             }
             let (wall, cpu) = (clock.now, Self.cpuSeconds())
@@ -117,7 +118,9 @@ struct SyncMeasurement {
         var wakes: [Double] = []
         for round in 0..<20 {
             let since = seq
-            let poll = Task { try await fixture.store.changes(vault, user: 1, since: since, limit: 10, wait: .seconds(30)) }
+            let poll = Task {
+                try await fixture.store.changes(vault, user: 1, since: since, limit: 10, wait: .seconds(30))
+            }
             while fixture.store.longPollWaiters == 0 { try await Task.sleep(for: .milliseconds(1)) }
             let start = clock.now
             seq = try await fixture.commit(vault, [F.file(F.randomEntryID(), named: "w\(round)")])

@@ -54,7 +54,10 @@ import Testing
                 [1, id, 100, 10], "sqlite_autoindex_revisions_1 (vault=? AND entry_id=? AND rev<?)"
             ),
             // Revisions older than the retention cutoff.
-            ("SELECT id FROM revisions r WHERE r.vault = ? AND r.created < ?", [1, 100], "revisions_by_age (vault=? AND created<?)"),
+            (
+                "SELECT id FROM revisions r WHERE r.vault = ? AND r.created < ?", [1, 100],
+                "revisions_by_age (vault=? AND created<?)"
+            ),
             // Is a blob still referenced?
             (
                 "SELECT 1 FROM revision_blobs WHERE vault = ? AND hash = ?", [1, tag],
@@ -66,7 +69,10 @@ import Testing
                 [0, [UInt8](), 10], "USING PRIMARY KEY ((vault,hash)>(?,?))"
             ),
             // The vaults of a user.
-            ("SELECT vault FROM vault_members WHERE user_id = ?", [1], "USING COVERING INDEX vault_members_by_user (user_id=?)"),
+            (
+                "SELECT vault FROM vault_members WHERE user_id = ?", [1],
+                "USING COVERING INDEX vault_members_by_user (user_id=?)"
+            ),
         ]
         for (sql, arguments, expected) in cases {
             let text = try await plan(fixture, sql, arguments)
@@ -89,7 +95,8 @@ import Testing
         }
         let missing = try await plan(
             fixture,
-            packed(32) + " SELECT id FROM ids WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.vault = ?2 AND blobs.hash = ids.id)",
+            packed(32)
+                + " SELECT id FROM ids WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.vault = ?2 AND blobs.hash = ids.id)",
             [[UInt8](repeating: 0, count: 64), 1])
         #expect(missing.contains("USING PRIMARY KEY (vault=? AND hash=?)"), "\(missing)")
         let states = try await plan(
@@ -105,7 +112,10 @@ import Testing
         let hostile: [(String, StatementArguments)] = [
             ("INSERT INTO blobs (vault, hash, size, created) VALUES (1, ?, 1, 0)", [[UInt8](repeating: 0, count: 31)]),
             ("INSERT INTO blobs (vault, hash, size, created) VALUES (1, ?, -1, 0)", [[UInt8](repeating: 0, count: 32)]),
-            ("INSERT INTO blobs (vault, hash, size, created) VALUES (1, ?, 'big', 0)", [[UInt8](repeating: 0, count: 32)]),
+            (
+                "INSERT INTO blobs (vault, hash, size, created) VALUES (1, ?, 'big', 0)",
+                [[UInt8](repeating: 0, count: 32)]
+            ),
             ("INSERT INTO blobs (vault, hash, size, created) VALUES (77, ?, 1, 0)", [[UInt8](repeating: 0, count: 32)]),
             ("INSERT INTO vault_members (vault, user_id, role, added) VALUES (1, 2, 'admin', 0)", []),
             ("INSERT INTO vault_members (vault, user_id, role, added) VALUES (1, 99, 'read', 0)", []),

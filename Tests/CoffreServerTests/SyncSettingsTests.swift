@@ -9,7 +9,8 @@ import Testing
         #expect(defaults.sync.retentionMinRevisions == 10)
         #expect(RetentionPolicy(defaults.sync) == RetentionPolicy(days: 30, minRevisions: 10))
         let set = try await ServerConfiguration.load(
-            configFile: nil, environment: ["COFFRE_SYNC_RETENTION_DAYS": "7"], overrides: ["sync.retentionMinRevisions": "3"])
+            configFile: nil, environment: ["COFFRE_SYNC_RETENTION_DAYS": "7"],
+            overrides: ["sync.retentionMinRevisions": "3"])
         #expect(set.sync.retentionDays == 7)
         #expect(set.sync.retentionMinRevisions == 3)
     }

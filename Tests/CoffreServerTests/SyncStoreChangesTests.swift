@@ -121,7 +121,9 @@ import Testing
         let fixture = try await F()
         let vault = try await fixture.vault()
         let other = try await fixture.vault()
-        let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .milliseconds(300)) }
+        let poll = Task {
+            try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .milliseconds(300))
+        }
         try await waitForWaiters(fixture, 1)
         // A commit in another vault does not wake it.
         try await fixture.commit(other, [F.file(F.randomEntryID(), named: "f")])

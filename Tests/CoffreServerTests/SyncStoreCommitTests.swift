@@ -12,8 +12,10 @@ import Testing
         let blob = F.blob("b")
         try await fixture.store(blobs: [blob], in: vault)
         let (a, b, c) = (F.randomEntryID(), F.randomEntryID(), F.randomEntryID())
-        #expect(try await fixture.commit(vault, [F.file(a, named: "a", blobs: [blob, blob]), F.file(b, named: "b")]) == 1)
-        #expect(try await fixture.commit(vault, [F.file(b, named: "b", base: 1, marker: 5), F.file(c, named: "c")]) == 2)
+        #expect(
+            try await fixture.commit(vault, [F.file(a, named: "a", blobs: [blob, blob]), F.file(b, named: "b")]) == 1)
+        #expect(
+            try await fixture.commit(vault, [F.file(b, named: "b", base: 1, marker: 5), F.file(c, named: "c")]) == 2)
         let revs = try await fixture.integers("SELECT rev FROM entries ORDER BY rev")
         #expect(revs == [1, 2, 2])
         #expect(try await fixture.integer("SELECT count(*) FROM revisions") == 4)
@@ -31,7 +33,8 @@ import Testing
         let existing = F.randomEntryID()
         try await fixture.commit(vault, [F.file(existing, named: "e")])
         let before = try await fixture.integers(
-            "SELECT (SELECT count(*) FROM revisions) + (SELECT count(*) FROM entries) * 1000 + (SELECT count(*) FROM revision_blobs) * 1000000")
+            "SELECT (SELECT count(*) FROM revisions) + (SELECT count(*) FROM entries) * 1000 + (SELECT count(*) FROM revision_blobs) * 1000000"
+        )
         let outcome = try await fixture.store.commit(
             vault, user: 1,
             CommitRequest(changes: [
@@ -46,7 +49,8 @@ import Testing
         #expect(rejection.seq == 1)
         #expect(rejection.conflicts.map(\.reason) == [.alreadyExists])
         let after = try await fixture.integers(
-            "SELECT (SELECT count(*) FROM revisions) + (SELECT count(*) FROM entries) * 1000 + (SELECT count(*) FROM revision_blobs) * 1000000")
+            "SELECT (SELECT count(*) FROM revisions) + (SELECT count(*) FROM entries) * 1000 + (SELECT count(*) FROM revision_blobs) * 1000000"
+        )
         #expect(before == after)
         #expect(try await fixture.integer("SELECT seq FROM vaults") == 1)
     }
@@ -70,7 +74,9 @@ import Testing
             F.file(F.randomEntryID(), named: "b", blobs: [blob, blob]),
             F.file(F.randomEntryID(), named: "c", blobs: [blob, blob, blob]),
         ]
-        await #expect(throws: SyncError.self) { try await fixture.store.commit(vault, user: 1, CommitRequest(changes: changes)) }
+        await #expect(throws: SyncError.self) {
+            try await fixture.store.commit(vault, user: 1, CommitRequest(changes: changes))
+        }
         for table in ["revisions", "revision_blobs", "entries"] {
             #expect(try await fixture.integer("SELECT count(*) FROM \(table)") == 0, "\(table)")
         }
@@ -114,9 +120,13 @@ import Testing
         let vault = try await fixture.vault()
         let id = CommitID(high: 42, low: 7)
         let request = CommitRequest(commitId: id, changes: [F.file(F.randomEntryID(), named: "f")])
-        #expect(try await fixture.store.commit(vault, user: 1, request) == .committed(CommitReceipt(seq: 1, replayed: false)))
+        #expect(
+            try await fixture.store.commit(vault, user: 1, request)
+                == .committed(CommitReceipt(seq: 1, replayed: false)))
         try await fixture.commit(vault, [F.file(F.randomEntryID(), named: "g")])
-        #expect(try await fixture.store.commit(vault, user: 1, request) == .committed(CommitReceipt(seq: 1, replayed: true)))
+        #expect(
+            try await fixture.store.commit(vault, user: 1, request) == .committed(CommitReceipt(seq: 1, replayed: true))
+        )
         #expect(try await fixture.integer("SELECT seq FROM vaults") == 2)
         #expect(try await fixture.integer("SELECT count(*) FROM revisions") == 2)
         // The same id with other changes, or from another member, is refused.
@@ -127,7 +137,9 @@ import Testing
         await #expect(throws: SyncError.commitIDReused) { try await fixture.store.commit(vault, user: 2, request) }
         // Ids are per vault.
         let other = try await fixture.vault()
-        #expect(try await fixture.store.commit(other, user: 1, request) == .committed(CommitReceipt(seq: 1, replayed: false)))
+        #expect(
+            try await fixture.store.commit(other, user: 1, request)
+                == .committed(CommitReceipt(seq: 1, replayed: false)))
     }
 
     @Test func commitIDsAreRememberedForABoundedNumberOfCommits() async throws {
@@ -140,7 +152,10 @@ import Testing
         _ = try await fixture.store.commit(vault, user: 1, request)
         for index in 0..<2 {
             _ = try await fixture.store.commit(
-                vault, user: 1, CommitRequest(commitId: CommitID(high: 2, low: UInt64(index)), changes: [F.file(F.randomEntryID(), named: "\(index)")]))
+                vault, user: 1,
+                CommitRequest(
+                    commitId: CommitID(high: 2, low: UInt64(index)),
+                    changes: [F.file(F.randomEntryID(), named: "\(index)")]))
         }
         #expect(try await fixture.integer("SELECT count(*) FROM commits") == 2)
         // Forgotten: the retry is judged afresh and its baseRev 0 now conflicts.
@@ -164,7 +179,9 @@ import Testing
             let outcomes = try await withThrowingTaskGroup(of: CommitOutcome.self) { group in
                 for user in [Int64(1), 2] {
                     group.addTask {
-                        let changes = ids.enumerated().map { F.file($1, named: "\($0)", base: base, marker: UInt8(user)) }
+                        let changes = ids.enumerated().map {
+                            F.file($1, named: "\($0)", base: base, marker: UInt8(user))
+                        }
                         return try await fixture.store.commit(vault, user: user, CommitRequest(changes: changes))
                     }
                 }
@@ -181,7 +198,8 @@ import Testing
             #expect(landed == [base + 1])
             #expect(refused.count == 1)
             #expect(refused.first?.conflicts.count == ids.count)
-            #expect(refused.first?.conflicts.allSatisfy { $0.reason == .staleRev && $0.current?.rev == base + 1 } == true)
+            #expect(
+                refused.first?.conflicts.allSatisfy { $0.reason == .staleRev && $0.current?.rev == base + 1 } == true)
             winners += landed
         }
         // The feed shows one consistent order: every entry at the last seq, one revision per round.

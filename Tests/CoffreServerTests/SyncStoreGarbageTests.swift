@@ -13,7 +13,8 @@ import Testing
         var candidates: [VaultBlob] = []
         var cursor: GarbageCursor?
         repeat {
-            let page = try await fixture.store.garbageCandidates(graceSeconds: grace, after: cursor, batchSize: batchSize)
+            let page = try await fixture.store.garbageCandidates(
+                graceSeconds: grace, after: cursor, batchSize: batchSize)
             candidates += page.candidates
             cursor = page.next
         } while cursor != nil
@@ -71,7 +72,8 @@ import Testing
         try await fixture.store(blobs: [refreshed], in: vault, size: 3)
         let deleted = try await fixture.store.deleteUnreferencedBlobs(candidates, graceSeconds: 50)
         #expect(deleted.map(\.blob) == [gone])
-        let missing = try await fixture.store.missingBlobs(vault, user: 1, MissingBlobsRequest(ids: [gone, revived, refreshed]))
+        let missing = try await fixture.store.missingBlobs(
+            vault, user: 1, MissingBlobsRequest(ids: [gone, revived, refreshed]))
         #expect(missing.missing == [gone])
     }
 
@@ -83,7 +85,12 @@ import Testing
         let folder = F.randomEntryID()
         let child = F.randomEntryID()
         let file = F.randomEntryID()
-        try await fixture.commit(vault, [F.folder(folder, named: "d"), F.file(child, in: folder, named: "c"), F.file(file, named: "f", blobs: [blob])])
+        try await fixture.commit(
+            vault,
+            [
+                F.folder(folder, named: "d"), F.file(child, in: folder, named: "c"),
+                F.file(file, named: "f", blobs: [blob]),
+            ])
         #expect(try await fixture.store.checkConsistency().isConsistent)
         // Damage the file the way a hand edit with foreign keys off would.
         let damage = try Connection(path: fixture.directory.appendingPathComponent("coffred.db").path)
@@ -104,10 +111,15 @@ import Testing
         let fixture = try await F()
         let vault = try await fixture.vault()
         let other = try await fixture.vault()
-        let (shared, repeated, trashed, idle) = (F.blob("shared"), F.blob("repeated"), F.blob("trashed"), F.blob("idle"))
+        let (shared, repeated, trashed, idle) = (
+            F.blob("shared"), F.blob("repeated"), F.blob("trashed"), F.blob("idle")
+        )
         try await fixture.store.recordBlobs(
             vault, user: 1,
-            [StoredBlob(id: shared, size: 100), StoredBlob(id: repeated, size: 50), StoredBlob(id: trashed, size: 30), StoredBlob(id: idle, size: 20)])
+            [
+                StoredBlob(id: shared, size: 100), StoredBlob(id: repeated, size: 50),
+                StoredBlob(id: trashed, size: 30), StoredBlob(id: idle, size: 20),
+            ])
         try await fixture.store.recordBlobs(other, user: 1, [StoredBlob(id: shared, size: 100)])
         let gone = F.randomEntryID()
         try await fixture.commit(

@@ -7,11 +7,14 @@ import Testing
     typealias F = SyncFixture
 
     /// Commits `count` revisions of one new file (markers 1…count); returns its id.
-    private func fileWithRevisions(_ fixture: F, _ vault: VaultID, count: Int, blobs: [BlobID] = []) async throws -> EntryID {
+    private func fileWithRevisions(
+        _ fixture: F, _ vault: VaultID, count: Int, blobs: [BlobID] = []
+    ) async throws -> EntryID {
         let id = F.randomEntryID()
         var base: Int64 = 0
         for marker in 1...count {
-            base = try await fixture.commit(vault, [F.file(id, named: "f\(id)", base: base, blobs: blobs, marker: UInt8(marker))])
+            base = try await fixture.commit(
+                vault, [F.file(id, named: "f\(id)", base: base, blobs: blobs, marker: UInt8(marker))])
         }
         return id
     }
@@ -52,7 +55,8 @@ import Testing
         let fixture = try await F(retention: RetentionPolicy(days: 1, minRevisions: 10))
         let vault = try await fixture.vault()
         let (old, recent, live) = (F.randomEntryID(), F.randomEntryID(), F.randomEntryID())
-        try await fixture.commit(vault, [F.file(old, named: "o"), F.file(recent, named: "r"), F.file(live, named: "l")])
+        try await fixture.commit(
+            vault, [F.file(old, named: "o"), F.file(recent, named: "r"), F.file(live, named: "l")])
         try await fixture.commit(vault, [F.file(old, named: "o", base: 1, deleted: true)])
         fixture.advance(days: 2)
         try await fixture.commit(vault, [F.file(recent, named: "r", base: 1, deleted: true)])
@@ -61,7 +65,9 @@ import Testing
         #expect(report.entriesPurged == 1)
         #expect(report.revisionsDeleted == 2)
         #expect(try await fixture.store.trash(vault, user: 1, limit: 10).entries.map(\.entryId) == [recent])
-        await #expect(throws: SyncError.entryNotFound) { try await fixture.store.revisions(vault, user: 1, entry: old, limit: 10) }
+        await #expect(throws: SyncError.entryNotFound) {
+            try await fixture.store.revisions(vault, user: 1, entry: old, limit: 10)
+        }
         #expect(try await fixture.store.revisions(vault, user: 1, entry: live, limit: 10).revisions.count == 1)
         // The purged id is free: a client may create it again.
         try await fixture.commit(vault, [F.file(old, named: "o")])
@@ -91,7 +97,8 @@ import Testing
         repeat {
             let page = try await fixture.store.revisions(vault, user: 1, entry: id, before: before, limit: 2)
             pages.append(page.revisions.map(\.rev))
-            #expect(page.revisions.allSatisfy { $0.blobs == [blob, blob] && $0.committedAt == F.start && $0.kind == .file })
+            #expect(
+                page.revisions.allSatisfy { $0.blobs == [blob, blob] && $0.committedAt == F.start && $0.kind == .file })
             #expect(page.revisions.allSatisfy { $0.record == F.record(UInt8($0.rev)) })
             before = page.nextBefore
         } while before != nil
@@ -99,7 +106,9 @@ import Testing
         await #expect(throws: SyncError.entryNotFound) {
             try await fixture.store.revisions(vault, user: 1, entry: F.randomEntryID(), limit: 2)
         }
-        await #expect(throws: SyncError.vaultNotFound) { try await fixture.store.revisions(vault, user: 2, entry: id, limit: 2) }
+        await #expect(throws: SyncError.vaultNotFound) {
+            try await fixture.store.revisions(vault, user: 2, entry: id, limit: 2)
+        }
     }
 
     @Test func trashPagesNeverSplitOneCommitsDeletions() async throws {
@@ -128,7 +137,8 @@ import Testing
         _ = try await fileWithRevisions(fixture, first, count: 4)
         _ = try await fileWithRevisions(fixture, second, count: 3)
         _ = try await fixture.store.commit(
-            first, user: 1, CommitRequest(commitId: CommitID(high: 3, low: 3), changes: [F.folder(F.randomEntryID(), named: "d")]))
+            first, user: 1,
+            CommitRequest(commitId: CommitID(high: 3, low: 3), changes: [F.folder(F.randomEntryID(), named: "d")]))
         fixture.advance(days: 2)
         let partial = try await fixture.store.pruneHistory(first, batchLimit: 2)
         #expect(partial.revisionsDeleted == 2)

@@ -24,17 +24,21 @@ import Testing
         let fixture = try await F()
         let id = try await fixture.vault()
         await #expect(throws: SyncError.stateConflict("the vault id is taken")) {
-            try await fixture.store.createVault(user: 2, CreateVaultRequest(vaultId: id, name: Base64Bytes([1]), wrappedKey: F.grant(2, 1)))
+            try await fixture.store.createVault(
+                user: 2, CreateVaultRequest(vaultId: id, name: Base64Bytes([1]), wrappedKey: F.grant(2, 1)))
         }
         await #expect(throws: SyncError.memberNotFound) {
             try await fixture.store.createVault(
-                user: 99, CreateVaultRequest(vaultId: F.randomVaultID(), name: Base64Bytes([1]), wrappedKey: F.grant(99, 1)))
+                user: 99,
+                CreateVaultRequest(vaultId: F.randomVaultID(), name: Base64Bytes([1]), wrappedKey: F.grant(99, 1)))
         }
         let huge = Base64Bytes([UInt8](repeating: 0, count: 4097))
         for request in [
             CreateVaultRequest(vaultId: F.randomVaultID(), name: huge, wrappedKey: F.grant(1, 1)),
             CreateVaultRequest(vaultId: F.randomVaultID(), name: Base64Bytes([]), wrappedKey: F.grant(1, 1)),
-            CreateVaultRequest(vaultId: F.randomVaultID(), name: Base64Bytes([1]), wrappedKey: Base64Bytes([UInt8](repeating: 0, count: 1025))),
+            CreateVaultRequest(
+                vaultId: F.randomVaultID(), name: Base64Bytes([1]),
+                wrappedKey: Base64Bytes([UInt8](repeating: 0, count: 1025))),
         ] {
             await #expect(throws: SyncError.self) { try await fixture.store.createVault(user: 1, request) }
         }
@@ -63,22 +67,34 @@ import Testing
         await #expect(throws: SyncError.self) { try await fixture.store.addMember(vault, user: 1, noCurrent) }
         let future = AddMemberRequest(
             userId: 2, role: .read,
-            keys: [WrappedVaultKey(generation: 1, wrappedKey: F.grant(2, 1)), WrappedVaultKey(generation: 2, wrappedKey: F.grant(2, 2))])
+            keys: [
+                WrappedVaultKey(generation: 1, wrappedKey: F.grant(2, 1)),
+                WrappedVaultKey(generation: 2, wrappedKey: F.grant(2, 2)),
+            ])
         await #expect(throws: SyncError.self) { try await fixture.store.addMember(vault, user: 1, future) }
         let twice = AddMemberRequest(
             userId: 2, role: .read,
-            keys: [WrappedVaultKey(generation: 1, wrappedKey: F.grant(2, 1)), WrappedVaultKey(generation: 1, wrappedKey: F.grant(2, 1))])
+            keys: [
+                WrappedVaultKey(generation: 1, wrappedKey: F.grant(2, 1)),
+                WrappedVaultKey(generation: 1, wrappedKey: F.grant(2, 1)),
+            ])
         await #expect(throws: SyncError.self) { try await fixture.store.addMember(vault, user: 1, twice) }
         await #expect(throws: SyncError.memberNotFound) {
             try await fixture.store.addMember(
-                vault, user: 1, AddMemberRequest(userId: 99, role: .read, keys: [WrappedVaultKey(generation: 1, wrappedKey: F.grant(99, 1))]))
+                vault, user: 1,
+                AddMemberRequest(
+                    userId: 99, role: .read, keys: [WrappedVaultKey(generation: 1, wrappedKey: F.grant(99, 1))]))
         }
         try await fixture.add(2, to: vault, role: .read)
-        await #expect(throws: SyncError.stateConflict("the user is already a member")) { try await fixture.add(2, to: vault, role: .write) }
+        await #expect(throws: SyncError.stateConflict("the user is already a member")) {
+            try await fixture.add(2, to: vault, role: .write)
+        }
         // Only owners add members.
         await #expect(throws: SyncError.forbidden(required: .owner)) {
             try await fixture.store.addMember(
-                vault, user: 2, AddMemberRequest(userId: 3, role: .read, keys: [WrappedVaultKey(generation: 1, wrappedKey: F.grant(3, 1))]))
+                vault, user: 2,
+                AddMemberRequest(
+                    userId: 3, role: .read, keys: [WrappedVaultKey(generation: 1, wrappedKey: F.grant(3, 1))]))
         }
         let summary = try await fixture.store.vaults(user: 2).vaults.first
         #expect(summary?.role == .read)
@@ -100,11 +116,17 @@ import Testing
         await #expect(throws: SyncError.stateConflict("a vault keeps at least one owner")) {
             try await fixture.store.changeRole(vault, user: 1, member: 1, ChangeRoleRequest(role: .write))
         }
-        await #expect(throws: SyncError.forbidden(required: .owner)) { try await fixture.store.removeMember(vault, user: 2, member: 3) }
-        await #expect(throws: SyncError.memberNotFound) { try await fixture.store.removeMember(vault, user: 1, member: 4) }
+        await #expect(throws: SyncError.forbidden(required: .owner)) {
+            try await fixture.store.removeMember(vault, user: 2, member: 3)
+        }
+        await #expect(throws: SyncError.memberNotFound) {
+            try await fixture.store.removeMember(vault, user: 1, member: 4)
+        }
         try await fixture.store.removeMember(vault, user: 3, member: 3)
         try await fixture.store.removeMember(vault, user: 1, member: 2)
-        await #expect(throws: SyncError.vaultNotFound) { try await fixture.store.changes(vault, user: 2, since: 0, limit: 1) }
+        await #expect(throws: SyncError.vaultNotFound) {
+            try await fixture.store.changes(vault, user: 2, since: 0, limit: 1)
+        }
         #expect(try await fixture.integer("SELECT count(*) FROM vault_keys") == 1)
         // With a second owner, the first may step down.
         try await fixture.add(4, to: vault, role: .owner)
@@ -118,7 +140,9 @@ import Testing
         try await fixture.add(2, to: vault, role: .write)
         try await fixture.add(3, to: vault, role: .read)
         try await fixture.store.removeMember(vault, user: 1, member: 3)
-        let grants = [MemberGrant(userId: 1, wrappedKey: F.grant(1, 2)), MemberGrant(userId: 2, wrappedKey: F.grant(2, 2))]
+        let grants = [
+            MemberGrant(userId: 1, wrappedKey: F.grant(1, 2)), MemberGrant(userId: 2, wrappedKey: F.grant(2, 2)),
+        ]
         // Missing a member, including a removed one, or skipping a generation: refused.
         for request in [
             KeyRotationRequest(generation: 2, grants: Array(grants.prefix(1))),
@@ -131,7 +155,8 @@ import Testing
         await #expect(throws: SyncError.forbidden(required: .owner)) {
             try await fixture.store.rotateKey(vault, user: 2, KeyRotationRequest(generation: 2, grants: grants))
         }
-        #expect(try await fixture.store.rotateKey(vault, user: 1, KeyRotationRequest(generation: 2, grants: grants)) == 2)
+        #expect(
+            try await fixture.store.rotateKey(vault, user: 1, KeyRotationRequest(generation: 2, grants: grants)) == 2)
         let summary = try await fixture.store.vaults(user: 2).vaults.first
         #expect(summary?.keyGeneration == 2)
         #expect(summary?.wrappedKey == F.grant(2, 2))
@@ -145,7 +170,10 @@ import Testing
             vault, user: 1,
             AddMemberRequest(
                 userId: 4, role: .read,
-                keys: [WrappedVaultKey(generation: 1, wrappedKey: F.grant(4, 1)), WrappedVaultKey(generation: 2, wrappedKey: F.grant(4, 2))]))
+                keys: [
+                    WrappedVaultKey(generation: 1, wrappedKey: F.grant(4, 1)),
+                    WrappedVaultKey(generation: 2, wrappedKey: F.grant(4, 2)),
+                ]))
         #expect(try await fixture.store.vaultKeys(vault, user: 4).map(\.wrappedKey) == [F.grant(4, 1), F.grant(4, 2)])
     }
 
@@ -158,9 +186,12 @@ import Testing
             try await fixture.store(blobs: [F.blob("a"), F.blob("b")], in: target, size: 10)
             try await fixture.commit(target, [F.file(F.randomEntryID(), named: "f", blobs: [F.blob("a")])])
             _ = try await fixture.store.commit(
-                target, user: 1, CommitRequest(commitId: CommitID(high: 1, low: 2), changes: [F.folder(F.randomEntryID(), named: "d")]))
+                target, user: 1,
+                CommitRequest(commitId: CommitID(high: 1, low: 2), changes: [F.folder(F.randomEntryID(), named: "d")]))
         }
-        await #expect(throws: SyncError.forbidden(required: .owner)) { try await fixture.store.deleteVault(vault, user: 2) }
+        await #expect(throws: SyncError.forbidden(required: .owner)) {
+            try await fixture.store.deleteVault(vault, user: 2)
+        }
         await #expect(throws: SyncError.vaultNotFound) { try await fixture.store.deleteVault(vault, user: 3) }
         let deletion = try await fixture.store.deleteVault(vault, user: 1)
         #expect(deletion.vaultId == vault)

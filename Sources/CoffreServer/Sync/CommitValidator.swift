@@ -227,7 +227,8 @@ final class CommitValidator {
         }
         try db.query(
             PackedIDs.cte(width: EntryID.byteCount)
-                + " SELECT e.entry_id, \(StoredEntry.qualifiedColumns) FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id",
+                + " SELECT e.entry_id, \(StoredEntry.qualifiedColumns)"
+                + " FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id",
             [packed, vault]
         ) { row in
             stored[try row.identifier(at: 0) as EntryID] = .some(try StoredEntry.read(from: row, startingAt: 1))
@@ -237,7 +238,9 @@ final class CommitValidator {
     /// The stored state of `id`, read once per commit.
     private func storedState(_ id: EntryID) throws -> StoredEntry? {
         if let known = stored[id] { return known }
-        let state = try run(lookup) { statement in try statement.bind(id, at: 2) } map: { row in
+        let state = try run(lookup) { statement in
+            try statement.bind(id, at: 2)
+        } map: { row in
             try StoredEntry.read(from: row)
         }.first
         stored[id] = .some(state)

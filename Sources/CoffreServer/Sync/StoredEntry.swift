@@ -24,6 +24,7 @@ struct StoredEntry: Sendable, Equatable {
     static func read(from row: Row, startingAt first: Int = 0) throws -> StoredEntry {
         StoredEntry(
             parent: try row.identifier(at: first), kind: try row.entryKind(at: first + 1),
-            nameTag: try row.nameTag(at: first + 2), deleted: try row.flag(at: first + 3), rev: try row.int64(at: first + 4))
+            nameTag: try row.nameTag(at: first + 2), deleted: try row.flag(at: first + 3),
+            rev: try row.int64(at: first + 4))
     }
 }

@@ -32,9 +32,9 @@ extension SyncStore {
 
     /// The ids among `ids` that `vault` does not hold, each once, in request order (any member).
     /// One statement answers the whole batch.
-    public func missingBlobs(_ vault: VaultID, user: Int64, _ request: MissingBlobsRequest) async throws(SyncError)
-        -> MissingBlobsResponse
-    {
+    public func missingBlobs(
+        _ vault: VaultID, user: Int64, _ request: MissingBlobsRequest
+    ) async throws(SyncError) -> MissingBlobsResponse {
         guard request.ids.count <= limits.maxMissingQueryIDs else {
             throw .invalidRequest("at most \(limits.maxMissingQueryIDs) ids per query")
         }
@@ -55,7 +55,8 @@ extension SyncStore {
         var missing = Set<BlobID>()
         try db.query(
             PackedIDs.cte(width: BlobID.byteCount)
-                + " SELECT id FROM ids WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.vault = ?2 AND blobs.hash = ids.id)",
+                + " SELECT id FROM ids"
+                + " WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE blobs.vault = ?2 AND blobs.hash = ids.id)",
             [packed, vault]
         ) { row in missing.insert(try row.blobID(at: 0)) }
         return missing

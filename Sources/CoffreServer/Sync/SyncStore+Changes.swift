@@ -21,7 +21,9 @@ extension SyncStore {
     ) async throws(SyncError) -> ChangesPage {
         guard since >= 0 else { throw .invalidRequest("the cursor cannot be negative") }
         let pageSize = min(max(limit, 1), limits.maxFeedPageEntries)
-        let page = try await read { db in try Self.changesPage(db, vault: vault, user: user, since: since, limit: pageSize) }
+        let page = try await read { db in
+            try Self.changesPage(db, vault: vault, user: user, since: since, limit: pageSize)
+        }
         guard page.entries.isEmpty, let wait, wait > .zero else { return page }
         let bounded = min(wait, .milliseconds(Int64(limits.maxWaitSeconds * 1000)))
         switch try await notifier.wait(vault: vault, after: page.cursor, timeout: bounded) {
@@ -38,7 +40,9 @@ extension SyncStore {
     public var longPollWaiters: Int { notifier.waiterCount }
 
     /// The page after `since`, read in one snapshot together with the membership check.
-    static func changesPage(_ db: Connection, vault: VaultID, user: Int64, since: Int64, limit: Int) throws -> ChangesPage {
+    static func changesPage(
+        _ db: Connection, vault: VaultID, user: Int64, since: Int64, limit: Int
+    ) throws -> ChangesPage {
         let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .read)
         guard since >= access.feedFloor else { throw SyncError.cursorGone(oldestCursor: access.feedFloor) }
         guard since <= access.seq else { throw SyncError.cursorAhead(currentSeq: access.seq) }

@@ -11,7 +11,9 @@ extension SyncStore {
     /// writes. On success the vault's `seq` grows by one, every entry of the batch gets
     /// `rev = seq`, each gets one new revision, and long-poll waiters are woken. On a conflict
     /// nothing is written and every conflicting entry is listed.
-    public func commit(_ vault: VaultID, user: Int64, _ request: CommitRequest) async throws(SyncError) -> CommitOutcome {
+    public func commit(
+        _ vault: VaultID, user: Int64, _ request: CommitRequest
+    ) async throws(SyncError) -> CommitOutcome {
         try checkShape(request)
         let digest = request.commitId == nil ? nil : try CommitDigest.compute(request, user: user)
         let now = clock.now()
@@ -48,7 +50,9 @@ extension SyncStore {
 
     /// The seq a remembered commit landed at, or nil when `id` is unknown in the vault. A known
     /// id whose digest differs is a reuse with other changes (or by another user).
-    private static func rememberedCommit(_ db: Connection, vault: Int64, id: CommitID, digest: [UInt8]) throws -> Int64? {
+    private static func rememberedCommit(
+        _ db: Connection, vault: Int64, id: CommitID, digest: [UInt8]
+    ) throws -> Int64? {
         let remembered = try db.fetchOne(
             "SELECT request_digest, seq FROM commits WHERE vault = ? AND commit_id = ?", [vault, id.bytes]
         ) { row in (digest: try row.blob(at: 0), seq: try row.int64(at: 1)) }

@@ -40,7 +40,9 @@ extension SyncStore {
     /// Deletes the records of `blobs` that are still GC candidates — unreferenced and older than
     /// the grace period, checked again in this transaction — and returns those deleted: the blob
     /// layer then deletes their bytes. A blob referenced or re-recorded since it was listed stays.
-    public func deleteUnreferencedBlobs(_ blobs: [VaultBlob], graceSeconds: Int64) async throws(SyncError) -> [VaultBlob] {
+    public func deleteUnreferencedBlobs(
+        _ blobs: [VaultBlob], graceSeconds: Int64
+    ) async throws(SyncError) -> [VaultBlob] {
         guard blobs.count <= limits.maxMissingQueryIDs else {
             throw .invalidRequest("at most \(limits.maxMissingQueryIDs) blobs per call")
         }
@@ -73,7 +75,8 @@ extension SyncStore {
                 GROUP BY rb.vault, rb.hash ORDER BY rb.vault, rb.hash LIMIT ?
                 """, [bound]
             ) { row in
-                DanglingReference(vaultId: try row.identifier(at: 0), blob: try row.blobID(at: 1), revisions: try row.int64(at: 2))
+                DanglingReference(
+                    vaultId: try row.identifier(at: 0), blob: try row.blobID(at: 1), revisions: try row.int64(at: 2))
             }
             let brokenHeads = try db.fetchAll(
                 """

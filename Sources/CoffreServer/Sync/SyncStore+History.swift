@@ -27,7 +27,8 @@ extension SyncStore {
                     id: try row.int64(at: 0),
                     info: RevisionInfo(
                         rev: try row.int64(at: 1), parentId: try row.identifier(at: 2), kind: try row.entryKind(at: 3),
-                        nameTag: try row.nameTag(at: 4), deleted: try row.flag(at: 5), record: try row.base64Bytes(at: 6),
+                        nameTag: try row.nameTag(at: 4), deleted: try row.flag(at: 5),
+                        record: try row.base64Bytes(at: 6),
                         blobs: [], committedAt: try row.int64(at: 7))
                 )
             }
@@ -46,7 +47,9 @@ extension SyncStore {
     /// A page of the trash: entries whose current state is a tombstone, with `rev < before`
     /// (all when nil), most recently deleted first (any member). Like the feed, a page never
     /// splits one commit's tombstones.
-    public func trash(_ vault: VaultID, user: Int64, before: Int64? = nil, limit: Int) async throws(SyncError) -> TrashPage {
+    public func trash(
+        _ vault: VaultID, user: Int64, before: Int64? = nil, limit: Int
+    ) async throws(SyncError) -> TrashPage {
         let pageSize = min(max(limit, 1), limits.maxHistoryPageEntries)
         return try await read { db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .read)

@@ -51,15 +51,19 @@ extension SyncStore {
         try await write { [limits] db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .owner)
             guard generations.contains(access.keyGeneration), generations.allSatisfy({ $0 <= access.keyGeneration })
-            else { throw SyncError.stateConflict("the grants must include the current key generation and no later one") }
+            else {
+                throw SyncError.stateConflict("the grants must include the current key generation and no later one")
+            }
             guard try db.fetchValue("SELECT 1 FROM users WHERE id = ?", [request.userId], as: Int64.self) != nil else {
                 throw SyncError.memberNotFound
             }
             let existing = try db.fetchValue(
-                "SELECT 1 FROM vault_members WHERE vault = ? AND user_id = ?", [access.rowID, request.userId], as: Int64.self)
+                "SELECT 1 FROM vault_members WHERE vault = ? AND user_id = ?", [access.rowID, request.userId],
+                as: Int64.self)
             guard existing == nil else { throw SyncError.stateConflict("the user is already a member") }
-            let count = try db.fetchValue(
-                "SELECT count(*) FROM vault_members WHERE vault = ?", [access.rowID], as: Int.self) ?? 0
+            let count =
+                try db.fetchValue(
+                    "SELECT count(*) FROM vault_members WHERE vault = ?", [access.rowID], as: Int.self) ?? 0
             guard count < limits.maxMembersPerVault else {
                 throw SyncError.invalidRequest("a vault has at most \(limits.maxMembersPerVault) members")
             }
@@ -103,7 +107,9 @@ extension SyncStore {
 
     /// Starts key generation `request.generation` (owner only), which must be the current one
     /// plus 1, with exactly one grant per current member. Returns the new generation.
-    public func rotateKey(_ vault: VaultID, user: Int64, _ request: KeyRotationRequest) async throws(SyncError) -> Int64 {
+    public func rotateKey(
+        _ vault: VaultID, user: Int64, _ request: KeyRotationRequest
+    ) async throws(SyncError) -> Int64 {
         for grant in request.grants { try checkWrappedKey(grant.wrappedKey) }
         let grantees = Set(request.grants.map(\.userId))
         guard grantees.count == request.grants.count else { throw .invalidRequest("one grant per member") }
@@ -136,8 +142,9 @@ extension SyncStore {
     }
 
     private static func refuseLastOwner(_ db: Connection, vault: Int64) throws {
-        let owners = try db.fetchValue(
-            "SELECT count(*) FROM vault_members WHERE vault = ? AND role = 'owner'", [vault], as: Int64.self) ?? 0
+        let owners =
+            try db.fetchValue(
+                "SELECT count(*) FROM vault_members WHERE vault = ? AND role = 'owner'", [vault], as: Int64.self) ?? 0
         guard owners > 1 else { throw SyncError.stateConflict("a vault keeps at least one owner") }
     }
 }

@@ -107,7 +107,8 @@ extension SyncStore {
                   SELECT 1 FROM revisions n WHERE n.vault = r.vault AND n.entry_id = r.entry_id AND n.rev > r.rev
                   ORDER BY n.rev LIMIT 1 OFFSET ?3 - 1)
               AND (
-                  SELECT n.created FROM revisions n WHERE n.vault = r.vault AND n.entry_id = r.entry_id AND n.rev > r.rev
+                  SELECT n.created FROM revisions n
+                  WHERE n.vault = r.vault AND n.entry_id = r.entry_id AND n.rev > r.rev
                   ORDER BY n.rev LIMIT 1) < ?2
             LIMIT ?4
             """, [vault, cutoff, keep, budget], as: Int64.self)

@@ -27,7 +27,11 @@ extension SyncStore {
             stats.physicalBytes = try row.int64(at: 1)
         }
         try db.query("SELECT deleted, count(*) FROM entries \(filter) GROUP BY deleted", arguments) { row in
-            if try row.flag(at: 0) { stats.deletedEntries = try row.int64(at: 1) } else { stats.liveEntries = try row.int64(at: 1) }
+            if try row.flag(at: 0) {
+                stats.deletedEntries = try row.int64(at: 1)
+            } else {
+                stats.liveEntries = try row.int64(at: 1)
+            }
         }
         stats.revisions = try db.fetchValue("SELECT count(*) FROM revisions \(filter)", arguments, as: Int64.self) ?? 0
         // Each live entry's current revision, each blob it references as often as it lists it.
