@@ -79,7 +79,7 @@ final class RawTestConnection: @unchecked Sendable {
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)  // only guards against hangs: a loaded machine can delay a client by seconds
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
@@ -147,6 +147,10 @@ func withHTTPClient<T>(
     _ configure: (inout HTTPClientConfiguration) -> Void, _ body: (HTTPClient) async throws -> T
 ) async throws -> T {
     var configuration = HTTPClientConfiguration()
+    // Generous defaults: the full test run saturates both cores for tens of seconds, and these
+    // timeouts only guard against hangs (tests of the timeouts themselves set short ones).
+    configuration.connectTimeout = .seconds(60)
+    configuration.readIdleTimeout = .seconds(60)
     configure(&configuration)
     let client = try HTTPClient(configuration: configuration)
     defer { client.shutdown() }

@@ -63,6 +63,9 @@ private struct ConfigurationValues {
         config.storage.maxBlobBytes = try size("storage.maxBlobBytes").map(Int.init) ?? config.storage.maxBlobBytes
         config.storage.minFreeBytes = try size("storage.minFreeBytes") ?? config.storage.minFreeBytes
 
+        config.sync.retentionDays = try int("sync.retentionDays") ?? config.sync.retentionDays
+        config.sync.retentionMinRevisions = try int("sync.retentionMinRevisions") ?? config.sync.retentionMinRevisions
+
         if let text = string("accounts.defaultQuotaBytes") {
             config.accounts.defaultQuotaBytes = try optionalSize("accounts.defaultQuotaBytes", text)
         }

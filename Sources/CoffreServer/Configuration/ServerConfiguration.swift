@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var http = HTTPSettings()
     /// Blob storage (`storage.*`).
     public var storage = StorageSettings()
+    /// Sync history retention (`sync.*`).
+    public var sync = SyncSettings()
     /// Accounts (`accounts.*`).
     public var accounts = AccountSettings()
 
@@ -57,6 +59,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         try http.validate()
         try storage.validate()
+        try sync.validate()
         try accounts.validate()
     }
 

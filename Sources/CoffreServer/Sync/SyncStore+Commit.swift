@@ -1,0 +1,92 @@
+import CoffreProtocol
+import SQLiteStore
+
+/// Commits (DESIGN §7): a batch of entry changes applied in one SQLite transaction, all or nothing.
+extension SyncStore {
+    /// Applies `request` to `vault` as `user` (write or owner role).
+    ///
+    /// Shape and limits are checked first (`invalidRequest`); then, in one IMMEDIATE transaction:
+    /// membership and role, a remembered commit id (a retry answers the original receipt, a reused
+    /// id with other changes throws `commitIDReused`), every rule of `CommitValidator`, and the
+    /// writes. On success the vault's `seq` grows by one, every entry of the batch gets
+    /// `rev = seq`, each gets one new revision, and long-poll waiters are woken. On a conflict
+    /// nothing is written and every conflicting entry is listed.
+    public func commit(
+        _ vault: VaultID, user: Int64, _ request: CommitRequest
+    ) async throws(SyncError) -> CommitOutcome {
+        try checkShape(request)
+        let digest = request.commitId == nil ? nil : try CommitDigest.compute(request, user: user)
+        let now = clock.now()
+        let outcome = try await write { [limits] db in
+            let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .write)
+            if let commitID = request.commitId, let digest,
+                let seq = try Self.rememberedCommit(db, vault: access.rowID, id: commitID, digest: digest)
+            {
+                return CommitOutcome.committed(CommitReceipt(seq: seq, replayed: true))
+            }
+            let conflicts = try CommitValidator(db: db, vault: access.rowID, changes: request.changes).conflicts()
+            guard conflicts.isEmpty else {
+                return .rejected(CommitRejection(seq: access.seq, conflicts: conflicts))
+            }
+            let seq = access.seq + 1
+            try CommitWriter(db: db, vault: access.rowID, seq: seq, now: now).write(request.changes)
+            try db.execute("UPDATE vaults SET seq = ? WHERE id = ?", [seq, access.rowID])
+            if let commitID = request.commitId, let digest {
+                try db.execute(
+                    "INSERT INTO commits (vault, commit_id, request_digest, seq, created) VALUES (?, ?, ?, ?, ?)",
+                    [access.rowID, commitID.bytes, digest, seq, now])
+                // Commit ids are remembered for a bounded number of commits (commits_by_seq).
+                try db.execute(
+                    "DELETE FROM commits WHERE vault = ? AND seq <= ?",
+                    [access.rowID, seq - limits.rememberedCommitsPerVault])
+            }
+            return .committed(CommitReceipt(seq: seq, replayed: false))
+        }
+        if case .committed(let receipt) = outcome, !receipt.replayed {
+            notifier.committed(vault: vault, seq: receipt.seq)
+        }
+        return outcome
+    }
+
+    /// The seq a remembered commit landed at, or nil when `id` is unknown in the vault. A known
+    /// id whose digest differs is a reuse with other changes (or by another user).
+    private static func rememberedCommit(
+        _ db: Connection, vault: Int64, id: CommitID, digest: [UInt8]
+    ) throws -> Int64? {
+        let remembered = try db.fetchOne(
+            "SELECT request_digest, seq FROM commits WHERE vault = ? AND commit_id = ?", [vault, id.bytes]
+        ) { row in (digest: try row.blob(at: 0), seq: try row.int64(at: 1)) }
+        guard let remembered else { return nil }
+        guard remembered.digest == digest else { throw SyncError.commitIDReused }
+        return remembered.seq
+    }
+
+    /// Limits and shape, checked before the database is touched.
+    private func checkShape(_ request: CommitRequest) throws(SyncError) {
+        let changes = request.changes
+        guard !changes.isEmpty else { throw .invalidRequest("a commit needs at least one change") }
+        guard changes.count <= limits.maxEntriesPerCommit else {
+            throw .invalidRequest("a commit holds at most \(limits.maxEntriesPerCommit) changes")
+        }
+        var entries = Set<EntryID>()
+        entries.reserveCapacity(changes.count)
+        var blobCount = 0
+        for change in changes {
+            guard !change.entryId.isRoot else { throw .invalidRequest("the root folder cannot be committed") }
+            guard entries.insert(change.entryId).inserted else {
+                throw .invalidRequest("each entry appears at most once in a commit")
+            }
+            guard change.baseRev >= 0 else { throw .invalidRequest("baseRev cannot be negative") }
+            guard (1...limits.maxRecordBytes).contains(change.record.count) else {
+                throw .invalidRequest("a record must be 1 to \(limits.maxRecordBytes) bytes")
+            }
+            guard change.blobs.count <= limits.maxBlobsPerEntry else {
+                throw .invalidRequest("an entry references at most \(limits.maxBlobsPerEntry) blobs")
+            }
+            blobCount += change.blobs.count
+        }
+        guard blobCount <= limits.maxBlobsPerCommit else {
+            throw .invalidRequest("a commit references at most \(limits.maxBlobsPerCommit) blobs")
+        }
+    }
+}
