@@ -1,7 +1,8 @@
 /// Reads a byte collection in place when its storage is contiguous (arrays, slices of arrays,
 /// `SecretBytes`), and through one temporary copy otherwise.
-enum ByteAccess {
-    static func with<R, E: Error>(
+public enum ByteAccess {
+    /// Calls `body` with the bytes of `bytes`, in place when contiguous.
+    public static func with<R, E: Error>(
         _ bytes: some RandomAccessCollection<UInt8>, _ body: (UnsafeRawBufferPointer) throws(E) -> R
     ) throws(E) -> R {
         var result: Result<R, E>?
@@ -29,7 +30,7 @@ enum ByteAccess {
 
 extension ByteAccess {
     /// `Array.withUnsafeMutableBytes` with a typed error.
-    static func withMutable<R, E: Error>(
+    public static func withMutable<R, E: Error>(
         _ array: inout [UInt8], _ body: (UnsafeMutableRawBufferPointer) throws(E) -> R
     ) throws(E) -> R {
         let result: Result<R, E> = array.withUnsafeMutableBytes { raw in

@@ -20,7 +20,7 @@ import Testing
     /// Opens `blob` the pipeline's way, in a buffer of exactly its size.
     func openInPlace(_ blob: [UInt8], reference: ChunkReference) throws(CryptoFormatError) -> [UInt8] {
         var buffer = blob
-        return try ByteSlices.write(&buffer) { (raw: UnsafeMutableRawBufferPointer) throws(CryptoFormatError) -> [UInt8] in
+        return try ByteAccess.withMutable(&buffer) { (raw: UnsafeMutableRawBufferPointer) throws(CryptoFormatError) -> [UInt8] in
             let range = try cipher.openInPlace(raw, reference: reference)
             return Array(UnsafeRawBufferPointer(rebasing: raw[range]))
         }

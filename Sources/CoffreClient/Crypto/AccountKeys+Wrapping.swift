@@ -50,8 +50,8 @@ extension AccountKeys {
         return try CryptoFormatError.wrapping(structure) { () throws(CryptoError) in
             let cipher = try AES256GCM(key: keyEncryptionKey)
             return try SecretBytes(count: 32) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void in
-                try ByteSlices.read(wrapped[13...]) { (sealed: UnsafeRawBufferPointer) throws(CryptoError) in
-                    try ByteSlices.read(aad) { (a: UnsafeRawBufferPointer) throws(CryptoError) in
+                try ByteAccess.with(wrapped[13...]) { (sealed: UnsafeRawBufferPointer) throws(CryptoError) in
+                    try ByteAccess.with(aad) { (a: UnsafeRawBufferPointer) throws(CryptoError) in
                         try cipher.open(sealed, nonce: nonce, aad: a, into: out)
                     }
                 }

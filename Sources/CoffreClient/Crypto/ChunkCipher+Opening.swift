@@ -6,7 +6,7 @@ import CoffreCrypto
 extension ChunkCipher {
     /// Opens `blob`, fetched under `reference.blobID`, and returns its plaintext.
     public func open(_ blob: [UInt8], reference: ChunkReference) throws(CryptoFormatError) -> [UInt8] {
-        try ByteSlices.read(blob) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in try open(raw, reference: reference) }
+        try ByteAccess.with(blob) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in try open(raw, reference: reference) }
     }
 
     /// Opens a blob read in place.
@@ -47,11 +47,11 @@ extension ChunkCipher {
     ) throws(CryptoFormatError) -> ([UInt8], Int, Bool) {
         try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in
             let cipher = try AES256GCM(key: key)
-            try ByteSlices.read(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
+            try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
                 try cipher.beginOpening(nonce: Self.nonce, aad: aad)
             }
             var header = [UInt8](repeating: 0, count: 4)
-            try ByteSlices.write(&header) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
+            try ByteAccess.withMutable(&header) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
                 try cipher.update(UnsafeRawBufferPointer(rebasing: framed[0..<4]), into: out)
             }
             let claimed = Int(header.reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
@@ -76,7 +76,7 @@ extension ChunkCipher {
             var offset = 4 + plaintextCount
             while offset < framed.count {
                 let end = min(offset + scratch.count, framed.count)
-                try ByteSlices.write(&scratch) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
+                try ByteAccess.withMutable(&scratch) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
                     let piece = UnsafeMutableRawBufferPointer(rebasing: out[0..<(end - offset)])
                     try cipher.update(UnsafeRawBufferPointer(rebasing: framed[offset..<end]), into: piece)
                     for byte in piece { nonzero |= byte }

@@ -31,7 +31,7 @@ public struct ChunkCipher: Sendable {
 
     /// Encrypts one chunk.
     public func seal(_ plaintext: [UInt8]) throws(CryptoFormatError) -> SealedChunk {
-        try ByteSlices.read(plaintext) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in try seal(raw) }
+        try ByteAccess.with(plaintext) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in try seal(raw) }
     }
 
     /// Encrypts one chunk read in place from `plaintext` (at most 4 MiB).
@@ -58,9 +58,9 @@ public struct ChunkCipher: Sendable {
                 UnsafeMutableRawBufferPointer(rebasing: out[(5 + plaintext.count)...]).initializeMemory(as: UInt8.self, repeating: 0)
                 initialized = total
             }
-            try ByteSlices.write(&blob) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
+            try ByteAccess.withMutable(&blob) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
                 let framed = UnsafeMutableRawBufferPointer(rebasing: out[1..<(1 + framedCount)])
-                try ByteSlices.read(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
+                try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
                     try cipher.beginSealing(nonce: Self.nonce, aad: aad)
                 }
                 try cipher.update(UnsafeRawBufferPointer(framed), into: framed)

@@ -49,7 +49,7 @@ public enum ManifestPacking {
                 guard plaintext.count % ChunkReference.encodedByteCount == 0, count > 0,
                     isLast || count == referencesPerBlob
                 else { throw .malformed(structure: "manifest blob", reason: "not a whole, full-sized list of references") }
-                try ByteSlices.read(plaintext) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in
+                try ByteAccess.with(plaintext) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in
                     var reader = ByteReader(raw, structure: "manifest blob")
                     for _ in 0..<count {
                         let reference = try ChunkReference.read(from: &reader)

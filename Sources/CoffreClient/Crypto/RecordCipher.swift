@@ -51,8 +51,8 @@ public struct RecordCipher: Sendable {
         let plaintext = try CryptoFormatError.wrapping(structure) { () throws(CryptoError) in
             let cipher = try AES256GCM(key: metaKey)
             return try SecretBytes(count: bodyCount) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void in
-                try ByteSlices.read(sealed[(1 + AES256GCM.nonceByteCount)...]) { (body: UnsafeRawBufferPointer) throws(CryptoError) in
-                    try ByteSlices.read(aad) { (a: UnsafeRawBufferPointer) throws(CryptoError) in
+                try ByteAccess.with(sealed[(1 + AES256GCM.nonceByteCount)...]) { (body: UnsafeRawBufferPointer) throws(CryptoError) in
+                    try ByteAccess.with(aad) { (a: UnsafeRawBufferPointer) throws(CryptoError) in
                         try cipher.open(body, nonce: sealed[1..<(1 + AES256GCM.nonceByteCount)], aad: a, into: out)
                     }
                 }

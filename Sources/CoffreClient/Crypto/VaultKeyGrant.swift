@@ -82,8 +82,8 @@ public struct VaultKeyGrant: Sendable, Equatable {
             let cipher = try AES256GCM(key: wrapKey)
             let aad = Self.associatedData(vaultID: vaultID, generation: generation)
             return try SecretBytes(count: 32) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void in
-                try ByteSlices.read(sealedKey) { (s: UnsafeRawBufferPointer) throws(CryptoError) in
-                    try ByteSlices.read(aad) { (a: UnsafeRawBufferPointer) throws(CryptoError) in
+                try ByteAccess.with(sealedKey) { (s: UnsafeRawBufferPointer) throws(CryptoError) in
+                    try ByteAccess.with(aad) { (a: UnsafeRawBufferPointer) throws(CryptoError) in
                         try cipher.open(s, nonce: [UInt8](repeating: 0, count: 12), aad: a, into: out)
                     }
                 }

@@ -1,3 +1,4 @@
+import CoffreCrypto
 /// Where a `FileOpener` fetcher puts one blob: a bounded, borrowed window of the opener's
 /// reusable chunk buffer. Writing past the largest possible blob throws, so a hostile server
 /// cannot make the client buffer more than that.
@@ -28,7 +29,7 @@ public struct BlobFetchBuffer: ~Copyable {
 
     /// Appends the bytes of an array.
     public mutating func append(_ bytes: [UInt8]) throws(PipelineError) {
-        try ByteSlices.read(bytes) { (raw: UnsafeRawBufferPointer) throws(PipelineError) in try append(raw) }
+        try ByteAccess.with(bytes) { (raw: UnsafeRawBufferPointer) throws(PipelineError) in try append(raw) }
     }
 
     /// Lets `body` write straight into the free space (for example one `read(2)` from a socket)

@@ -46,7 +46,7 @@ extension ChunkCipher {
             // AES-256-GCM in place, nonce 12 zero bytes, aad "coffre/v1/chunk", tag after it.
             let framed = UnsafeMutableRawBufferPointer(rebasing: buffer[1..<(1 + framedCount)])
             let cipher = try AES256GCM(key: chunkKey)
-            try ByteSlices.read(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
+            try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
                 try cipher.beginSealing(nonce: Self.nonce, aad: aad)
             }
             try cipher.update(UnsafeRawBufferPointer(framed), into: framed)
@@ -82,7 +82,7 @@ extension ChunkCipher {
         let tag = UnsafeRawBufferPointer(rebasing: blob[(1 + framedCount)...])
         try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in
             let cipher = try AES256GCM(key: reference.key)
-            try ByteSlices.read(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
+            try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
                 try cipher.beginOpening(nonce: Self.nonce, aad: aad)
             }
             do throws(CryptoError) {
