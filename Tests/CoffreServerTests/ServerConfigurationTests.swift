@@ -1,5 +1,6 @@
 import CoffreServer
 import Foundation
+import CoffreProtocol
 import Testing
 
 @Suite struct ServerConfigurationTests {

@@ -1,3 +1,4 @@
+import CoffreProtocol
 import Configuration
 import SystemPackage
 

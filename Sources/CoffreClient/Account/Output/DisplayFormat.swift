@@ -1,20 +1,10 @@
+import CoffreProtocol
 import Glibc
 
 /// How numbers, sizes, times and durations are written in tables and messages.
 public enum DisplayFormat {
     /// `1536` → `1.5 KiB` (binary units, one decimal when needed).
-    public static func bytes(_ count: Int64) -> String {
-        let names = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-        var value = Double(count)
-        var index = 0
-        while abs(value) >= 1024, index < names.count - 1 {
-            value /= 1024
-            index += 1
-        }
-        if index == 0 { return "\(count) B" }
-        let rounded = (value * 10).rounded() / 10
-        return rounded == rounded.rounded() ? "\(Int64(rounded)) \(names[index])" : "\(rounded) \(names[index])"
-    }
+    public static func bytes(_ count: Int64) -> String { ByteSize.format(count) }
 
     /// A quota: `1 GiB`, or `unlimited` for nil.
     public static func quota(_ limit: Int64?) -> String {

@@ -24,7 +24,7 @@ public enum ByteSize {
 
     /// `1536` → `1.5 KiB`, for tables and messages.
     public static func format(_ bytes: Int64) -> String {
-        let names = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        let names = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         var value = Double(bytes)
         var index = 0
         while abs(value) >= 1024, index < names.count - 1 {
