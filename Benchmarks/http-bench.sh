@@ -280,6 +280,7 @@ for ((r = 1; r <= RUNS; r++)); do
         tls64) url="${TLS_URL[$s]}${SMALL_PATH[$s]}"; c=64 ;;
       esac
       read -r rps p99 errors <<<"$(run_wrk "$url" "$c")"
+      [[ "$errors" != -1 ]] || die "wrk against $s ($url) printed no result"
       log "  wrk $config $s: $rps req/s, p99 $p99 ms, $errors errors"
       record "rps_$config" "$s" "$r" "$rps"
       record "p99_$config" "$s" "$r" "$p99"
