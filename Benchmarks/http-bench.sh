@@ -5,7 +5,8 @@
 #
 # Measures, for both servers (1 MB = 10^6 bytes):
 #   - wrk GET of a 4 KiB body (-t2, WRK_DURATION s, --latency) at 64 and 512 connections, and
-#     over TLS at 64: req/s and p99. Ours twice: /4k (task handler) and /4k-inline;
+#     over TLS at 64: req/s, p99 and the server's CPU time per request. Ours twice: /4k (task
+#     handler) and /4k-inline;
 #   - a BIG_MIB (256) MiB streaming PUT (curl -T, no Expect) and GET (curl -o /dev/null): MB/s;
 #   - IDLE_CONNECTIONS (10,000) idle keep-alive connections: RSS growth per connection
 #     (idle-connections.py), on fresh processes; nginx with one worker, whose RSS is measured.
@@ -238,8 +239,9 @@ done
 RESULTS="$TMP/results.txt"   # lines: metric server run value
 record() { echo "$1 $2 $3 $4" >>"$RESULTS"; }
 
-run_wrk() { # url connections -> "req/s p99_ms errors"
+run_wrk() { # url connections [seconds] -> "req/s p99_ms errors requests"
   wrk -t"$WRK_THREADS" -c"$2" -d"${3:-$WRK_DURATION}s" --latency "$1" 2>&1 | awk '
+    / requests in / { requests = $1 }
     /^Requests\/sec:/ { rps = $2 }
     $1 == "99%" {
       v = $2
@@ -250,7 +252,25 @@ run_wrk() { # url connections -> "req/s p99_ms errors"
     }
     /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
     /Non-2xx or 3xx responses:/ { errors += $5 }
-    END { if (rps == "") print "0 0 -1"; else printf "%s %s %d\n", rps, p99, errors }'
+    END { if (rps == "") print "0 0 -1 0"; else printf "%s %s %d %d\n", rps, p99, errors, requests }'
+}
+
+# CPU time (user + system, in clock ticks) of the given processes, from /proc/PID/stat (proc(5):
+# utime and stime are fields 14 and 15; the fields are counted after the ")" closing comm).
+cpu_ticks() {
+  local pid total=0 stat rest
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    rest="${stat##*) }"
+    read -r -a f <<<"$rest"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+CLOCK_TICKS="$(getconf CLK_TCK)"
+
+server_pids() { # server -> the processes doing its work (nginx: the workers)
+  if [[ "$1" == nginx ]]; then ps -o pid= --ppid "$NGINX_PID"; else echo "$OURS_PID"; fi
 }
 
 rotated() { # run servers... -> the servers, rotated by run-1
@@ -279,9 +299,14 @@ for ((r = 1; r <= RUNS; r++)); do
         c512) url="${URL[$s]}${SMALL_PATH[$s]}"; c=512 ;;
         tls64) url="${TLS_URL[$s]}${SMALL_PATH[$s]}"; c=64 ;;
       esac
-      read -r rps p99 errors <<<"$(run_wrk "$url" "$c")"
+      pids=($(server_pids "$s"))
+      before="$(cpu_ticks "${pids[@]}")"
+      read -r rps p99 errors requests <<<"$(run_wrk "$url" "$c")"
       [[ "$errors" != -1 ]] || die "wrk against $s ($url) printed no result"
-      log "  wrk $config $s: $rps req/s, p99 $p99 ms, $errors errors"
+      # Server CPU time per request: less sensitive than req/s to what else runs on the CPUs.
+      cpu_us="$(python3 -c "print(round(($(cpu_ticks "${pids[@]}") - $before) / $CLOCK_TICKS * 1e6 / max($requests, 1), 1))")"
+      log "  wrk $config $s: $rps req/s, p99 $p99 ms, $errors errors, server CPU $cpu_us µs/request"
+      record "cpu_$config" "$s" "$r" "$cpu_us"
       record "rps_$config" "$s" "$r" "$rps"
       record "p99_$config" "$s" "$r" "$p99"
       record "errors_$config" "$s" "$r" "$errors"
@@ -359,6 +384,8 @@ rows = [
     ("GET 4 KiB, 64 conns (req/s)", "rps_c64"), ("  p99 (ms)", "p99_c64"),
     ("GET 4 KiB, 512 conns (req/s)", "rps_c512"), ("  p99 (ms)", "p99_c512"),
     ("GET 4 KiB TLS, 64 conns (req/s)", "rps_tls64"), ("  p99 (ms)", "p99_tls64"),
+    ("server CPU per request, 64 (µs)", "cpu_c64"), ("  512 conns (µs)", "cpu_c512"),
+    ("  TLS, 64 conns (µs)", "cpu_tls64"),
 ]
 print(f"{'metric':34} {'nginx':>10} {'ours task':>10} {'ours inline':>11} {'task/nginx':>10} {'inline/nginx':>12}")
 for label, metric in rows:
@@ -374,8 +401,8 @@ errors = sum(sum(v) for (m, _), v in values.items() if m.startswith("errors_"))
 print(f"wrk errors (socket errors + non-2xx), all runs: {errors:.0f}")
 
 print()
-print("   every run (req/s, p99 ms, MB/s):")
-for metric in ["rps_c64", "p99_c64", "rps_c512", "p99_c512", "rps_tls64", "p99_tls64"]:
+print("   every run, in order (req/s, p99 ms, server CPU µs per request, MB/s):")
+for metric in ["rps_c64", "p99_c64", "cpu_c64", "rps_c512", "p99_c512", "cpu_c512", "rps_tls64", "p99_tls64", "cpu_tls64"]:
     print(f"   {metric:10} nginx {runs_of(metric, 'nginx'):24} task {runs_of(metric, 'task'):24} inline {runs_of(metric, 'inline')}")
 for metric in ["put_mbps", "get_mbps"]:
     print(f"   {metric:10} nginx {runs_of(metric, 'nginx'):24} ours {runs_of(metric, 'ours')}")
