@@ -7,7 +7,8 @@
 #   - wrk GET of a 4 KiB body (-t2, WRK_DURATION s, --latency) at 64 and 512 connections, and
 #     over TLS at 64: req/s, p99 and the server's CPU time per request. Ours twice: /4k (task
 #     handler) and /4k-inline;
-#   - a BIG_MIB (256) MiB streaming PUT (curl -T, no Expect) and GET (curl -o /dev/null): MB/s;
+#   - a BIG_MIB (256) MiB streaming PUT (curl -T, no Expect) and GET (curl -o /dev/null): MB/s
+#     and the server's CPU time for the transfer;
 #   - IDLE_CONNECTIONS (10,000) idle keep-alive connections: RSS growth per connection
 #     (idle-connections.py), on fresh processes; nginx with one worker, whose RSS is measured.
 # Each wrk/curl figure is taken RUNS (3) times, the server order rotating between runs so that
@@ -279,6 +280,29 @@ rotated() { # run servers... -> the servers, rotated by run-1
   for ((i = 0; i < n; i++)); do echo "${list[$(((i + r - 1) % n))]}"; done
 }
 
+# One curl transfer of the big file: records MB/s and the server's CPU milliseconds for it.
+transfer() { # server run put|get pids... -- curl-args...
+  local s="$1" r="$2" kind="$3" pids=() before code speed size
+  shift 3
+  while [[ "$1" != -- ]]; do pids+=("$1"); shift; done
+  shift
+  settle
+  before="$(cpu_ticks "${pids[@]}")"
+  read -r code speed size <<<"$(curl -sS --max-time 300 -o /dev/null "$@" \
+    -w '%{http_code} %{speed_upload} %{speed_download} %{size_upload} %{size_download}\n' |
+    awk -v kind="$kind" '{ if (kind == "put") print $1, $2, $4; else print $1, $3, $5 }')"
+  local cpu_ms=$(( ($(cpu_ticks "${pids[@]}") - before) * 1000 / CLOCK_TICKS ))
+  if [[ "$kind" == put ]]; then
+    [[ "$code" =~ ^20[14]$ && "$size" == "$((BIG_MIB << 20))" ]] || die "PUT to $s: HTTP $code, $size bytes"
+  else
+    [[ "$code" == 200 && "$size" == "$((BIG_MIB << 20))" ]] || die "GET from $s: HTTP $code, $size bytes"
+  fi
+  local mbps; mbps="$(python3 -c "print(round($speed / 1e6, 1))")"
+  record "${kind}_mbps" "$s" "$r" "$mbps"
+  record "${kind}_cpu_ms" "$s" "$r" "$cpu_ms"
+  echo "$mbps MB/s (server CPU $cpu_ms ms)"
+}
+
 settle() { timeout 60 sync; sleep 1; }  # dirty pages of the last transfer are written first
 
 log "load average at start: $(loadavg)"
@@ -314,18 +338,11 @@ for ((r = 1; r <= RUNS; r++)); do
   done
   for s in $(rotated "$r" nginx ours); do
     if [[ $s == nginx ]]; then base="${URL[nginx]}"; dir="$TMP/www/files"; else base="${URL[task]}"; dir="$TMP/ours"; fi
-    settle
-    read -r code speed size <<<"$(curl -sS --max-time 300 -o /dev/null -H 'Expect:' -T "$TMP/big.bin" \
-      -w '%{http_code} %{speed_upload} %{size_upload}' "$base/upload/big.bin")"
-    [[ "$code" =~ ^20[14]$ && "$size" == "$((BIG_MIB << 20))" ]] || die "PUT to $s: HTTP $code, $size bytes"
-    record put_mbps "$s" "$r" "$(python3 -c "print(round($speed / 1e6, 1))")"
-    settle
-    read -r code speed size <<<"$(curl -sS --max-time 300 -o /dev/null \
-      -w '%{http_code} %{speed_download} %{size_download}' "$base/files/big.bin")"
-    [[ "$code" == 200 && "$size" == "$((BIG_MIB << 20))" ]] || die "GET from $s: HTTP $code, $size bytes"
-    record get_mbps "$s" "$r" "$(python3 -c "print(round($speed / 1e6, 1))")"
+    pids=($(server_pids "$s"))
+    put="$(transfer "$s" "$r" put "${pids[@]}" -- -H 'Expect:' -T "$TMP/big.bin" "$base/upload/big.bin")" || exit 1
+    get="$(transfer "$s" "$r" get "${pids[@]}" -- "$base/files/big.bin")" || exit 1
     cmp -s "$TMP/big.bin" "$dir/big.bin" || die "$s stored different bytes"
-    log "  $BIG_MIB MiB $s: PUT $(tail -n 2 "$RESULTS" | head -n 1 | cut -d' ' -f4) MB/s, GET $(tail -n 1 "$RESULTS" | cut -d' ' -f4) MB/s"
+    log "  $BIG_MIB MiB $s: PUT $put, GET $get"
     rm -f -- "$dir/big.bin"
   done
 done
@@ -391,7 +408,8 @@ print(f"{'metric':34} {'nginx':>10} {'ours task':>10} {'ours inline':>11} {'task
 for label, metric in rows:
     n, t, i = med(metric, "nginx"), med(metric, "task"), med(metric, "inline")
     print(f"{label:34} {n:10.1f} {t:10.1f} {i:11.1f} {t / n:10.2f} {i / n:12.2f}")
-for label, metric in [(f"PUT {big} MiB (MB/s)", "put_mbps"), (f"GET {big} MiB (MB/s)", "get_mbps")]:
+for label, metric in [(f"PUT {big} MiB (MB/s)", "put_mbps"), ("  server CPU (ms)", "put_cpu_ms"),
+                      (f"GET {big} MiB (MB/s)", "get_mbps"), ("  server CPU (ms)", "get_cpu_ms")]:
     n, o = med(metric, "nginx"), med(metric, "ours")
     print(f"{label:34} {n:10.1f} {o:10.1f} {'':>11} {o / n:10.2f}")
 idle_n, idle_o = med("idle_bytes_per_connection", "nginx"), med("idle_bytes_per_connection", "ours")
@@ -404,7 +422,7 @@ print()
 print("   every run, in order (req/s, p99 ms, server CPU µs per request, MB/s):")
 for metric in ["rps_c64", "p99_c64", "cpu_c64", "rps_c512", "p99_c512", "cpu_c512", "rps_tls64", "p99_tls64", "cpu_tls64"]:
     print(f"   {metric:10} nginx {runs_of(metric, 'nginx'):24} task {runs_of(metric, 'task'):24} inline {runs_of(metric, 'inline')}")
-for metric in ["put_mbps", "get_mbps"]:
+for metric in ["put_mbps", "put_cpu_ms", "get_mbps", "get_cpu_ms"]:
     print(f"   {metric:10} nginx {runs_of(metric, 'nginx'):24} ours {runs_of(metric, 'ours')}")
 
 print()
