@@ -8,7 +8,7 @@ LISTEN     ?= 127.0.0.1:8080
 APT_PACKAGES := libsqlite3-dev libssl-dev pkg-config
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build release run test bench bench-crypto clean
+.PHONY: all deps build release run test bench bench-crypto bench-http clean
 
 all: build
 
@@ -37,13 +37,20 @@ test: deps
 	$(SWIFT) test
 
 # Every benchmark (release builds). Each bench-* target builds and runs one.
-bench: bench-crypto
+bench: bench-crypto bench-http
 
 # Client encryption pipeline and its primitives, in MB/s (docs/performance.md). CRYPTO_BENCH_MIB
 # sets the input size (default 1024).
 bench-crypto: deps
 	$(SWIFT) build -c release --product crypto-bench
 	.build/release/crypto-bench
+
+# Coffre's HTTP server next to nginx on loopback, one run (docs/performance.md, "HTTP server"):
+# wrk 4 KiB GETs, 256 MiB PUT/GET, idle connections. Installs wrk and nginx when missing. Knobs:
+# RUNS (3), WRK_DURATION (10 s), BIG_MIB (256), IDLE_CONNECTIONS (10000).
+bench-http: deps
+	$(SWIFT) build -c release --product http-bench-server
+	Benchmarks/http-bench.sh
 
 clean:
 	rm -rf .build

@@ -70,6 +70,15 @@ let package = Package(
 
         // Benchmarks (release builds, run by `make bench`).
         .executableTarget(name: "crypto-bench", dependencies: ["CoffreClient", "CoffreCrypto"], path: "Benchmarks/CryptoBench"),
+        .executableTarget(
+            name: "http-bench-server",
+            dependencies: [
+                "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/HTTPBench"),
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),

@@ -89,15 +89,19 @@ final class HTTPConnection {
         if (writable && !writeBlockedOnRead) || (readable && writeBlockedOnRead) {
             flushOutput()
         }
+        // A readable event that delivered bytes (usually the request that started the handler)
+        // was wanted: only one that arrives while no input is wanted drops EPOLLIN (see
+        // `updateInterest`), so a request/response exchange costs no epoll_ctl.
+        var unusedReadable = readable
         if phase != .closed && ((readable && !readBlockedOnWrite) || (writable && readBlockedOnWrite)) {
-            readAvailable()
+            if readAvailable() { unusedReadable = false }
         }
         if phase != .closed && !events.isDisjoint(with: [.error, .hangUp]) && !readable {
             // The peer reset or fully closed the connection: nothing can be delivered.
             close()
             return
         }
-        updateInterest(droppingUnwantedReads: readable)
+        updateInterest(droppingUnwantedReads: unusedReadable)
     }
 
     /// Whether the connection needs input now.
@@ -118,8 +122,10 @@ final class HTTPConnection {
 
     /// Reads what the transport has and processes it. Plain sockets read once per readiness
     /// event (level-triggered epoll reports the rest); TLS reads until it would block, since
-    /// decrypted bytes can wait inside OpenSSL without the socket being readable.
-    func readAvailable() {
+    /// decrypted bytes can wait inside OpenSSL without the socket being readable. Returns
+    /// whether the transport was read at all.
+    @discardableResult
+    func readAvailable() -> Bool {
         var reads = 0
         while phase != .closed && wantsInput && reads < 16 {
             reads += 1
@@ -129,22 +135,23 @@ final class HTTPConnection {
                 readBlockedOnWrite = false
                 context.metrics.recordReceived(count)
                 consume(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
-                if !transport.isEncrypted { return }
+                if !transport.isEncrypted { return true }
             case .wantRead:
                 readBlockedOnWrite = false
-                return
+                return true
             case .wantWrite:
                 readBlockedOnWrite = true
-                return
+                return true
             case .closed:
                 peerClosedInput()
-                return
+                return true
             case .failed(let text):
                 context.logger.debug("connection read failed", metadata: ["error": "\(text)"])
                 close()
-                return
+                return true
             }
         }
+        return reads > 0
     }
 
     /// Processes freshly read bytes, in place when nothing is pending, keeping what is left.
