@@ -16,6 +16,10 @@ public final class ServerApplication: Sendable {
     public let blobStore: DiskBlobStore
     public let database: ServerDatabase
     public let accounts: Accounts
+    /// Vaults, commits, the changes feed (docs/sync-engine.md).
+    public let sync: SyncStore
+    /// Blob bytes, rows and quota together (the blob layer of the sync routes).
+    public let blobs: BlobLayer
     private let logger: Logger
     private let tls: TLSContextProvider?
     private let server: HTTPServer
@@ -37,6 +41,10 @@ public final class ServerApplication: Sendable {
         if let path = try await accounts.createFirstAdminTokenIfNeeded(dataDirectory: dataDirectory) {
             logger.notice("first admin token written; coffre-admin --data reads it from there", metadata: ["file": "\(path)"])
         }
+        sync = SyncStore(database: database, retention: RetentionPolicy(configuration.sync))
+        blobs = BlobLayer(store: sync, disk: blobStore, quotas: accounts.quotas, logger: logger)
+        // No upload runs yet: what a crash left reserved goes back to its users.
+        try await sync.reconcileQuotaUsage()
         var http = configuration.httpServerConfiguration
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             let provider = try TLSContextProvider(certificateChainFile: certificate, privateKeyFile: key)
@@ -49,6 +57,9 @@ public final class ServerApplication: Sendable {
         let metricsSource = MetricsSourceBox()
         try Self.addOperationalRoutes(to: &router, metrics: metricsSource)
         try AccountsAPI(accounts: accounts, logger: logger).register(on: &router)
+        try SyncAPI(
+            blobs: blobs, accounts: accounts, maxJSONBodyBytes: configuration.http.maxRequestBodyBytes, logger: logger
+        ).register(on: &router)
         server = HTTPServer(configuration: http, responder: router, logger: logger)
         metricsSource.server = server
     }

@@ -9,8 +9,10 @@ public final class ServerDatabase: Sendable {
     /// File name inside the data directory.
     public static let fileName = "coffred.db"
 
-    /// Every migration, in order: 0001 accounts, 0002 sync.
-    public static let migrations: [Migration] = [AccountsSchema.migration, SyncSchema.migration]
+    /// Every migration, in order: 0001 accounts, 0002 sync, 0003 blob charges (quota).
+    public static let migrations: [Migration] = [
+        AccountsSchema.migration, SyncSchema.migration, BlobChargeSchema.migration,
+    ]
 
     /// The queue every query goes through.
     public let queue: DatabaseQueue

@@ -1,0 +1,118 @@
+import CoffreCrypto
+import CoffreProtocol
+import HTTPServer
+import HTTPTypes
+
+/// Blobs: upload (streamed, with 100-continue), download (streamed or whole), the missing
+/// query, batches.
+extension SyncAPIClient {
+    /// Uploads a blob held in memory; true when the server did not have it yet.
+    @discardableResult
+    public func putBlob(_ vault: VaultID, _ id: BlobID, bytes: [UInt8]) async throws(SyncClientError) -> Bool {
+        try await putBlob(vault, id, body: .bytes(bytes))
+    }
+
+    /// Uploads a blob of `size` bytes written by `producer` (back-pressure: each write waits
+    /// while the socket is behind). `Expect: 100-continue` is sent, so a refusal (quota, size,
+    /// access) arrives before any byte of the body is sent. True when the blob was new.
+    @discardableResult
+    public func putBlob(
+        _ vault: VaultID, _ id: BlobID, size: Int64, producer: @escaping @Sendable (HTTPClientBodyWriter) async throws -> Void
+    ) async throws(SyncClientError) -> Bool {
+        try await putBlob(vault, id, body: .stream(length: size, producer: producer))
+    }
+
+    private func putBlob(_ vault: VaultID, _ id: BlobID, body: HTTPClientRequestBody) async throws(SyncClientError) -> Bool {
+        var outgoing = request(.put, SyncPath.blob(vault, id), body: body, contentType: "application/octet-stream")
+        outgoing.expectContinue = true
+        let response = try await send(outgoing)
+        let bytes = try await Self.collect(response.body)
+        switch response.status.code {
+        case 201: return true
+        case 204: return false
+        default: throw Self.refusal(status: response.status.code, response, bytes)
+        }
+    }
+
+    /// Downloads a whole blob into memory (at most `maxBytes`) and checks that it hashes to `id`.
+    public func blob(_ vault: VaultID, _ id: BlobID, maxBytes: Int = 64 << 20) async throws(SyncClientError) -> [UInt8] {
+        let response = try await send(request(.get, SyncPath.blob(vault, id)))
+        guard response.status.code == 200 else {
+            throw Self.refusal(status: response.status.code, response, try await Self.collect(response.body))
+        }
+        let bytes: [UInt8]
+        do { bytes = try await response.body.collect(upTo: maxBytes) } catch { throw .transport(reason: error.description) }
+        guard Self.sha256(bytes) == id.bytes else {
+            throw .badResponse(status: 200, reason: "the blob's bytes do not match its id")
+        }
+        return bytes
+    }
+
+    /// Streams a blob (or the byte range `range` of it) to `sink` as it arrives; the caller
+    /// verifies the content (`FileOpener` does). Returns the status, 200 or 206.
+    @discardableResult
+    public func blob(
+        _ vault: VaultID, _ id: BlobID, range: ClosedRange<Int64>? = nil, to sink: ([UInt8]) async throws -> Void
+    ) async throws(SyncClientError) -> Int {
+        var outgoing = request(.get, SyncPath.blob(vault, id))
+        if let range { outgoing.headerFields[.range] = "bytes=\(range.lowerBound)-\(range.upperBound)" }
+        let response = try await send(outgoing)
+        guard [200, 206].contains(response.status.code) else {
+            throw Self.refusal(status: response.status.code, response, try await Self.collect(response.body))
+        }
+        do {
+            for try await chunk in response.body { try await sink(chunk) }
+        } catch let error as HTTPClientError {
+            throw .transport(reason: error.description)
+        } catch {
+            throw .transport(reason: "the download's consumer failed")
+        }
+        return response.status.code
+    }
+
+    /// The size of a stored blob (HEAD), or nil when the vault does not hold it.
+    public func blobSize(_ vault: VaultID, _ id: BlobID) async throws(SyncClientError) -> Int64? {
+        let response = try await send(request(.head, SyncPath.blob(vault, id)))
+        _ = try await Self.collect(response.body)
+        switch response.status.code {
+        case 200:
+            guard let text = response.headerFields[.contentLength], let size = Int64(text), size >= 0 else {
+                throw .badResponse(status: 200, reason: "no Content-Length")
+            }
+            return size
+        case 404: return nil
+        default: throw .badResponse(status: response.status.code, reason: "unexpected status")
+        }
+    }
+
+    /// Which of `ids` the vault lacks (at most 10,000 per call), each once, in request order.
+    public func missingBlobs(_ vault: VaultID, _ ids: [BlobID]) async throws(SyncClientError) -> [BlobID] {
+        let answer: MissingBlobsResponse = try await call(.post, SyncPath.missingBlobs(vault), json: MissingBlobsRequest(ids: ids))
+        return answer.missing
+    }
+
+    /// Uploads many small blobs in one request (`BlobBatchFraming`); what became of each.
+    public func uploadBatch(_ vault: VaultID, _ blobs: [(id: BlobID, bytes: [UInt8])]) async throws(SyncClientError)
+        -> BlobBatchResult
+    {
+        var body: [UInt8] = []
+        body.reserveCapacity(Int(BlobBatchFraming.bodyLength(blobSizes: blobs.map(\.bytes.count))))
+        for blob in blobs {
+            guard let length = UInt32(exactly: blob.bytes.count) else {
+                throw .badResponse(status: 0, reason: "a blob of a batch is larger than 4 GiB")
+            }
+            body += BlobBatchFraming.header(id: blob.id, length: length)
+            body += blob.bytes
+        }
+        var outgoing = request(.post, SyncPath.blobBatch(vault), body: .bytes(body), contentType: BlobBatchFraming.contentType)
+        outgoing.expectContinue = true
+        let response = try await send(outgoing)
+        let bytes = try await Self.collect(response.body)
+        guard response.status.code == 200 else { throw Self.refusal(status: response.status.code, response, bytes) }
+        return try Self.decode(BlobBatchResult.self, from: bytes, status: 200)
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> [UInt8]? {
+        try? SHA256.hash(bytes)
+    }
+}
