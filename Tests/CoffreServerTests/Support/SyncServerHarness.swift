@@ -15,6 +15,8 @@ final class SyncServerHarness: Sendable {
     let http: HTTPClient
     let log: CapturedLog
     let adminToken: String
+    /// The server's clock: the real time when the harness starts, moved by hand afterwards.
+    let clock: ManualClock
 
     /// A registered user with a device token.
     struct User: Sendable {
@@ -35,9 +37,12 @@ final class SyncServerHarness: Sendable {
         configuration.dataDirectory = directory
         configuration.http.eventLoops = 1
         configuration.storage.minFreeBytes = 0
+        // No timer: tests run GC through the admin route, after moving the clock.
+        configuration.maintenance.intervalSeconds = 0
         configure(&configuration)
         log = CapturedLog()
-        app = try await ServerApplication(configuration: configuration, logger: log.logger)
+        clock = ManualClock(Int64(Date().timeIntervalSince1970))
+        app = try await ServerApplication(configuration: configuration, logger: log.logger, clock: clock.serverClock)
         try app.start()
         http = try HTTPClient()
         adminToken = try await app.accounts.createAdminToken(CreateAdminTokenRequest(name: "tests"), by: .token(0)).token
@@ -96,6 +101,18 @@ final class SyncServerHarness: Sendable {
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory) && !isDirectory.boolValue
         }
+    }
+
+    /// Writes a blob file the way the store lays them out, without any row (an orphan), with a
+    /// modification time `age` seconds before the server's clock.
+    func plantFile(vault: VaultID, blob: (id: BlobID, bytes: [UInt8]), age: Int64) throws {
+        let hex = blob.id.hex
+        let folder = "\(directory)/blobs/\(vault.hex)/\(hex.prefix(2))/\(hex.dropFirst(2).prefix(2))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/" + hex
+        try Data(blob.bytes).write(to: URL(fileURLWithPath: path))
+        let time = Date(timeIntervalSince1970: Double(clock.now - age))
+        try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: path)
     }
 
     /// Entries of the data directory's `tmp/` other than the blob store's lock.

@@ -1,6 +1,5 @@
 import CoffreCrypto
 import CoffreProtocol
-import Dispatch
 import Glibc
 import Synchronization
 
@@ -117,9 +116,9 @@ final class DiskBlobBatch: Sendable {
     /// Publishes the staged blobs among `ids` durably and returns their sizes; the temp files
     /// of the other staged blobs are removed. After this the batch holds nothing.
     ///
-    /// The fsyncs of each step run side by side (`concurrentSyncs` at a time): a journaling file
-    /// system commits concurrent fsyncs together, so a batch of many small blobs costs a few
-    /// journal commits instead of one per file and per directory.
+    /// The fsyncs of each step run side by side (`ConcurrentSyncs`): a journaling file system
+    /// commits concurrent fsyncs together, so a batch of many small blobs costs a few journal
+    /// commits instead of one per file and per directory.
     func publish(_ ids: Set<BlobID>) throws(BlobStoreError) -> [BlobID: Int64] {
         try state.withLock { (state: inout State) throws(BlobStoreError) -> [BlobID: Int64] in
             defer { discardAll(&state) }
@@ -127,7 +126,7 @@ final class DiskBlobBatch: Sendable {
             guard !chosen.isEmpty else { return [:] }
             let tempDirectory = store.tempDirectory
             // 1. Every file's bytes reach stable storage before any name points to them.
-            try Self.concurrently(Array(chosen.values)) { (staged) throws(BlobStoreError) in
+            try ConcurrentSyncs.run(Array(chosen.values)) { (staged) throws(BlobStoreError) in
                 let file = try FileDescriptor.open(
                     staged.tempName, relativeTo: tempDirectory, flags: O_RDONLY | O_NOFOLLOW, operation: "open a batch file")
                 try file.sync(operation: "fsync a batch file")
@@ -142,7 +141,7 @@ final class DiskBlobBatch: Sendable {
                 state.staged[id] = nil
             }
             // 4. One fsync per directory that gained entries makes all their names durable.
-            try Self.concurrently(Array(directories.values)) { (directory) throws(BlobStoreError) in
+            try ConcurrentSyncs.run(Array(directories.values)) { (directory) throws(BlobStoreError) in
                 try directory.sync(operation: "fsync a blob directory")
             }
             return chosen.mapValues(\.size)
@@ -166,7 +165,7 @@ final class DiskBlobBatch: Sendable {
                     if made { parentsToSync.insert(level == 0 ? "" : String(path.dropLast(3))) }
                 }
             }
-            try Self.concurrently(Array(parentsToSync)) { (path) throws(BlobStoreError) in
+            try ConcurrentSyncs.run(Array(parentsToSync)) { (path) throws(BlobStoreError) in
                 if path.isEmpty { return try blobsDirectory.sync(operation: "fsync blobs/") }
                 guard let parent = try blobsDirectory.openDirectory(path, operation: "open a blob directory") else {
                     throw .io(operation: "create a blob directory", detail: "parent vanished")
@@ -182,36 +181,6 @@ final class DiskBlobBatch: Sendable {
             opened[path] = directory
         }
         return opened
-    }
-
-    /// fsync(2) calls in flight at once during a publish.
-    static let concurrentSyncs = 16
-
-    /// Runs `body` for every item, `concurrentSyncs` at a time on Dispatch threads, and throws
-    /// the first error once all have ended.
-    private static func concurrently<Item: Sendable>(
-        _ items: [Item], _ body: @escaping @Sendable (Item) throws(BlobStoreError) -> Void
-    ) throws(BlobStoreError) {
-        guard items.count > 1 else {
-            for item in items { try body(item) }
-            return
-        }
-        let next = Atomic<Int>(0)
-        let failure = Mutex<BlobStoreError?>(nil)
-        let group = DispatchGroup()
-        for _ in 0..<min(concurrentSyncs, items.count) {
-            DispatchQueue.global(qos: .userInitiated).async(group: group) {
-                while true {
-                    let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard index < items.count, failure.withLock({ $0 == nil }) else { return }
-                    do throws(BlobStoreError) { try body(items[index]) } catch {
-                        failure.withLock { $0 = $0 ?? error }
-                    }
-                }
-            }
-        }
-        group.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     /// Removes every temp file still held. Errors are ignored: this runs from deinit too, and
