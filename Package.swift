@@ -45,7 +45,10 @@ let package = Package(
             ]),
         .target(
             name: "CoffreClient",
-            dependencies: ["CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol", "CSystemShims"]),
+            dependencies: [
+                "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol", "CSystemShims",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
 
         // Thin executables.
         .executableTarget(
@@ -82,7 +85,13 @@ let package = Package(
         .testTarget(
             name: "CoffreServerTests",
             dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto", "SQLiteStore", "CoffreClient"]),
-        .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol"]),
+        .testTarget(
+            name: "CoffreClientTests",
+            dependencies: [
+                "CoffreClient", "CoffreCrypto", "CoffreProtocol", "CoffreServer", "HTTPServer",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol", "CoffreClient", "CoffreCrypto"]),
     ]
 )

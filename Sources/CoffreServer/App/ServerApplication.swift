@@ -75,12 +75,14 @@ public final class ServerApplication: Sendable {
         metricsSource.server = server
     }
 
-    /// Starts serving; returns the base URL clients use (with the real port when 0 was asked).
+    /// Starts serving; returns the base URL clients use (with the real port when 0 was asked),
+    /// which it also writes to `DATA/coffred.url` for `coffre-admin --data`.
     @discardableResult
     public func start() throws -> String {
         try server.start()
         maintenance.start()
         let url = baseURL
+        try Self.writeURLFile(url, inDirectory: dataDirectory.path)
         logger.notice(
             "coffred listening",
             metadata: ["url": "\(url)", "data": "\(dataDirectory.path)", "version": "\(CoffreVersion.current)"])
@@ -110,6 +112,7 @@ public final class ServerApplication: Sendable {
     /// Stops accepting, lets in-flight requests finish (up to `http.shutdownGraceSeconds`),
     /// then closes every connection.
     public func shutdown() async {
+        _ = unlink(dataDirectory.file(Self.urlFileName))
         await maintenance.stop()
         await server.shutdown(gracePeriod: .milliseconds(Int64(configuration.http.shutdownGraceSeconds * 1000)))
         logger.notice("coffred stopped")
@@ -143,6 +146,36 @@ public final class ServerApplication: Sendable {
             fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             fields[.cacheControl] = "no-store"
             return HTTPServerResponse(status: .ok, headerFields: fields, body: .bytes(Array(text.utf8)))
+        }
+    }
+}
+
+// MARK: The URL file
+
+extension ServerApplication {
+    /// Name of the file holding the running server's URL, in the data directory.
+    public static let urlFileName = "coffred.url"
+
+    /// Writes `url` and a newline to `directory/coffred.url` with mode 0600: a temporary file
+    /// created 0600 and renamed into place (rename(2)), so a reader sees the old file or the
+    /// whole new one. It is rewritten at every start and removed at shutdown; it need not
+    /// survive a crash, so it is not fsynced.
+    static func writeURLFile(_ url: String, inDirectory directory: String) throws(BlobStoreError) {
+        let path = directory + "/" + urlFileName
+        let temporary = path + ".tmp"
+        _ = unlink(temporary)
+        do throws(BlobStoreError) {
+            let file = try FileDescriptor.open(
+                temporary, relativeTo: nil, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600, operation: "create \(urlFileName)")
+            let line = Array((url + "\n").utf8)
+            let written = line.withUnsafeBytes { bytes in
+                Result { () throws(BlobStoreError) in try file.writeAll(bytes, operation: "write \(urlFileName)") }
+            }
+            try written.get()
+            guard rename(temporary, path) == 0 else { throw BlobStoreError.system("rename \(urlFileName)", errno: errno) }
+        } catch {
+            _ = unlink(temporary)
+            throw error
         }
     }
 }

@@ -4,7 +4,7 @@ import Glibc
 /// `flock` on `coffred.lock` for the life of this object, so two servers never share one
 /// directory (the second one fails with a clear error instead of corrupting the first's data).
 ///
-/// Layout: `coffred.lock`, `coffred.db` (+ WAL), `blobs/`, `tmp/`, `admin.token`.
+/// Layout: `coffred.lock`, `coffred.db` (+ WAL), `blobs/`, `tmp/`, `admin.token`, `coffred.url`.
 public final class DataDirectory: Sendable {
     /// Absolute path of the directory.
     public let path: String

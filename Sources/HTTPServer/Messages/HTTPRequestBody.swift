@@ -9,28 +9,42 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
 
     let channel: RequestBodyChannel?
+    /// The whole body when it was given in memory (`bytes(_:)`) rather than read from a socket.
+    let inMemory: [UInt8]?
     /// The Content-Length of the body (0 when there is none), or nil for a chunked body.
     public let expectedLength: Int64?
 
-    init(channel: RequestBodyChannel?, expectedLength: Int64?) {
+    init(channel: RequestBodyChannel?, expectedLength: Int64?, inMemory: [UInt8]? = nil) {
         self.channel = channel
         self.expectedLength = expectedLength
+        self.inMemory = inMemory
     }
 
     /// A body with no bytes.
     public static let empty = HTTPRequestBody(channel: nil, expectedLength: 0)
 
+    /// A body already in memory, delivered as one chunk: for calling a responder directly
+    /// (in-process clients, tests) without a connection.
+    public static func bytes(_ bytes: [UInt8]) -> HTTPRequestBody {
+        HTTPRequestBody(channel: nil, expectedLength: Int64(bytes.count), inMemory: bytes.isEmpty ? nil : bytes)
+    }
+
     /// An iterator over the chunks; a body can be iterated once.
     public func makeAsyncIterator() -> Iterator {
-        Iterator(channel: channel)
+        Iterator(channel: channel, inMemory: inMemory)
     }
 
     /// Reads the chunks in order.
     public struct Iterator: AsyncIteratorProtocol {
         let channel: RequestBodyChannel?
+        var inMemory: [UInt8]?
 
         /// The next chunk, nil at the end; throws when the body cannot be completed.
         public mutating func next() async throws -> [UInt8]? {
+            if let bytes = inMemory {
+                inMemory = nil
+                return bytes
+            }
             guard let channel else { return nil }
             return try await channel.next()
         }

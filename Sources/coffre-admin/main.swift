@@ -1,1 +1,0 @@
-print("coffre-admin: not built yet")

@@ -1,1 +1,0 @@
-print("coffre: not built yet")
