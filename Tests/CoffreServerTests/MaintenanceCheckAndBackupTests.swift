@@ -77,7 +77,7 @@ import Testing
             #expect(try await client.changes(vault, since: 0) == feed)
             for blob in blobs { #expect(try await client.blob(vault, blob.id) == blob.bytes) }
             #expect(try await client.vaults().vaults.first?.seq == 1)
-            #expect(try await restored.client(token: harness.adminToken).checkStore().result == .clean)
+            #expect(try await restored.adminClient(token: harness.adminToken).checkStore().result == .clean)
         } catch {
             await restored.shutdown()
             throw error
@@ -98,13 +98,14 @@ import Testing
                 "relative/dir", "/tmp/../etc/x", harness.directory + "/inside", harness.directory, occupied,
                 "/nonexistent-\(UUID().uuidString)/x", "/tmp//x",
             ] {
-                await expectRefusal(.invalidField, status: 400) { () throws(SyncClientError) in
+                await expectRefusal(.invalidField, status: 400) { () throws(APIClientError) in
                     try await admin.backup(to: destination)
                 }
             }
             let alice = try await harness.user("alice")
-            await expectRefusal(.forbidden, status: 403) { () throws(SyncClientError) in
-                try await alice.client.backup(to: "/tmp/x")
+            let notAdmin = try harness.adminClient(token: alice.token)
+            await expectRefusal(.forbidden, status: 403) { () throws(APIClientError) in
+                try await notAdmin.backup(to: "/tmp/x")
             }
         } catch {
             await harness.shutdown()

@@ -57,7 +57,7 @@ import Testing
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
             let blob = SyncSamples.blob(1_000)
             let other = SyncSamples.blob(1_000)
-            await expectRefusal(.blobHashMismatch, status: 400) { () throws(SyncClientError) in
+            await expectRefusal(.blobHashMismatch, status: 400) { () throws(APIClientError) in
                 try await alice.client.putBlob(vault, blob.id, bytes: other.bytes)
             }
             let raw = APITestClient(port: harness.app.localPort)

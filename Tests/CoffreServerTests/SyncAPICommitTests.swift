@@ -37,7 +37,7 @@ import Testing
             let request = CommitRequest(commitId: commitID, changes: [file])
             #expect(try await alice.client.commit(vault, request) == .committed(CommitReceipt(seq: 1, replayed: false)))
             #expect(try await alice.client.commit(vault, request) == .committed(CommitReceipt(seq: 1, replayed: true)))
-            await expectRefusal(.commitIDReused, status: 409) { () throws(SyncClientError) in
+            await expectRefusal(.commitIDReused, status: 409) { () throws(APIClientError) in
                 try await alice.client.commit(vault, CommitRequest(commitId: commitID, changes: [SyncSamples.newFile()]))
             }
 
@@ -64,16 +64,16 @@ import Testing
             let page = try await alice.client.revisions(vault, entry: file.entryId, limit: 2)
             #expect(page.revisions.map(\.rev) == [3, 2] && page.nextBefore == 2)
             #expect(try await alice.client.trash(vault).entries.map(\.entryId) == [file.entryId])
-            await expectRefusal(.notFound, status: 404) { () throws(SyncClientError) in
+            await expectRefusal(.notFound, status: 404) { () throws(APIClientError) in
                 try await alice.client.revisions(vault, entry: SyncSamples.entryID())
             }
 
             // Cursors: ahead of the vault 409, older than the retained history 410.
-            await expectRefusal(.cursorAhead, status: 409) { () throws(SyncClientError) in
+            await expectRefusal(.cursorAhead, status: 409) { () throws(APIClientError) in
                 try await alice.client.changes(vault, since: 99)
             }
             try await harness.app.database.queue.write { db in try db.execute("UPDATE vaults SET feed_floor = 2", []) }
-            await expectRefusal(.cursorGone, status: 410) { () throws(SyncClientError) in
+            await expectRefusal(.cursorGone, status: 410) { () throws(APIClientError) in
                 try await alice.client.changes(vault, since: 1)
             }
             #expect(try await alice.client.changes(vault, since: 2).entries.count == 1)

@@ -29,7 +29,7 @@ import Testing
             #expect(members.members.map(\.userId) == [alice.id, bob.id].sorted())
 
             // A reader cannot rename; the owner can, and can promote.
-            await expectRefusal(.forbidden, status: 403) { () throws(SyncClientError) in
+            await expectRefusal(.forbidden, status: 403) { () throws(APIClientError) in
                 try await bob.client.renameVault(vault, RenameVaultRequest(name: Base64Bytes([4])))
             }
             try await alice.client.renameVault(vault, RenameVaultRequest(name: Base64Bytes([4])))
@@ -41,14 +41,14 @@ import Testing
                 generation: 2,
                 grants: [MemberGrant(userId: alice.id, wrappedKey: Base64Bytes([1])), MemberGrant(userId: bob.id, wrappedKey: Base64Bytes([2]))])
             #expect(try await alice.client.rotateKey(vault, rotation) == 2)
-            await expectRefusal(.stateConflict, status: 409) { () throws(SyncClientError) in
+            await expectRefusal(.stateConflict, status: 409) { () throws(APIClientError) in
                 try await alice.client.rotateKey(vault, rotation)
             }
 
             // Bob leaves; the vault is gone from his list and answers him 404.
             try await bob.client.removeMember(vault, user: bob.id)
             #expect(try await bob.client.vaults().vaults.isEmpty)
-            await expectRefusal(.notFound, status: 404) { () throws(SyncClientError) in try await bob.client.members(vault) }
+            await expectRefusal(.notFound, status: 404) { () throws(APIClientError) in try await bob.client.members(vault) }
 
             try await alice.client.deleteVault(vault)
             #expect(try await alice.client.vaults().vaults.isEmpty)
@@ -66,7 +66,7 @@ import Testing
             let alice = try await harness.user("alice")
             _ = try await harness.app.accounts.createUser(CreateUserRequest(userName: "pending"), by: .token(0))
             for name in ["nobody", "pending"] {
-                await expectRefusal(.notFound, status: 404) { () throws(SyncClientError) in
+                await expectRefusal(.notFound, status: 404) { () throws(APIClientError) in
                     try await alice.client.userKeys(named: name)
                 }
             }
@@ -77,7 +77,7 @@ import Testing
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
             let bob = try await harness.user("bob")
-            await expectRefusal(.notFound, status: 404) { () throws(SyncClientError) in
+            await expectRefusal(.notFound, status: 404) { () throws(APIClientError) in
                 try await alice.client.memberKeys(vault, user: bob.id)
             }
         } catch {

@@ -48,7 +48,7 @@ import Testing
             do {
                 _ = try await poll.value
                 Issue.record("the long poll must end with the vault gone")
-            } catch let error as SyncClientError {
+            } catch let error as APIClientError {
                 #expect(error.code == .notFound)
             }
             #expect(try await bob.client.vaults().vaults.map(\.vaultId).sorted() == [shared, bobs].sorted())

@@ -8,7 +8,7 @@ import HTTPTypes
 extension SyncAPIClient {
     /// Uploads a blob held in memory; true when the server did not have it yet.
     @discardableResult
-    public func putBlob(_ vault: VaultID, _ id: BlobID, bytes: [UInt8]) async throws(SyncClientError) -> Bool {
+    public func putBlob(_ vault: VaultID, _ id: BlobID, bytes: [UInt8]) async throws(APIClientError) -> Bool {
         try await putBlob(vault, id, body: .bytes(bytes))
     }
 
@@ -18,30 +18,27 @@ extension SyncAPIClient {
     @discardableResult
     public func putBlob(
         _ vault: VaultID, _ id: BlobID, size: Int64, producer: @escaping @Sendable (HTTPClientBodyWriter) async throws -> Void
-    ) async throws(SyncClientError) -> Bool {
+    ) async throws(APIClientError) -> Bool {
         try await putBlob(vault, id, body: .stream(length: size, producer: producer))
     }
 
-    private func putBlob(_ vault: VaultID, _ id: BlobID, body: HTTPClientRequestBody) async throws(SyncClientError) -> Bool {
+    private func putBlob(_ vault: VaultID, _ id: BlobID, body: HTTPClientRequestBody) async throws(APIClientError) -> Bool {
         var outgoing = request(.put, SyncPath.blob(vault, id), body: body, contentType: "application/octet-stream")
         outgoing.expectContinue = true
-        let response = try await send(outgoing)
-        let bytes = try await Self.collect(response.body)
-        switch response.status.code {
+        let answer = try await read(try await send(outgoing))
+        switch answer.status {
         case 201: return true
         case 204: return false
-        default: throw Self.refusal(status: response.status.code, response, bytes)
+        default: throw CoffreAPI.refusal(answer)
         }
     }
 
     /// Downloads a whole blob into memory (at most `maxBytes`) and checks that it hashes to `id`.
-    public func blob(_ vault: VaultID, _ id: BlobID, maxBytes: Int = 64 << 20) async throws(SyncClientError) -> [UInt8] {
+    public func blob(_ vault: VaultID, _ id: BlobID, maxBytes: Int = 64 << 20) async throws(APIClientError) -> [UInt8] {
         let response = try await send(request(.get, SyncPath.blob(vault, id)))
-        guard response.status.code == 200 else {
-            throw Self.refusal(status: response.status.code, response, try await Self.collect(response.body))
-        }
+        guard response.status.code == 200 else { throw CoffreAPI.refusal(try await read(response)) }
         let bytes: [UInt8]
-        do { bytes = try await response.body.collect(upTo: maxBytes) } catch { throw .transport(reason: error.description) }
+        do { bytes = try await response.body.collect(upTo: maxBytes) } catch { throw transportError(error) }
         guard Self.sha256(bytes) == id.bytes else {
             throw .badResponse(status: 200, reason: "the blob's bytes do not match its id")
         }
@@ -53,46 +50,43 @@ extension SyncAPIClient {
     @discardableResult
     public func blob(
         _ vault: VaultID, _ id: BlobID, range: ClosedRange<Int64>? = nil, to sink: ([UInt8]) async throws -> Void
-    ) async throws(SyncClientError) -> Int {
+    ) async throws(APIClientError) -> Int {
         var outgoing = request(.get, SyncPath.blob(vault, id))
         if let range { outgoing.headerFields[.range] = "bytes=\(range.lowerBound)-\(range.upperBound)" }
         let response = try await send(outgoing)
-        guard [200, 206].contains(response.status.code) else {
-            throw Self.refusal(status: response.status.code, response, try await Self.collect(response.body))
-        }
+        guard [200, 206].contains(response.status.code) else { throw CoffreAPI.refusal(try await read(response)) }
         do {
             for try await chunk in response.body { try await sink(chunk) }
         } catch let error as HTTPClientError {
-            throw .transport(reason: error.description)
+            throw transportError(error)
         } catch {
-            throw .transport(reason: "the download's consumer failed")
+            throw .badResponse(status: response.status.code, reason: "the download's consumer failed")
         }
         return response.status.code
     }
 
     /// The size of a stored blob (HEAD), or nil when the vault does not hold it.
-    public func blobSize(_ vault: VaultID, _ id: BlobID) async throws(SyncClientError) -> Int64? {
-        let response = try await send(request(.head, SyncPath.blob(vault, id)))
-        _ = try await Self.collect(response.body)
-        switch response.status.code {
+    public func blobSize(_ vault: VaultID, _ id: BlobID) async throws(APIClientError) -> Int64? {
+        let answer = try await read(try await send(request(.head, SyncPath.blob(vault, id))))
+        switch answer.status {
         case 200:
-            guard let text = response.headerFields[.contentLength], let size = Int64(text), size >= 0 else {
+            guard let text = answer.headerField("Content-Length"), let size = Int64(text), size >= 0 else {
                 throw .badResponse(status: 200, reason: "no Content-Length")
             }
             return size
         case 404: return nil
-        default: throw .badResponse(status: response.status.code, reason: "unexpected status")
+        default: throw .badResponse(status: answer.status, reason: "unexpected status")
         }
     }
 
     /// Which of `ids` the vault lacks (at most 10,000 per call), each once, in request order.
-    public func missingBlobs(_ vault: VaultID, _ ids: [BlobID]) async throws(SyncClientError) -> [BlobID] {
+    public func missingBlobs(_ vault: VaultID, _ ids: [BlobID]) async throws(APIClientError) -> [BlobID] {
         let answer: MissingBlobsResponse = try await call(.post, SyncPath.missingBlobs(vault), json: MissingBlobsRequest(ids: ids))
         return answer.missing
     }
 
     /// Uploads many small blobs in one request (`BlobBatchFraming`); what became of each.
-    public func uploadBatch(_ vault: VaultID, _ blobs: [(id: BlobID, bytes: [UInt8])]) async throws(SyncClientError)
+    public func uploadBatch(_ vault: VaultID, _ blobs: [(id: BlobID, bytes: [UInt8])]) async throws(APIClientError)
         -> BlobBatchResult
     {
         var body: [UInt8] = []
@@ -106,10 +100,9 @@ extension SyncAPIClient {
         }
         var outgoing = request(.post, SyncPath.blobBatch(vault), body: .bytes(body), contentType: BlobBatchFraming.contentType)
         outgoing.expectContinue = true
-        let response = try await send(outgoing)
-        let bytes = try await Self.collect(response.body)
-        guard response.status.code == 200 else { throw Self.refusal(status: response.status.code, response, bytes) }
-        return try Self.decode(BlobBatchResult.self, from: bytes, status: 200)
+        let answer = try await read(try await send(outgoing))
+        guard answer.status == 200 else { throw CoffreAPI.refusal(answer) }
+        return try Self.decode(BlobBatchResult.self, from: answer.body, status: 200)
     }
 
     static func sha256(_ bytes: [UInt8]) -> [UInt8]? {

@@ -11,16 +11,16 @@ extension SyncAPIClient {
     }
 
     /// Sends a commit. A 409 with conflicts is a result, not an error.
-    public func commit(_ vault: VaultID, _ request: CommitRequest) async throws(SyncClientError) -> CommitResult {
+    public func commit(_ vault: VaultID, _ request: CommitRequest) async throws(APIClientError) -> CommitResult {
         let answer = try await exchange(.post, SyncPath.commits(vault), json: request, expecting: [200, 409], readTimeout: nil)
         if answer.status == 200 {
-            return .committed(try Self.decode(CommitReceipt.self, from: answer.bytes, status: 200))
+            return .committed(try Self.decode(CommitReceipt.self, from: answer.body, status: 200))
         }
-        guard let body = try? Self.decode(CommitRejectionBody.self, from: answer.bytes, status: 409),
+        guard let body = try? Self.decode(CommitRejectionBody.self, from: answer.body, status: 409),
             body.error == .commitConflict
         else {
             // Another 409 (a reused commit id, say) is a refusal like any other.
-            throw Self.refusal(answer.bytes)
+            throw CoffreAPI.refusal(answer)
         }
         return .rejected(body.rejection)
     }
@@ -29,7 +29,7 @@ extension SyncAPIClient {
     /// for a commit when there is nothing new (long-poll).
     public func changes(
         _ vault: VaultID, since: Int64, limit: Int? = nil, waitSeconds: Int? = nil
-    ) async throws(SyncClientError) -> ChangesPage {
+    ) async throws(APIClientError) -> ChangesPage {
         // The server answers a long poll after at most `waitSeconds`: allow that plus a margin.
         let timeout = waitSeconds.map { Duration.seconds($0 + 30) }
         return try await call(
@@ -39,20 +39,12 @@ extension SyncAPIClient {
     /// A page of an entry's retained revisions, newest first.
     public func revisions(
         _ vault: VaultID, entry: EntryID, before: Int64? = nil, limit: Int? = nil
-    ) async throws(SyncClientError) -> RevisionList {
+    ) async throws(APIClientError) -> RevisionList {
         try await call(.get, SyncPath.revisions(vault, entry, before: before, limit: limit))
     }
 
     /// A page of the trash, most recently deleted first.
-    public func trash(_ vault: VaultID, before: Int64? = nil, limit: Int? = nil) async throws(SyncClientError) -> TrashPage {
+    public func trash(_ vault: VaultID, before: Int64? = nil, limit: Int? = nil) async throws(APIClientError) -> TrashPage {
         try await call(.get, SyncPath.trash(vault, before: before, limit: limit))
-    }
-
-    /// The refusal carried by an error body read without its response.
-    static func refusal(_ bytes: [UInt8]) -> SyncClientError {
-        guard let body = try? decode(ErrorBody.self, from: bytes, status: 409) else {
-            return .badResponse(status: 409, reason: "unexpected status without an error body")
-        }
-        return .server(status: 409, code: body.error, message: SyncClientError.sanitized(body.message), retryAfterSeconds: nil)
     }
 }

@@ -3,20 +3,21 @@ import Foundation
 import HTTPServer
 import HTTPTypes
 
-/// A typed client for the sync routes of `coffred` (docs/protocol.md, "Sync") over `HTTPClient`:
-/// vaults, members and keys, blobs (streamed both ways, 100-continue, batches), commits, the
-/// changes feed with long-poll, history, trash, and the admin GC, fsck and backup calls.
+/// A typed client for the sync routes of `coffred` (docs/protocol.md, "Sync"): vaults, members
+/// and keys, blobs (streamed both ways, 100-continue, batches), commits, the changes feed with
+/// long-poll, history and trash.
 ///
-/// Every method sends one request and decodes the answer; a refusal is
-/// `SyncClientError.server` with the stable error code, an unreadable answer `.badResponse`,
-/// a failed exchange `.transport`. Blob bodies are never held whole unless the caller asks for
-/// bytes in memory.
+/// It runs over `HTTPClient` directly rather than an `APITransport`: blob bodies are streamed
+/// in both directions and never held whole unless the caller asks for bytes in memory, and a
+/// long poll needs its own read timeout. Errors are the API layer's `APIClientError`, built the
+/// way `CoffreAPI` builds them: a refusal is `.server` with the stable error code, an unreadable
+/// answer `.badResponse`, a failed exchange `.unreachable` or `.tls`.
 public struct SyncAPIClient: Sendable {
     /// The HTTP client (shared; its pool keeps connections alive across calls).
     public let http: HTTPClient
-    /// `http(s)://host:port` of the server.
-    public let server: ServerAddress
-    /// The bearer token: a device token (`cft_…`) for vault routes, an admin token for admin calls.
+    /// The server.
+    public let server: ServerURL
+    /// The device token (`cft_…`).
     public var token: String
     /// TLS trust for HTTPS (a pin, a CA file); nil for the client's default.
     public var tlsTrust: TLSClientTrust?
@@ -25,34 +26,15 @@ public struct SyncAPIClient: Sendable {
     /// 110 MB of JSON.
     public static let maximumJSONBytes = 128 << 20
 
-    /// Where the server is.
-    public struct ServerAddress: Sendable, Equatable {
-        public var scheme: HTTPClientRequest.Scheme
-        public var host: String
-        public var port: Int
-
-        /// Parses `http://host:port` or `https://host:port` (no path).
-        public init(_ url: String) throws(SyncClientError) {
-            let request: HTTPClientRequest
-            do { request = try HTTPClientRequest(method: .get, url: url) } catch {
-                throw .transport(reason: "invalid server URL: \(error)")
-            }
-            guard request.pathAndQuery == "/" else { throw .transport(reason: "the server URL must not have a path") }
-            scheme = request.scheme
-            host = request.host
-            port = request.port
-        }
-    }
-
     /// A client for `server` authenticating with `token`.
-    public init(http: HTTPClient, server: ServerAddress, token: String, tlsTrust: TLSClientTrust? = nil) {
+    public init(http: HTTPClient, server: ServerURL, token: String, tlsTrust: TLSClientTrust? = nil) {
         self.http = http
         self.server = server
         self.token = token
         self.tlsTrust = tlsTrust
     }
 
-    /// A request to `target` with the bearer token.
+    /// A request to `target` with the bearer token (RFC 6750 §2.1).
     func request(_ method: HTTPRequest.Method, _ target: String, body: HTTPClientRequestBody = .none, contentType: String? = nil)
         -> HTTPClientRequest
     {
@@ -61,37 +43,42 @@ public struct SyncAPIClient: Sendable {
         fields[.accept] = "application/json"
         if let contentType { fields[.contentType] = contentType }
         var request = HTTPClientRequest(
-            method: method, scheme: server.scheme, host: server.host, port: server.port, pathAndQuery: target,
-            headerFields: fields, body: body)
+            method: method, scheme: server.scheme == .https ? .https : .http, host: server.host, port: server.port,
+            pathAndQuery: target, headerFields: fields, body: body)
         request.tlsTrust = tlsTrust
         return request
     }
 
-    /// Sends `request` and returns the response, with its body not read yet.
-    func send(_ request: HTTPClientRequest) async throws(SyncClientError) -> HTTPClientResponse {
+    /// Sends `request` and returns the response, its body not read yet.
+    func send(_ request: HTTPClientRequest) async throws(APIClientError) -> HTTPClientResponse {
         do {
             return try await http.execute(request)
         } catch let error as HTTPClientError {
-            throw .transport(reason: error.description)
+            throw transportError(error)
         } catch {
-            throw .transport(reason: "the request failed")
+            throw .unreachable(server: server.description, reason: "the request failed")
         }
+    }
+
+    /// The API error for a failed exchange, as `HTTPAPITransport` reports it.
+    func transportError(_ error: HTTPClientError) -> APIClientError {
+        HTTPAPITransport(client: http, server: server, trust: tlsTrust).mapped(error)
     }
 
     /// Sends a JSON request (or none) and decodes the answer from one of `expected`.
     func call<Answer: Decodable>(
         _ method: HTTPRequest.Method, _ target: String, json: (some Encodable)? = nil as Never?,
         expecting expected: Set<Int> = [200], readTimeout: Duration? = nil, as type: Answer.Type = Answer.self
-    ) async throws(SyncClientError) -> Answer {
-        let body = try await exchange(method, target, json: json, expecting: expected, readTimeout: readTimeout)
-        return try Self.decode(Answer.self, from: body.bytes, status: body.status)
+    ) async throws(APIClientError) -> Answer {
+        let answer = try await exchange(method, target, json: json, expecting: expected, readTimeout: readTimeout)
+        return try Self.decode(Answer.self, from: answer.body, status: answer.status)
     }
 
     /// Sends a request whose success has no content.
     func callWithoutContent(
         _ method: HTTPRequest.Method, _ target: String, json: (some Encodable)? = nil as Never?,
         expecting expected: Set<Int> = [204]
-    ) async throws(SyncClientError) {
+    ) async throws(APIClientError) {
         _ = try await exchange(method, target, json: json, expecting: expected, readTimeout: nil)
     }
 
@@ -99,7 +86,7 @@ public struct SyncAPIClient: Sendable {
     func exchange(
         _ method: HTTPRequest.Method, _ target: String, json: (some Encodable)?, expecting expected: Set<Int>,
         readTimeout: Duration?
-    ) async throws(SyncClientError) -> (status: Int, bytes: [UInt8]) {
+    ) async throws(APIClientError) -> APIResponse {
         var body = HTTPClientRequestBody.none
         if let json {
             do { body = .bytes(Array(try JSONEncoder().encode(json))) } catch {
@@ -108,39 +95,28 @@ public struct SyncAPIClient: Sendable {
         }
         var outgoing = request(method, target, body: body, contentType: json == nil ? nil : "application/json")
         outgoing.readIdleTimeout = readTimeout
-        let response = try await send(outgoing)
-        let bytes = try await Self.collect(response.body)
-        guard expected.contains(response.status.code) else { throw Self.refusal(status: response.status.code, response, bytes) }
-        return (response.status.code, bytes)
+        let answer = try await read(try await send(outgoing))
+        guard expected.contains(answer.status) else { throw CoffreAPI.refusal(answer) }
+        return answer
     }
 
-    /// Reads a JSON answer, at most `maximumJSONBytes`.
-    static func collect(_ body: HTTPClientResponseBody) async throws(SyncClientError) -> [UInt8] {
-        do { return try await body.collect(upTo: maximumJSONBytes) } catch {
-            throw .transport(reason: error.description)
+    /// Reads a whole answer (at most `maximumJSONBytes`).
+    func read(_ response: HTTPClientResponse) async throws(APIClientError) -> APIResponse {
+        let body: [UInt8]
+        do { body = try await response.body.collect(upTo: Self.maximumJSONBytes) } catch {
+            throw transportError(error)
         }
+        return APIResponse(
+            status: response.status.code, headerFields: response.headerFields.map { ($0.name.rawName, $0.value) }, body: body,
+            peerCertificateSHA256: response.peerCertificateSHA256)
     }
 
-    static func decode<Answer: Decodable>(_ type: Answer.Type, from bytes: [UInt8], status: Int) throws(SyncClientError) -> Answer {
+    static func decode<Answer: Decodable>(_ type: Answer.Type, from bytes: [UInt8], status: Int) throws(APIClientError) -> Answer {
         do {
             return try JSONDecoder().decode(Answer.self, from: Data(bytes))
         } catch {
-            throw .badResponse(status: status, reason: "the \(Answer.self) in the answer is malformed")
+            throw .badResponse(
+                status: status, reason: "the \(Answer.self) in the answer is malformed (\(CoffreAPI.decodingProblem(error)))")
         }
-    }
-
-    /// The error for a refusal: the JSON error body when there is one.
-    static func refusal(status: Int, _ response: HTTPClientResponse, _ bytes: [UInt8]) -> SyncClientError {
-        guard let body = try? JSONDecoder().decode(ErrorBody.self, from: Data(bytes)) else {
-            return .badResponse(status: status, reason: "unexpected status without an error body")
-        }
-        var retryAfter = body.retryAfterSeconds
-        // RFC 9110 §10.2.3: Retry-After as delay-seconds.
-        if retryAfter == nil, let field = response.headerFields[.retryAfter], let seconds = Int(field), seconds >= 0 {
-            retryAfter = seconds
-        }
-        return .server(
-            status: status, code: body.error, message: SyncClientError.sanitized(body.message),
-            retryAfterSeconds: retryAfter.map { min(max($0, 0), 86_400) })
     }
 }

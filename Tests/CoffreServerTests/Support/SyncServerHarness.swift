@@ -58,8 +58,8 @@ final class SyncServerHarness: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var address: SyncAPIClient.ServerAddress {
-        get throws { try SyncAPIClient.ServerAddress(app.baseURL) }
+    var address: ServerURL {
+        get throws { try ServerURL(parsing: app.baseURL) }
     }
 
     /// A client with `token`.
@@ -67,8 +67,10 @@ final class SyncServerHarness: Sendable {
         SyncAPIClient(http: http, server: try address, token: token)
     }
 
-    /// A client with the admin token.
-    func adminClient() throws -> SyncAPIClient { try client(token: adminToken) }
+    /// The admin API client (`coffre-admin`'s) with `token`, the admin token by default.
+    func adminClient(token: String? = nil) throws -> CoffreAPI {
+        CoffreAPI(transport: try HTTPAPITransport.factory()(try address, nil), token: token ?? adminToken)
+    }
 
     /// Invites, registers and logs in `name` with `scopes`.
     func user(_ name: String, quota: Int64? = nil, scopes: [Scope] = [.sync]) async throws -> User {
@@ -148,13 +150,15 @@ enum SyncSamples {
 /// Expects `body` to be refused by the server with `code` (and `status` when given).
 func expectRefusal<T>(
     _ code: ErrorCode, status: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation,
-    _ body: () async throws(SyncClientError) -> T
+    _ body: () async throws(APIClientError) -> T
 ) async {
     do {
         _ = try await body()
         Issue.record("expected the server to refuse with \(code)", sourceLocation: sourceLocation)
     } catch {
         #expect(error.code == code, "got \(error)", sourceLocation: sourceLocation)
-        if let status { #expect(error.status == status, sourceLocation: sourceLocation) }
+        if let status, case .server(let actual, _, _, _) = error {
+            #expect(actual == status, sourceLocation: sourceLocation)
+        }
     }
 }
