@@ -70,6 +70,9 @@ let package = Package(
 
         // Benchmarks (release builds, run by `make bench`).
         .executableTarget(name: "crypto-bench", dependencies: ["CoffreClient", "CoffreCrypto"], path: "Benchmarks/CryptoBench"),
+        .executableTarget(
+            name: "sync-bench", dependencies: ["CoffreClient", "CoffreCrypto", "CoffreProtocol", "HTTPServer"],
+            path: "Benchmarks/SyncBench"),
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),
