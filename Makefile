@@ -8,7 +8,7 @@ LISTEN     ?= 127.0.0.1:8080
 APT_PACKAGES := libsqlite3-dev libssl-dev pkg-config
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build release run test bench bench-crypto bench-http clean
+.PHONY: all deps build release run test bench bench-crypto bench-http bench-sync clean
 
 all: build
 
@@ -37,7 +37,7 @@ test: deps
 	$(SWIFT) test
 
 # Every benchmark (release builds). Each bench-* target builds and runs one.
-bench: bench-crypto bench-http
+bench: bench-crypto bench-http bench-sync
 
 # Client encryption pipeline and its primitives, in MB/s (docs/performance.md). CRYPTO_BENCH_MIB
 # sets the input size (default 1024).
@@ -51,6 +51,14 @@ bench-crypto: deps
 bench-http: deps
 	$(SWIFT) build -c release --product http-bench-server
 	Benchmarks/http-bench.sh
+
+# The sync API over HTTP against a release coffred, with nginx next to it for blob PUT/GET
+# (docs/performance.md, "Sync API"). SYNC_BENCH_ENTRIES (default 1000000) sizes the vault
+# whose commits and feed are timed; SYNC_BENCH_RUNS (3) and WRK_DURATION (8) the side-by-side runs.
+bench-sync: deps
+	$(SWIFT) build -c release --product coffred
+	$(SWIFT) build -c release --product sync-bench
+	Benchmarks/sync-bench.sh
 
 clean:
 	rm -rf .build

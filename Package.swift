@@ -79,6 +79,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/HTTPBench"),
+        .executableTarget(
+            name: "sync-bench", dependencies: ["CoffreClient", "CoffreCrypto", "CoffreProtocol", "HTTPServer"],
+            path: "Benchmarks/SyncBench"),
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),

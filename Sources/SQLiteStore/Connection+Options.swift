@@ -36,6 +36,13 @@ extension Connection {
         public var writeAheadLog: Bool
         /// Number of prepared statements kept per connection, keyed by SQL text. Default: 64.
         public var statementCacheCapacity: Int
+        /// Page cache of the connection in KiB (`PRAGMA cache_size = -N`,
+        /// https://sqlite.org/pragma.html#pragma_cache_size); nil keeps SQLite's 2 MiB.
+        public var cacheSizeKibibytes: Int?
+        /// WAL size in pages that makes a commit run a checkpoint (`PRAGMA wal_autocheckpoint`,
+        /// https://sqlite.org/pragma.html#pragma_wal_autocheckpoint); nil keeps SQLite's 1,000.
+        /// Ignored for read-only connections.
+        public var walAutocheckpointPages: Int?
 
         /// Options for a connection; the defaults suit the server's metadata database.
         public init(
@@ -47,6 +54,8 @@ extension Connection {
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.writeAheadLog = writeAheadLog
             self.statementCacheCapacity = statementCacheCapacity
+            self.cacheSizeKibibytes = nil
+            self.walAutocheckpointPages = nil
         }
 
         var openFlags: Int32 {
@@ -81,6 +90,15 @@ extension Connection {
             guard mode?.lowercased() == "wal" else {
                 throw .misuse("journal_mode=WAL not applied, the file stays in \(mode ?? "an unknown") mode")
             }
+        }
+        if let kibibytes = options.cacheSizeKibibytes {
+            guard kibibytes > 0 else { throw .misuse("cacheSizeKibibytes must be positive") }
+            // A negative cache_size is a size in KiB rather than in pages.
+            try execute("PRAGMA cache_size = -\(kibibytes)")
+        }
+        if let pages = options.walAutocheckpointPages, options.access != .readOnly {
+            guard pages >= 0 else { throw .misuse("walAutocheckpointPages must not be negative") }
+            _ = try fetchValue("PRAGMA wal_autocheckpoint = \(pages)", as: Int64.self)
         }
         try execute("PRAGMA synchronous = \(options.synchronous.rawValue)")
         let synchronous = try fetchValue("PRAGMA synchronous", as: Int64.self)

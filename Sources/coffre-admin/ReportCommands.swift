@@ -45,7 +45,7 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let stats = try await options.call { (api, _) throws(APIClientError) in try await api.stats() }
-        options.show(stats, AdminReport.stats)
+        options.show(stats) { AdminReport.stats($0) + ($0.sync.map { "\n" + AdminReport.storage($0) } ?? "") }
     }
 }
 

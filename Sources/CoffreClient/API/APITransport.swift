@@ -28,6 +28,9 @@ public struct APIRequest: Sendable, Equatable {
     public var bearerToken: String?
     /// A JSON body (`Content-Type: application/json`), or nil for none.
     public var jsonBody: [UInt8]?
+    /// How long the answer may keep the connection silent; nil for the transport's default.
+    /// Admin maintenance calls (GC, fsck, backup) answer only when their work is done.
+    public var readIdleTimeout: Duration?
 
     /// A request as given.
     public init(method: Method, target: String, bearerToken: String? = nil, jsonBody: [UInt8]? = nil) {

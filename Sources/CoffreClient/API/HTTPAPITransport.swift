@@ -32,6 +32,7 @@ public struct HTTPAPITransport: APITransport {
             method: method, scheme: server.scheme == .https ? .https : .http, host: server.host, port: server.port,
             pathAndQuery: request.target, headerFields: fields, body: request.jsonBody.map { .bytes($0) } ?? .none)
         outgoing.tlsTrust = trust
+        outgoing.readIdleTimeout = request.readIdleTimeout
         do {
             let response = try await client.execute(outgoing)
             let body = try await response.body.collect(upTo: APIResponse.maximumBodyBytes)

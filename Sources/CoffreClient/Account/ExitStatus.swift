@@ -20,6 +20,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// The server is not trusted: certificate differs from the pinned one, TLS failed, or it
     /// sent weakened KDF parameters or key material that does not open.
     case untrustedServer = 7
+    /// `coffre-admin fsck` found damage: blobs missing, truncated or altered, references that
+    /// dangle, a damaged database.
+    case damaged = 8
 
     /// The status for an API error.
     public init(for error: APIClientError) {

@@ -3,10 +3,13 @@
 public struct ServerStats: Codable, Sendable, Equatable {
     /// Users, devices, tokens and quota use.
     public var accounts: AccountStats
+    /// Vaults, entries, blobs, physical and logical bytes, dedup ratio (the sync engine's).
+    public var sync: StorageStatistics?
 
     /// A value with the given fields.
-    public init(accounts: AccountStats) {
+    public init(accounts: AccountStats, sync: StorageStatistics? = nil) {
         self.accounts = accounts
+        self.sync = sync
     }
 }
 

@@ -59,7 +59,7 @@ extension HTTPServerRequest {
     /// The client's address bytes, for throttling only.
     var sourceAddress: [UInt8] { remoteAddress.bytes }
 
-    private static func apiError(for error: DecodingError) -> APIError {
+    static func apiError(for error: DecodingError) -> APIError {
         func path(_ codingPath: [any CodingKey]) -> String {
             let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
             return text.isEmpty ? "body" : text.replacingOccurrences(of: ".[", with: "[")

@@ -16,13 +16,20 @@ public final class ServerApplication: Sendable {
     public let blobStore: DiskBlobStore
     public let database: ServerDatabase
     public let accounts: Accounts
+    /// Vaults, commits, the changes feed (docs/sync-engine.md).
+    public let sync: SyncStore
+    /// Blob bytes, rows and quota together (the blob layer of the sync routes).
+    public let blobs: BlobLayer
+    /// Retention pruning and GC on a timer; GC, fsck and backup on request.
+    public let maintenance: MaintenanceService
     private let logger: Logger
     private let tls: TLSContextProvider?
     private let server: HTTPServer
 
     /// Opens the data directory and the stores, loads the TLS certificate, builds the routes.
     /// On the very first start it also issues the first admin token (`DATA/admin.token`, 0600).
-    public init(configuration: ServerConfiguration, logger: Logger) async throws {
+    /// `clock` is the system clock except in tests, which move time by hand.
+    public init(configuration: ServerConfiguration, logger: Logger, clock: ServerClock = .system) async throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
@@ -33,10 +40,21 @@ public final class ServerApplication: Sendable {
                 maxBlobSize: Int64(configuration.storage.maxBlobBytes),
                 freeSpaceReserve: configuration.storage.minFreeBytes))
         database = try ServerDatabase(dataDirectory: dataDirectory)
-        accounts = try await Accounts.open(database: database, settings: configuration.accounts, logger: logger)
+        accounts = try await Accounts.open(database: database, settings: configuration.accounts, clock: clock, logger: logger)
         if let path = try await accounts.createFirstAdminTokenIfNeeded(dataDirectory: dataDirectory) {
             logger.notice("first admin token written; coffre-admin --data reads it from there", metadata: ["file": "\(path)"])
         }
+        sync = SyncStore(database: database, retention: RetentionPolicy(configuration.sync), clock: clock)
+        blobs = BlobLayer(store: sync, disk: blobStore, quotas: accounts.quotas, logger: logger)
+        // No upload runs yet: what a crash left reserved goes back to its users.
+        try await sync.reconcileQuotaUsage()
+        maintenance = MaintenanceService(
+            blobs: blobs, database: database, dataDirectory: dataDirectory.path, settings: configuration.maintenance,
+            clock: clock, logger: logger)
+        accounts.addErasureHook(VaultErasureHook(blobs: blobs))
+        accounts.addExportContributor(VaultExportContributor(blobs: blobs))
+        accounts.addStatsContributor(
+            StorageStatsContributor(store: sync, metrics: maintenance.metrics, clock: clock))
         var http = configuration.httpServerConfiguration
         if let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             let provider = try TLSContextProvider(certificateChainFile: certificate, privateKeyFile: key)
@@ -47,8 +65,12 @@ public final class ServerApplication: Sendable {
         }
         var router = HTTPRouter()
         let metricsSource = MetricsSourceBox()
-        try Self.addOperationalRoutes(to: &router, metrics: metricsSource)
+        try Self.addOperationalRoutes(to: &router, metrics: metricsSource, maintenance: maintenance)
         try AccountsAPI(accounts: accounts, logger: logger).register(on: &router)
+        try SyncAPI(
+            blobs: blobs, accounts: accounts, maxJSONBodyBytes: configuration.http.maxRequestBodyBytes, logger: logger
+        ).register(on: &router)
+        try MaintenanceAPI(maintenance: maintenance, accounts: accounts, logger: logger).register(on: &router)
         server = HTTPServer(configuration: http, responder: router, logger: logger)
         metricsSource.server = server
     }
@@ -58,6 +80,7 @@ public final class ServerApplication: Sendable {
     @discardableResult
     public func start() throws -> String {
         try server.start()
+        maintenance.start()
         let url = baseURL
         try Self.writeURLFile(url, inDirectory: dataDirectory.path)
         logger.notice(
@@ -90,6 +113,7 @@ public final class ServerApplication: Sendable {
     /// then closes every connection.
     public func shutdown() async {
         _ = unlink(dataDirectory.file(Self.urlFileName))
+        await maintenance.stop()
         await server.shutdown(gracePeriod: .milliseconds(Int64(configuration.http.shutdownGraceSeconds * 1000)))
         logger.notice("coffred stopped")
     }
@@ -99,7 +123,9 @@ public final class ServerApplication: Sendable {
 
     // MARK: Routes
 
-    private static func addOperationalRoutes(to router: inout HTTPRouter, metrics: MetricsSourceBox) throws {
+    private static func addOperationalRoutes(
+        to router: inout HTTPRouter, metrics: MetricsSourceBox, maintenance: MaintenanceService
+    ) throws {
         // Liveness: cheap, on the loop thread, no store access.
         try router.addInline(.get, "/healthz") { _ in
             var fields = HTTPFields()
@@ -114,6 +140,7 @@ public final class ServerApplication: Sendable {
             if let server = metrics.server {
                 text += server.metrics.snapshot().renderPrometheus(namespace: "coffred")
             }
+            text += maintenance.renderMetrics(namespace: "coffred")
             text += ProcessMetrics.render(namespace: "coffred")
             var fields = HTTPFields()
             fields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

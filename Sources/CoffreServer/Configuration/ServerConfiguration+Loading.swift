@@ -67,6 +67,10 @@ private struct ConfigurationValues {
         config.sync.retentionDays = try int("sync.retentionDays") ?? config.sync.retentionDays
         config.sync.retentionMinRevisions = try int("sync.retentionMinRevisions") ?? config.sync.retentionMinRevisions
 
+        config.maintenance.intervalSeconds = try int("maintenance.intervalSeconds") ?? config.maintenance.intervalSeconds
+        config.maintenance.gcGraceSeconds =
+            try int("maintenance.gcGraceSeconds").map(Int64.init) ?? config.maintenance.gcGraceSeconds
+
         if let text = string("accounts.defaultQuotaBytes") {
             config.accounts.defaultQuotaBytes = try optionalSize("accounts.defaultQuotaBytes", text)
         }

@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var sync = SyncSettings()
     /// Accounts (`accounts.*`).
     public var accounts = AccountSettings()
+    /// Background pruning and garbage collection (`maintenance.*`).
+    public var maintenance = MaintenanceSettings()
 
     public init() {}
 
@@ -61,6 +63,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         try storage.validate()
         try sync.validate()
         try accounts.validate()
+        try maintenance.validate()
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

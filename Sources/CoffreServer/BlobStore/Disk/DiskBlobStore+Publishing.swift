@@ -39,7 +39,7 @@ extension DiskBlobStore {
     /// Creates `<namespace>`, `<namespace>/<h[0:2]>` and `<namespace>/<h[0:2]>/<h[2:4]>` as
     /// needed (0700), fsyncing the parent of each new one (a new directory is only durable once
     /// its entry in the parent is), and returns the last one opened.
-    private func makeDirectories(namespace: BlobNamespace, id: BlobID) throws(BlobStoreError) -> FileDescriptor {
+    func makeDirectories(namespace: BlobNamespace, id: BlobID) throws(BlobStoreError) -> FileDescriptor {
         let leaf = Self.directoryPath(namespace, id)
         let levels = [namespace.rawValue, String(leaf.dropLast(3)), leaf]
         try directoryCreation.withLock { (_: inout Void) throws(BlobStoreError) in

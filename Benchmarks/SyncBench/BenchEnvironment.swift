@@ -1,0 +1,86 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// The settings of a run, from the environment (`make bench-sync` passes them through), and
+/// small helpers for the machine: load average, open-file limit, page-cache flushing.
+struct BenchEnvironment {
+    /// The coffred binary to start (release build).
+    let coffred: String
+    /// Entries in the vault whose feed is read (the commit run writes them).
+    let entries: Int
+    /// Rounds of each side-by-side figure.
+    let runs: Int
+    /// Seconds of each wrk run.
+    let wrkSeconds: Int
+    /// nginx, when the script started one: its base URL and the folder it serves.
+    let nginxURL: String?
+    let nginxRoot: String?
+    /// Idle long-polls held open at once.
+    let idlePolls: Int
+
+    static func fromProcess() throws -> BenchEnvironment {
+        let env = ProcessInfo.processInfo.environment
+        func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let text = env[name] else { return fallback }
+            guard let value = Int(text), range.contains(value) else { throw BenchFailure("\(name) must be a number in \(range)") }
+            return value
+        }
+        return BenchEnvironment(
+            coffred: env["COFFRED_BIN"] ?? ".build/release/coffred",
+            entries: try integer("SYNC_BENCH_ENTRIES", 1_000_000, 1_000...10_000_000) / 1_000 * 1_000,
+            runs: try integer("SYNC_BENCH_RUNS", 3, 1...20),
+            wrkSeconds: try integer("WRK_DURATION", 8, 1...120),
+            nginxURL: env["SYNC_BENCH_NGINX_URL"], nginxRoot: env["SYNC_BENCH_NGINX_ROOT"],
+            idlePolls: try integer("SYNC_BENCH_IDLE_POLLS", 1_000, 1...20_000))
+    }
+
+    /// The 1, 5 and 15 minute load averages.
+    static var loadAverage: String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ")
+            ?? "unknown"
+    }
+
+    /// Raises the soft open-file limit to the hard one: the idle test holds a connection per poll.
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    /// Writes dirty pages out (sync(2)) and pauses, so one server's buffered writes are not
+    /// flushed during the next one's run.
+    static func settle() async {
+        sync()
+        try? await Task.sleep(for: .seconds(1))
+    }
+}
+
+/// A bench step that cannot go on.
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Seconds since an instant of the continuous clock.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+/// A value shared by the tasks of a bench step, behind a lock.
+final class Shared<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+
+    init(_ initial: Value) {
+        value = Mutex(initial)
+    }
+
+    /// Reads or changes the value under the lock.
+    func update<Result>(_ body: (inout Value) -> Result) -> Result {
+        value.withLock { body(&$0) }
+    }
+
+    var current: Value { value.withLock { $0 } }
+}

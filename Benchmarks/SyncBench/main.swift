@@ -1,0 +1,67 @@
+// sync-bench: the sync API over HTTP against a real coffred (release build). `make bench-sync`
+// starts nginx next to it (Benchmarks/sync-bench.sh) for the blob transfer figures; the other
+// figures are coffred's alone. docs/performance.md, "Sync API", reads the output.
+import CoffreClient
+import Foundation
+import HTTPServer
+
+BenchEnvironment.raiseOpenFileLimit()
+do {
+    let environment = try BenchEnvironment.fromProcess()
+    print("sync-bench: \(environment.entries) entries, \(environment.runs) runs, load average \(BenchEnvironment.loadAverage)")
+    let coffred = try CoffredUnderTest(binary: environment.coffred)
+    defer { coffred.stop() }
+    var configuration = HTTPClientConfiguration()
+    configuration.maxConnectionsPerHost = 16
+    let http = try HTTPClient(configuration: configuration)
+    defer { http.shutdown() }
+    let (client, vault) = try await coffred.userWithVault("bench", http: http)
+    var report = SyncBenchReport()
+
+    if let nginxURL = environment.nginxURL, let nginxRoot = environment.nginxRoot {
+        let transfers = TransferBench(
+            http: http, client: client, vault: vault, nginxURL: nginxURL, nginxRoot: nginxRoot, wrkSeconds: environment.wrkSeconds)
+        for round in 0..<environment.runs {
+            let put = try await transfers.putRound(round)
+            print("  PUT round \(round + 1): coffred \(Int(put.ours)) MB/s, nginx \(Int(put.nginx)) MB/s")
+            report.putMBps.ours.append(put.ours)
+            report.putMBps.nginx.append(put.nginx)
+        }
+        let targets = try await transfers.prepareGetTargets()
+        for round in 0..<environment.runs {
+            for (index, target) in targets.enumerated() {
+                let connections = index == 0 ? 8 : 64
+                var results: [String: Wrk.Result] = [:]
+                for server in round % 2 == 0 ? ["ours", "nginx"] : ["nginx", "ours"] {
+                    let url = server == "ours" ? target.ours : target.nginx
+                    results[server] = try Wrk.run(
+                        url: url, connections: connections, seconds: environment.wrkSeconds,
+                        token: server == "ours" ? client.token : nil)
+                }
+                let (ours, nginx) = (results["ours"]!, results["nginx"]!)
+                print("  GET \(target.size) round \(round + 1): coffred \(Int(ours.requestsPerSecond)) req/s, nginx \(Int(nginx.requestsPerSecond)) req/s")
+                if index == 0 {
+                    report.getLargeMBps.ours.append(ours.requestsPerSecond * Double(4 << 20) / 1e6)
+                    report.getLargeMBps.nginx.append(nginx.requestsPerSecond * Double(4 << 20) / 1e6)
+                } else {
+                    report.getSmall.ours.append(ours)
+                    report.getSmall.nginx.append(nginx)
+                }
+            }
+        }
+    } else {
+        print("  no nginx (SYNC_BENCH_NGINX_URL): the side-by-side transfer figures are skipped")
+    }
+
+    let sync = SyncPathBench(coffred: coffred, http: http, client: client, vault: vault)
+    print("  committing \(environment.entries) entries, 1,000 per commit …")
+    report.commits = try await sync.commits(entries: environment.entries)
+    report.feed = try await sync.feed()
+    report.wake = try await sync.wakeUps(pollers: 50, rounds: 20)
+    let idle = try await SyncPathBench.idlePolls(count: environment.idlePolls, binary: environment.coffred)
+    report.idle = (environment.idlePolls, idle.before, idle.waiting, idle.wakeP99)
+    report.print(load: BenchEnvironment.loadAverage)
+} catch {
+    FileHandle.standardError.write(Data("sync-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,111 @@
+import CoffreCrypto
+import CoffreProtocol
+import HTTPServer
+import HTTPTypes
+
+/// Blobs: upload (streamed, with 100-continue), download (streamed or whole), the missing
+/// query, batches.
+extension SyncAPIClient {
+    /// Uploads a blob held in memory; true when the server did not have it yet.
+    @discardableResult
+    public func putBlob(_ vault: VaultID, _ id: BlobID, bytes: [UInt8]) async throws(APIClientError) -> Bool {
+        try await putBlob(vault, id, body: .bytes(bytes))
+    }
+
+    /// Uploads a blob of `size` bytes written by `producer` (back-pressure: each write waits
+    /// while the socket is behind). `Expect: 100-continue` is sent, so a refusal (quota, size,
+    /// access) arrives before any byte of the body is sent. True when the blob was new.
+    @discardableResult
+    public func putBlob(
+        _ vault: VaultID, _ id: BlobID, size: Int64, producer: @escaping @Sendable (HTTPClientBodyWriter) async throws -> Void
+    ) async throws(APIClientError) -> Bool {
+        try await putBlob(vault, id, body: .stream(length: size, producer: producer))
+    }
+
+    private func putBlob(_ vault: VaultID, _ id: BlobID, body: HTTPClientRequestBody) async throws(APIClientError) -> Bool {
+        var outgoing = request(.put, SyncPath.blob(vault, id), body: body, contentType: "application/octet-stream")
+        outgoing.expectContinue = true
+        let answer = try await read(try await send(outgoing))
+        switch answer.status {
+        case 201: return true
+        case 204: return false
+        default: throw CoffreAPI.refusal(answer)
+        }
+    }
+
+    /// Downloads a whole blob into memory (at most `maxBytes`) and checks that it hashes to `id`.
+    public func blob(_ vault: VaultID, _ id: BlobID, maxBytes: Int = 64 << 20) async throws(APIClientError) -> [UInt8] {
+        let response = try await send(request(.get, SyncPath.blob(vault, id)))
+        guard response.status.code == 200 else { throw CoffreAPI.refusal(try await read(response)) }
+        let bytes: [UInt8]
+        do { bytes = try await response.body.collect(upTo: maxBytes) } catch { throw transportError(error) }
+        guard Self.sha256(bytes) == id.bytes else {
+            throw .badResponse(status: 200, reason: "the blob's bytes do not match its id")
+        }
+        return bytes
+    }
+
+    /// Streams a blob (or the byte range `range` of it) to `sink` as it arrives; the caller
+    /// verifies the content (`FileOpener` does). Returns the status, 200 or 206.
+    @discardableResult
+    public func blob(
+        _ vault: VaultID, _ id: BlobID, range: ClosedRange<Int64>? = nil, to sink: ([UInt8]) async throws -> Void
+    ) async throws(APIClientError) -> Int {
+        var outgoing = request(.get, SyncPath.blob(vault, id))
+        if let range { outgoing.headerFields[.range] = "bytes=\(range.lowerBound)-\(range.upperBound)" }
+        let response = try await send(outgoing)
+        guard [200, 206].contains(response.status.code) else { throw CoffreAPI.refusal(try await read(response)) }
+        do {
+            for try await chunk in response.body { try await sink(chunk) }
+        } catch let error as HTTPClientError {
+            throw transportError(error)
+        } catch {
+            throw .badResponse(status: response.status.code, reason: "the download's consumer failed")
+        }
+        return response.status.code
+    }
+
+    /// The size of a stored blob (HEAD), or nil when the vault does not hold it.
+    public func blobSize(_ vault: VaultID, _ id: BlobID) async throws(APIClientError) -> Int64? {
+        let answer = try await read(try await send(request(.head, SyncPath.blob(vault, id))))
+        switch answer.status {
+        case 200:
+            guard let text = answer.headerField("Content-Length"), let size = Int64(text), size >= 0 else {
+                throw .badResponse(status: 200, reason: "no Content-Length")
+            }
+            return size
+        case 404: return nil
+        default: throw .badResponse(status: answer.status, reason: "unexpected status")
+        }
+    }
+
+    /// Which of `ids` the vault lacks (at most 10,000 per call), each once, in request order.
+    public func missingBlobs(_ vault: VaultID, _ ids: [BlobID]) async throws(APIClientError) -> [BlobID] {
+        let answer: MissingBlobsResponse = try await call(.post, SyncPath.missingBlobs(vault), json: MissingBlobsRequest(ids: ids))
+        return answer.missing
+    }
+
+    /// Uploads many small blobs in one request (`BlobBatchFraming`); what became of each.
+    public func uploadBatch(_ vault: VaultID, _ blobs: [(id: BlobID, bytes: [UInt8])]) async throws(APIClientError)
+        -> BlobBatchResult
+    {
+        var body: [UInt8] = []
+        body.reserveCapacity(Int(BlobBatchFraming.bodyLength(blobSizes: blobs.map(\.bytes.count))))
+        for blob in blobs {
+            guard let length = UInt32(exactly: blob.bytes.count) else {
+                throw .badResponse(status: 0, reason: "a blob of a batch is larger than 4 GiB")
+            }
+            body += BlobBatchFraming.header(id: blob.id, length: length)
+            body += blob.bytes
+        }
+        var outgoing = request(.post, SyncPath.blobBatch(vault), body: .bytes(body), contentType: BlobBatchFraming.contentType)
+        outgoing.expectContinue = true
+        let answer = try await read(try await send(outgoing))
+        guard answer.status == 200 else { throw CoffreAPI.refusal(answer) }
+        return try Self.decode(BlobBatchResult.self, from: answer.body, status: 200)
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> [UInt8]? {
+        try? SHA256.hash(bytes)
+    }
+}

@@ -1,0 +1,202 @@
+import CoffreCrypto
+import CoffreProtocol
+import Glibc
+import Synchronization
+
+/// Many blobs of one namespace received one after the other and published together with a
+/// single pass of fsyncs: the disk side of the blob-batch route (docs/protocol.md, "Blob batch").
+///
+/// Each blob is written to its own temp file in `tmp/` and hashed as it arrives, like an upload,
+/// but not synced yet. `publish` then makes the chosen ones durable in the order the single
+/// upload uses for one blob (docs/storage-blobs.md): fsync every temp file, create the fan-out
+/// directories, rename every file into place, and fsync each directory that gained an entry
+/// once — however many blobs it gained. Temp files carry the upload prefix, so the startup sweep
+/// removes what a crash leaves behind; an instance released without `publish` removes its own.
+///
+/// Calls must not overlap (one request body feeds one batch); they may come from different
+/// threads one after the other.
+final class DiskBlobBatch: Sendable {
+    /// A verified blob waiting in its temp file.
+    private struct Staged {
+        let tempName: String
+        let size: Int64
+    }
+
+    /// The blob being received.
+    private struct Current {
+        let id: BlobID
+        let tempName: String
+        let file: FileDescriptor
+        let hasher: SHA256
+        let expected: Int64
+        var written: Int64 = 0
+    }
+
+    private struct State {
+        var current: Current?
+        var staged: [BlobID: Staged] = [:]
+    }
+
+    private let store: DiskBlobStore
+    private let namespace: BlobNamespace
+    private let state = Mutex(State())
+
+    /// A batch into `namespace`, refused with `diskFull` unless the file system has room for
+    /// `expectedBytes` more plus the store's reserve.
+    init(store: DiskBlobStore, namespace: BlobNamespace, expectedBytes: Int64) throws(BlobStoreError) {
+        try store.checkFreeSpace(forMore: max(0, expectedBytes))
+        self.store = store
+        self.namespace = namespace
+    }
+
+    deinit {
+        state.withLock { discardAll(&$0) }
+    }
+
+    /// Starts receiving blob `id` of exactly `size` bytes. Throws `tooLarge` beyond the store's
+    /// blob limit.
+    func begin(id: BlobID, size: Int64) throws(BlobStoreError) {
+        guard size >= 0, size <= store.configuration.maxBlobSize else {
+            throw .tooLarge(limit: store.configuration.maxBlobSize)
+        }
+        let hasher: SHA256
+        do throws(CryptoError) { hasher = try SHA256() } catch { throw .io(operation: "start SHA-256", detail: error.description) }
+        let tempName = DiskBlobStore.uploadPrefix + DiskBlobStore.randomSuffix()
+        let file = try FileDescriptor.open(
+            tempName, relativeTo: store.tempDirectory, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+            mode: DiskBlobStore.fileMode, operation: "create a batch file")
+        try state.withLock { (state: inout State) throws(BlobStoreError) in
+            guard state.current == nil else { throw .uploadClosed }
+            state.current = Current(id: id, tempName: tempName, file: file, hasher: hasher, expected: size)
+        }
+    }
+
+    /// Appends bytes to the current blob; more than announced is `sizeMismatch`.
+    func write(_ bytes: UnsafeRawBufferPointer) throws(BlobStoreError) {
+        try state.withLock { (state: inout State) throws(BlobStoreError) in
+            guard var current = state.current else { throw .uploadClosed }
+            let total = current.written + Int64(bytes.count)
+            guard total <= current.expected else { throw .sizeMismatch(expected: current.expected, actual: total) }
+            try current.file.writeAll(bytes, operation: "write a batch file")
+            do throws(CryptoError) { try current.hasher.update(bytes) } catch {
+                throw .io(operation: "SHA-256 update", detail: error.description)
+            }
+            current.written = total
+            state.current = current
+        }
+    }
+
+    /// Ends the current blob. True when its bytes hash to its id: it is staged for `publish`.
+    /// False when they do not: its temp file is removed.
+    func end() throws(BlobStoreError) -> Bool {
+        try state.withLock { (state: inout State) throws(BlobStoreError) -> Bool in
+            guard let current = state.current else { throw .uploadClosed }
+            state.current = nil
+            guard current.written == current.expected else {
+                _ = try? store.tempDirectory.removeEntry(current.tempName, operation: "remove a batch file")
+                throw .sizeMismatch(expected: current.expected, actual: current.written)
+            }
+            let digest: [UInt8]
+            do throws(CryptoError) { digest = try current.hasher.finalize() } catch {
+                throw .io(operation: "SHA-256 final", detail: error.description)
+            }
+            // The id is public, so a plain comparison leaks nothing.
+            guard digest == current.id.bytes, state.staged[current.id] == nil else {
+                _ = try store.tempDirectory.removeEntry(current.tempName, operation: "remove a batch file")
+                return digest == current.id.bytes
+            }
+            state.staged[current.id] = Staged(tempName: current.tempName, size: current.expected)
+            return true
+        }
+    }
+
+    /// The blobs staged so far.
+    var stagedIDs: Set<BlobID> { state.withLock { Set($0.staged.keys) } }
+
+    /// Publishes the staged blobs among `ids` durably and returns their sizes; the temp files
+    /// of the other staged blobs are removed. After this the batch holds nothing.
+    ///
+    /// The fsyncs of each step run side by side (`ConcurrentSyncs`): a journaling file system
+    /// commits concurrent fsyncs together, so a batch of many small blobs costs a few journal
+    /// commits instead of one per file and per directory.
+    func publish(_ ids: Set<BlobID>) throws(BlobStoreError) -> [BlobID: Int64] {
+        try state.withLock { (state: inout State) throws(BlobStoreError) -> [BlobID: Int64] in
+            defer { discardAll(&state) }
+            let chosen = state.staged.filter { ids.contains($0.key) }
+            guard !chosen.isEmpty else { return [:] }
+            let tempDirectory = store.tempDirectory
+            // 1. Every file's bytes reach stable storage before any name points to them.
+            try ConcurrentSyncs.run(Array(chosen.values)) { (staged) throws(BlobStoreError) in
+                let file = try FileDescriptor.open(
+                    staged.tempName, relativeTo: tempDirectory, flags: O_RDONLY | O_NOFOLLOW, operation: "open a batch file")
+                try file.sync(operation: "fsync a batch file")
+            }
+            // 2. Every directory on the way exists and is durable in its parent.
+            let directories = try makeDirectories(for: Array(chosen.keys))
+            // 3. Each file is renamed into place (rename(2) is atomic).
+            for (id, staged) in chosen {
+                guard let directory = directories[DiskBlobStore.directoryPath(namespace, id)],
+                    try tempDirectory.rename(staged.tempName, to: id.hex, in: directory, operation: "publish a blob")
+                else { throw .io(operation: "publish a blob", detail: "batch file vanished") }
+                state.staged[id] = nil
+            }
+            // 4. One fsync per directory that gained entries makes all their names durable.
+            try ConcurrentSyncs.run(Array(directories.values)) { (directory) throws(BlobStoreError) in
+                try directory.sync(operation: "fsync a blob directory")
+            }
+            return chosen.mapValues(\.size)
+        }
+    }
+
+    /// Creates the namespace and fan-out directories the blobs `ids` need and returns the leaf
+    /// directories by path. Like `DiskBlobStore.makeDirectories`, it holds the store's
+    /// directory-creation lock until the parent of every directory it created is synced, so an
+    /// upload that finds one of them already there knows its entry is durable.
+    private func makeDirectories(for ids: [BlobID]) throws(BlobStoreError) -> [String: FileDescriptor] {
+        let leaves = Set(ids.map { DiskBlobStore.directoryPath(namespace, $0) })
+        let middles = Set(leaves.map { String($0.dropLast(3)) })
+        let blobsDirectory = store.blobsDirectory
+        try store.directoryCreation.withLock { (_: inout Void) throws(BlobStoreError) in
+            var parentsToSync: Set<String> = []
+            for (level, paths) in [[namespace.rawValue], Array(middles), Array(leaves)].enumerated() {
+                for path in paths.sorted() {
+                    let made = try blobsDirectory.makeDirectory(
+                        path, mode: DiskBlobStore.directoryMode, operation: "create a blob directory")
+                    if made { parentsToSync.insert(level == 0 ? "" : String(path.dropLast(3))) }
+                }
+            }
+            try ConcurrentSyncs.run(Array(parentsToSync)) { (path) throws(BlobStoreError) in
+                if path.isEmpty { return try blobsDirectory.sync(operation: "fsync blobs/") }
+                guard let parent = try blobsDirectory.openDirectory(path, operation: "open a blob directory") else {
+                    throw .io(operation: "create a blob directory", detail: "parent vanished")
+                }
+                try parent.sync(operation: "fsync a blob directory")
+            }
+        }
+        var opened: [String: FileDescriptor] = [:]
+        for path in leaves {
+            guard let directory = try blobsDirectory.openDirectory(path, operation: "open a blob directory") else {
+                throw .io(operation: "open a blob directory", detail: "not a directory")
+            }
+            opened[path] = directory
+        }
+        return opened
+    }
+
+    /// Removes every temp file still held. Errors are ignored: this runs from deinit too, and
+    /// the next start's sweep of tmp/ removes what is left.
+    func discard() {
+        state.withLock { discardAll(&$0) }
+    }
+
+    private func discardAll(_ state: inout State) {
+        if let current = state.current {
+            _ = try? store.tempDirectory.removeEntry(current.tempName, operation: "remove a batch file")
+            state.current = nil
+        }
+        for staged in state.staged.values {
+            _ = try? store.tempDirectory.removeEntry(staged.tempName, operation: "remove a batch file")
+        }
+        state.staged = [:]
+    }
+}

@@ -1,0 +1,69 @@
+import CoffreProtocol
+import HTTPServer
+
+/// Many small blobs in one request body (`POST …/blob-batch`, `BlobBatchFraming`).
+extension BlobLayer {
+    /// Stores every blob of a batch body of `length` bytes into `vault` for `user` (write role)
+    /// and says what became of each record, in order.
+    ///
+    /// The whole `length` is reserved from the quota before the body is read (an upper bound of
+    /// the new bytes). Each blob goes to its own temp file and is hashed as it arrives; a blob
+    /// whose bytes do not match its id is dropped and reported, the others go on. Then, holding
+    /// the locks of all of them: the blobs the vault does not hold yet are made durable with one
+    /// fsync pass (`DiskBlobBatch.publish`), and every verified blob is recorded in one
+    /// transaction, which settles the reservation. A framing error fails the whole batch.
+    func uploadBatch(
+        into vault: VaultID, user: Int64, length: Int64, body: HTTPRequestBody, maxBlobs: Int
+    ) async throws -> BlobBatchResult {
+        let namespace = try Self.namespace(vault)
+        try await store.checkAccess(vault, user: user, requiring: .write)
+        if length > 0 { try await quotas.reserve(length, forUser: user) }
+        var staging: DiskBlobBatch?
+        var settled = false
+        do {
+            let disk = self.disk
+            let batch = try await Self.blocking { () throws(BlobStoreError) in
+                try DiskBlobBatch(store: disk, namespace: namespace, expectedBytes: length)
+            }
+            staging = batch
+            let receiver = BlobBatchReceiver(
+                batch: batch, maxBlobs: maxBlobs, maxBlobBytes: disk.configuration.maxBlobSize)
+            try await Self.stream(body) { pieces in try receiver.consume(pieces) }
+            let records = try receiver.finish()
+            var sizes: [BlobID: Int64] = [:]
+            for case .verified(let id, let size) in records { sizes[id] = size }
+            let keys = sizes.keys.map { BlobLocks.Key(vault: vault, blob: $0) }
+            let new = try await locks.withLocks(keys) {
+                let ids = Array(sizes.keys)
+                let held = try await store.recordedBlobs(vault, user: user, among: ids, requiring: .write)
+                _ = try await Self.blocking { () throws(BlobStoreError) in try batch.publish(Set(ids).subtracting(held)) }
+                let new = try await store.recordUploads(
+                    vault, user: user, sizes.map { StoredBlob(id: $0.key, size: $0.value) }, reservedBytes: length)
+                settled = true
+                return new
+            }
+            return BlobBatchResult(results: Self.outcomes(records, new: new))
+        } catch {
+            staging?.discard()
+            if !settled && length > 0 { await release(length, of: user) }
+            throw error
+        }
+    }
+
+    /// Each record's outcome: `stored` for the first record of a blob new to the vault,
+    /// `alreadyStored` for a blob it held or a repeated record, `hashMismatch` otherwise.
+    static func outcomes(_ records: [BlobBatchReceiver.Record], new: Set<BlobID>) -> [BlobBatchItem] {
+        var reported = Set<BlobID>()
+        return records.map { record in
+            switch record {
+            case .verified(let id, _):
+                let stored = new.contains(id) && reported.insert(id).inserted
+                return BlobBatchItem(id: id, outcome: stored ? .stored : .alreadyStored)
+            case .repeated(let id):
+                return BlobBatchItem(id: id, outcome: .alreadyStored)
+            case .hashMismatch(let id):
+                return BlobBatchItem(id: id, outcome: .hashMismatch)
+            }
+        }
+    }
+}

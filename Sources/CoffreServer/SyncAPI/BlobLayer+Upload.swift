@@ -1,0 +1,60 @@
+import CoffreProtocol
+import HTTPServer
+
+/// One blob uploaded with `PUT …/blobs/{id}`.
+extension BlobLayer {
+    /// What an upload did.
+    struct StoredUpload: Sendable {
+        /// False when the vault already held the blob.
+        let isNew: Bool
+        /// The blob's size.
+        let size: Int64
+    }
+
+    /// Stores the `length` bytes of `body` as blob `id` of `vault` for `user` (write role).
+    ///
+    /// In order: the role and whether the vault holds the blob already (then it costs no quota);
+    /// the quota reservation (`quota_exceeded` before any byte is read, so a client that sent
+    /// `Expect: 100-continue` sends nothing); the bytes, streamed into a temp file and hashed;
+    /// then, under the blob's lock, the durable publish and the row. Throws `SyncError`,
+    /// `APIError` (quota), `BlobStoreError` (hash, size, disk) or the body's `HTTPServerError`.
+    func upload(_ id: BlobID, into vault: VaultID, user: Int64, length: Int64, body: HTTPRequestBody) async throws
+        -> StoredUpload
+    {
+        let namespace = try Self.namespace(vault)
+        let held = try await store.recordedBlobs(vault, user: user, among: [id], requiring: .write)
+        let reserved = held.contains(id) ? 0 : length
+        if reserved > 0 { try await quotas.reserve(reserved, forUser: user) }
+        var upload: (any BlobUpload)?
+        var settled = false
+        do {
+            let disk = self.disk
+            let started = try await Self.blocking { () throws(BlobStoreError) in
+                try disk.beginUpload(namespace: namespace, id: id, expectedSize: length)
+            }
+            upload = started
+            try await Self.stream(body) { chunks in
+                for chunk in chunks { try chunk.withUnsafeBytes { try started.write($0) } }
+            }
+            return try await locks.withLocks([BlobLocks.Key(vault: vault, blob: id)]) {
+                let info = try await Self.blocking { () throws(BlobStoreError) in try started.commit() }
+                let new = try await store.recordUploads(
+                    vault, user: user, [StoredBlob(id: id, size: info.size)], reservedBytes: reserved)
+                settled = true
+                return StoredUpload(isNew: new.contains(id), size: info.size)
+            }
+        } catch {
+            upload?.abort()
+            if !settled && reserved > 0 { await release(reserved, of: user) }
+            throw error
+        }
+    }
+
+    /// Gives back a reservation whose upload failed. A failure to do so is logged; the next
+    /// start's reconciliation (`SyncStore.reconcileQuotaUsage`) corrects the count.
+    func release(_ bytes: Int64, of user: Int64) async {
+        do { try await quotas.release(bytes, forUser: user) } catch {
+            logger.warning("could not give back an upload's quota reservation", metadata: ["error": "\(error)"])
+        }
+    }
+}

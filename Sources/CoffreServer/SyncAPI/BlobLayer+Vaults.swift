@@ -1,0 +1,53 @@
+import CoffreProtocol
+
+/// Reading blobs and deleting whole vaults.
+extension BlobLayer {
+    /// Opens blob `id` of `vault` for `user`, who must be a member (any role).
+    ///
+    /// Membership comes from `VaultReaderCache`, and the file is opened directly (openat(2) and
+    /// fstat(2) on the loop thread, as a static file server does): a file exists under the
+    /// vault's folder only once its bytes were verified against its id. Throws `vaultNotFound`
+    /// or `BlobStoreError.notFound`.
+    func open(_ id: BlobID, in vault: VaultID, user: Int64) async throws -> any BlobReader {
+        try await readers.checkMember(user, of: vault)
+        return try disk.open(namespace: try Self.namespace(vault), id: id)
+    }
+
+    /// Deletes `vault` as `user` (owner): its rows first, in one transaction whose trigger gives
+    /// every uploader their bytes back, then its folder of blobs.
+    func deleteVault(_ vault: VaultID, user: Int64) async throws {
+        _ = try await store.deleteVault(vault, user: user)
+        readers.invalidate(vault: vault)
+        await removeFiles(ofVault: vault)
+    }
+
+    /// Removes the folder of a vault whose rows are gone. A failure is logged: the folder is
+    /// then an orphan, which garbage collection removes.
+    func removeFiles(ofVault vault: VaultID) async {
+        let disk = self.disk
+        do {
+            let namespace = try Self.namespace(vault)
+            _ = try await Self.blocking { () throws(BlobStoreError) in try disk.deleteNamespace(namespace) }
+        } catch {
+            logger.error("could not remove a deleted vault's blobs; GC will", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Deletes the rows of `candidates` that are still unreferenced and past the grace period
+    /// (checked again in the deleting transaction), then their files, holding their locks
+    /// throughout; the trigger of `BlobChargeSchema` gives the bytes back to their uploaders.
+    /// Returns the blobs deleted.
+    func collect(_ candidates: [VaultBlob], graceSeconds: Int64) async throws -> [VaultBlob] {
+        let keys = candidates.map { BlobLocks.Key(vault: $0.vaultId, blob: $0.blob) }
+        return try await locks.withLocks(keys) {
+            let deleted = try await store.deleteUnreferencedBlobs(candidates, graceSeconds: graceSeconds)
+            let disk = self.disk
+            try await Self.blocking { () throws(BlobStoreError) in
+                for blob in deleted {
+                    _ = try disk.delete(namespace: try Self.namespace(blob.vaultId), id: blob.blob)
+                }
+            }
+            return deleted
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import CoffreProtocol
+import HTTPServer
+import Logging
+
+/// The blob layer between the routes and the stores: blob bytes in `DiskBlobStore`, blob rows
+/// in `SyncStore`, their cost in the uploader's quota (`QuotaService`, `BlobChargeSchema`).
+///
+/// Its rules:
+/// - **Blobs before metadata.** A blob is recorded only after its bytes are durable (DESIGN §5).
+/// - **Quota before bytes.** An upload reserves its bytes before anything is written and is
+///   refused with 507 when there is no room; when it ends, the reservation is settled against
+///   what was new to the vault in the transaction that records it, or given back on failure.
+/// - **One blob, one writer at a time.** Publishing and recording a blob, and GC's deleting of
+///   its row and file, hold that blob's lock (`BlobLocks`), so GC never deletes the file of a
+///   blob that an upload has just recorded again.
+/// - **No blocking on the event loop.** write(2), SHA-256, fsync and rename run through
+///   `HTTPBlockingWork`, a batch of body chunks at a time.
+public final class BlobLayer: Sendable {
+    /// The vault tables.
+    public let store: SyncStore
+    /// The bytes.
+    public let disk: DiskBlobStore
+    /// The uploaders' quotas.
+    let quotas: QuotaService
+    /// Per-blob serialisation of uploads against garbage collection.
+    let locks = BlobLocks()
+    /// Blob-read authorisation, cached.
+    let readers: VaultReaderCache
+    let logger: Logger
+
+    /// About this many body bytes go to one blocking write (one `HTTPBlockingWork.run`).
+    static let writeBatchBytes = 1 << 20
+
+    /// The blob layer over these stores.
+    public init(store: SyncStore, disk: DiskBlobStore, quotas: QuotaService, logger: Logger) {
+        self.store = store
+        self.disk = disk
+        self.quotas = quotas
+        self.readers = VaultReaderCache(store: store)
+        self.logger = logger
+    }
+
+    /// The blob namespace of a vault: its id in hex, always a valid namespace.
+    static func namespace(_ vault: VaultID) throws(BlobStoreError) -> BlobNamespace {
+        try BlobNamespace(vault.hex)
+    }
+
+    /// Feeds `body` to `write` in batches of about `writeBatchBytes`, each batch in one
+    /// `HTTPBlockingWork.run`. While one batch is being written the next is received, so the
+    /// socket and the disk work at the same time. Waits for the write in flight before
+    /// returning or throwing.
+    static func stream(
+        _ body: HTTPRequestBody, to write: @escaping @Sendable ([[UInt8]]) throws -> Void
+    ) async throws {
+        var batch: [[UInt8]] = []
+        var batchBytes = 0
+        var writing: Task<Void, any Error>?
+        do {
+            for try await chunk in body {
+                batch.append(chunk)
+                batchBytes += chunk.count
+                guard batchBytes >= writeBatchBytes else { continue }
+                try await writing?.value
+                let ready = batch
+                batch = []
+                batchBytes = 0
+                writing = Task { try await HTTPBlockingWork.run { try write(ready) } }
+            }
+            try await writing?.value
+            writing = nil
+            if !batch.isEmpty {
+                let rest = batch
+                try await HTTPBlockingWork.run { try write(rest) }
+            }
+        } catch {
+            _ = try? await writing?.value
+            throw error
+        }
+    }
+
+    /// Runs blocking store work off the event loop, keeping `BlobStoreError`s typed.
+    static func blocking<Result: Sendable>(
+        _ body: @escaping @Sendable () throws(BlobStoreError) -> Result
+    ) async throws -> Result {
+        try await HTTPBlockingWork.run { try body() }
+    }
+}

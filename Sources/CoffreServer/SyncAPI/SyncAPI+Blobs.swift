@@ -1,0 +1,73 @@
+import CoffreProtocol
+import Glibc
+import HTTPServer
+import HTTPTypes
+
+extension SyncAPI {
+    /// Blobs: upload, download (Range, ETag, sendfile), "which are missing", batch upload.
+    var blobRoutes: [Route] {
+        let store = store
+        let blobs = blobs
+        let authenticator = authenticator
+        let maxJSON = maxJSONBodyBytes
+        let maxBlob = blobs.disk.configuration.maxBlobSize
+        return [
+            Route(.put, SyncPath.blobPattern) { request in
+                let session = try await authenticator.device(for: request, requiring: .sync)
+                let vault = try request.vaultID()
+                let id = try request.blobID()
+                let length = try request.announcedLength(limit: maxBlob)
+                let stored = try await blobs.upload(id, into: vault, user: session.userID, length: length, body: request.body)
+                var fields = HTTPFields()
+                fields[.eTag] = Self.entityTag(id)?.description
+                // RFC 9110 §9.3.4: 201 when the PUT created the resource, 204 when it existed.
+                return HTTPServerResponse(status: stored.isNew ? .created : .noContent, headerFields: fields)
+            },
+            Route(.get, SyncPath.blobPattern) { request in
+                let session = try await authenticator.reader(for: request)
+                let vault = try request.vaultID()
+                let id = try request.blobID()
+                let reader = try await blobs.open(id, in: vault, user: session.userID)
+                return try Self.fileResponse(for: request, reader: reader, id: id)
+            },
+            Route(.post, SyncPath.missingBlobsPattern) { request in
+                let session = try await authenticator.reader(for: request)
+                let vault = try request.vaultID()
+                let query = try await request.decodeJSON(MissingBlobsRequest.self, maxBytes: maxJSON)
+                return try .json(try await store.missingBlobs(vault, user: session.userID, query))
+            },
+            Route(.post, SyncPath.blobBatchPattern) { request in
+                let session = try await authenticator.device(for: request, requiring: .sync)
+                let vault = try request.vaultID()
+                let length = try request.announcedLength(limit: maxBlob)
+                let result = try await blobs.uploadBatch(
+                    into: vault, user: session.userID, length: length, body: request.body,
+                    maxBlobs: store.limits.maxMissingQueryIDs)
+                return try .json(result)
+            },
+        ]
+    }
+
+    /// A blob's strong entity tag: its id (RFC 9110 §8.8.3). Content addressing makes the id
+    /// change exactly when the bytes do.
+    /// (64 hex digits are all etagc characters, so it is never nil.)
+    static func entityTag(_ id: BlobID) -> HTTPEntityTag? {
+        HTTPEntityTag(id.hex)
+    }
+
+    /// The blob as a file response: 200, 206 for a Range, 304 for a matching If-None-Match, 416
+    /// (`HTTPFileResponse`, RFC 9110 §13, §14), sent with sendfile(2) from a duplicate of the
+    /// reader's descriptor, which the response owns and closes.
+    static func fileResponse(for request: HTTPServerRequest, reader: any BlobReader, id: BlobID) throws -> HTTPServerResponse {
+        guard let descriptor = reader.fileDescriptor else { throw BlobStoreError.io(operation: "send a blob", detail: "no descriptor") }
+        let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { throw BlobStoreError.system("duplicate a blob descriptor", errno: errno) }
+        let region = HTTPFileRegion(takingDescriptor: copy, offset: 0, length: reader.size)
+        var response = HTTPFileResponse.make(
+            for: request, region: region, etag: entityTag(id), lastModified: nil, contentType: "application/octet-stream")
+        // Content-addressed bytes never change under their URL; only the owner's client may
+        // keep them (RFC 9111 §5.2.2.7 private, RFC 8246 immutable).
+        response.headerFields[.cacheControl] = "private, max-age=31536000, immutable"
+        return response
+    }
+}

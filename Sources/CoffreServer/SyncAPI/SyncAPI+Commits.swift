@@ -1,0 +1,71 @@
+import CoffreProtocol
+import Foundation
+import HTTPServer
+import HTTPTypes
+
+extension SyncAPI {
+    /// Commits, the changes feed, history and trash.
+    var commitRoutes: [Route] {
+        let store = store
+        let authenticator = authenticator
+        let maxJSON = maxJSONBodyBytes
+        return [
+            Route(.post, SyncPath.commitsPattern) { request in
+                let session = try await authenticator.device(for: request, requiring: .sync)
+                let vault = try request.vaultID()
+                let commit = try await request.decodeJSON(CommitRequest.self, maxBytes: maxJSON)
+                switch try await store.commit(vault, user: session.userID, commit) {
+                case .committed(let receipt):
+                    return try .json(receipt)
+                case .rejected(let rejection):
+                    // RFC 9110 §15.5.10: 409, the request conflicts with the current state.
+                    return try await Self.largeJSON(CommitRejectionBody(rejection), status: .conflict)
+                }
+            },
+            Route(.get, SyncPath.changesPattern) { request in
+                let session = try await authenticator.reader(for: request)
+                let vault = try request.vaultID()
+                let query = try request.queryParameters(allowed: ["since", "limit", "wait"])
+                let since = try query.integer("since") ?? 0
+                let limit = try query.integer("limit", in: 1...Int64(Int32.max)).map(Int.init) ?? store.limits.maxFeedPageEntries
+                let maxWait = Int64(store.limits.maxWaitSeconds)
+                let wait = try query.integer("wait", in: 0...maxWait).map { Duration.seconds($0) }
+                let page = try await store.changes(vault, user: session.userID, since: since, limit: limit, wait: wait)
+                return try await Self.feedResponse(page)
+            },
+            Route(.get, SyncPath.revisionsPattern) { request in
+                let session = try await authenticator.reader(for: request)
+                let vault = try request.vaultID()
+                let entry = try request.entryID()
+                let query = try request.queryParameters(allowed: ["before", "limit"])
+                let list = try await store.revisions(
+                    vault, user: session.userID, entry: entry, before: try query.integer("before", in: 1...Int64.max),
+                    limit: try query.integer("limit", in: 1...Int64(Int32.max)).map(Int.init) ?? store.limits.maxHistoryPageEntries)
+                return try await Self.largeJSON(list)
+            },
+            Route(.get, SyncPath.trashPattern) { request in
+                let session = try await authenticator.reader(for: request)
+                let vault = try request.vaultID()
+                let query = try request.queryParameters(allowed: ["before", "limit"])
+                let page = try await store.trash(
+                    vault, user: session.userID, before: try query.integer("before", in: 1...Int64.max),
+                    limit: try query.integer("limit", in: 1...Int64(Int32.max)).map(Int.init) ?? store.limits.maxHistoryPageEntries)
+                return try await Self.largeJSON(page)
+            },
+        ]
+    }
+
+    /// A changes page as JSON, encoded on the blocking-work queue (a page holds up to several
+    /// megabytes of records).
+    static func feedResponse(_ page: ChangesPage) async throws -> HTTPServerResponse {
+        if page.entries.isEmpty { return try .json(page) }
+        return try await largeJSON(page)
+    }
+
+    /// A JSON answer encoded off the event loop.
+    static func largeJSON<Value: Encodable & Sendable>(
+        _ value: Value, status: HTTPResponse.Status = .ok
+    ) async throws -> HTTPServerResponse {
+        try await HTTPBlockingWork.run { try HTTPServerResponse.json(value, status: status) }
+    }
+}

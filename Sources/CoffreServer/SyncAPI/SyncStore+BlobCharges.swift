@@ -1,0 +1,95 @@
+import CoffreProtocol
+import SQLiteStore
+
+/// The blob layer's side of the vault tables: which blobs a vault already holds before an
+/// upload, and recording uploads with the uploader charged (migration 0003, `BlobChargeSchema`).
+extension SyncStore {
+    /// Checks that `user` is a member of `vault` with at least `role`.
+    func checkAccess(_ vault: VaultID, user: Int64, requiring role: VaultRole) async throws(SyncError) {
+        _ = try await read { db in try VaultAccess.check(db, vault: vault, user: user, requiring: role).rowID }
+    }
+
+    /// The ids among `ids` that `vault` already records, read in one snapshot together with the
+    /// check that `user` holds at least `role`.
+    func recordedBlobs(
+        _ vault: VaultID, user: Int64, among ids: [BlobID], requiring role: VaultRole
+    ) async throws(SyncError) -> Set<BlobID> {
+        guard ids.count <= limits.maxMissingQueryIDs else {
+            throw .invalidRequest("at most \(limits.maxMissingQueryIDs) blobs per request")
+        }
+        return try await read { db in
+            let access = try VaultAccess.check(db, vault: vault, user: user, requiring: role)
+            return Set(ids).subtracting(try Self.missing(db, vault: access.rowID, ids: ids))
+        }
+    }
+
+    /// Records blobs whose bytes the blob layer has just made durable in `vault` (write role).
+    ///
+    /// A blob the vault did not hold gets a row charged to `user`; one it held gets its time
+    /// refreshed, which restarts its GC grace period. The caller reserved `reservedBytes` of
+    /// `user`'s quota before writing; in the same transaction the difference with the bytes
+    /// actually new to the vault is given back — or, when a blob the caller found recorded was
+    /// collected meanwhile and is new again, charged without a quota check, since its bytes are
+    /// already stored. Returns the ids that were new.
+    func recordUploads(
+        _ vault: VaultID, user: Int64, _ blobs: [StoredBlob], reservedBytes: Int64
+    ) async throws(SyncError) -> Set<BlobID> {
+        var sizes: [BlobID: Int64] = [:]
+        for blob in blobs { sizes[blob.id] = blob.size }
+        guard sizes.count <= limits.maxMissingQueryIDs else {
+            throw .invalidRequest("at most \(limits.maxMissingQueryIDs) blobs per request")
+        }
+        guard sizes.values.allSatisfy({ $0 >= 0 }), reservedBytes >= 0 else {
+            throw .invalidRequest("a blob size cannot be negative")
+        }
+        let now = clock.now()
+        let unique = sizes
+        return try await write { db in
+            let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .write)
+            let new = try Self.missing(db, vault: access.rowID, ids: Array(unique.keys))
+            let insert = try db.prepare(
+                "INSERT INTO blobs (vault, hash, size, created, charged_to) VALUES (?, ?, ?, ?, ?)")
+            let refresh = try db.prepare("UPDATE blobs SET created = max(created, ?) WHERE vault = ? AND hash = ?")
+            var newBytes: Int64 = 0
+            for (id, size) in unique {
+                if new.contains(id) {
+                    insert.reset()
+                    try insert.bind(access.rowID, at: 1)
+                    try insert.bind(id.bytes, at: 2)
+                    try insert.bind(size, at: 3)
+                    try insert.bind(now, at: 4)
+                    try insert.bind(user, at: 5)
+                    while try insert.step() {}
+                    newBytes += size
+                } else {
+                    refresh.reset()
+                    try refresh.bind(now, at: 1)
+                    try refresh.bind(access.rowID, at: 2)
+                    try refresh.bind(id.bytes, at: 3)
+                    while try refresh.step() {}
+                }
+            }
+            let adjustment = newBytes - reservedBytes
+            if adjustment > 0 {
+                try db.execute("UPDATE users SET used_bytes = used_bytes + ? WHERE id = ?", [adjustment, user])
+            } else if adjustment < 0 {
+                try db.execute("UPDATE users SET used_bytes = max(0, used_bytes - ?) WHERE id = ?", [-adjustment, user])
+            }
+            return new
+        }
+    }
+
+    /// Sets every user's `used_bytes` to the sizes of the blobs charged to them. Run at start,
+    /// before any upload: it gives back reservations a crash or kill left behind (an upload
+    /// reserves before it writes and is charged or released when it ends).
+    func reconcileQuotaUsage() async throws(SyncError) {
+        try await write { db in
+            // blobs_by_charge covers the correlated sum (one index range per user).
+            try db.execute(
+                """
+                UPDATE users SET used_bytes = (
+                    SELECT coalesce(sum(size), 0) FROM blobs WHERE charged_to = users.id)
+                """, [])
+        }
+    }
+}
