@@ -19,6 +19,12 @@ public struct DAVIfHeader: Sendable, Equatable {
         public var negated: Bool
         /// What is tested.
         public var kind: Kind
+
+        /// A condition.
+        public init(negated: Bool, kind: Kind) {
+            self.negated = negated
+            self.kind = kind
+        }
     }
 
     /// One parenthesized list: true when all its conditions are true (RFC 4918 §10.4.1).

@@ -24,14 +24,19 @@ public struct DAVCredentials: Sendable {
         self.realm = realm
     }
 
-    /// Credentials with a fresh random password: 24 characters of base64url from 18 bytes of
-    /// the CSPRNG (144 bits).
+    /// Credentials with a fresh random password: 24 letters and digits drawn uniformly from
+    /// the CSPRNG (rejection sampling, about 142 bits). Only alphanumerics, so the password
+    /// can be pasted into any client's command line (none starts with `-`).
     public static func generated(user: String = "coffre", realm: String = "Coffre") throws(DAVError) -> DAVCredentials {
-        let bytes: [UInt8]
-        do { bytes = try SecureRandom.bytes(count: 18) } catch { throw .storage("random source failed") }
-        let password = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        return try DAVCredentials(user: user, password: password, realm: realm)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        var password: [UInt8] = []
+        while password.count < 24 {
+            let bytes: [UInt8]
+            do { bytes = try SecureRandom.bytes(count: 32) } catch { throw .storage("random source failed") }
+            // 248 = 4 × 62: bytes at or above it are dropped so every character is equally likely.
+            for byte in bytes where byte < 248 && password.count < 24 { password.append(alphabet[Int(byte) % alphabet.count]) }
+        }
+        return try DAVCredentials(user: user, password: String(decoding: password, as: UTF8.self), realm: realm)
     }
 
     /// True when `authorization` (the request's Authorization field) carries these credentials.
