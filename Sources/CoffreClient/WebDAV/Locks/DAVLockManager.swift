@@ -100,6 +100,12 @@ public final class DAVLockManager: Sendable {
         }
     }
 
+    /// Every active lock, by token.
+    public func activeLocks() -> [DAVLock] {
+        let now = clock()
+        return locks.withLock { locks in locks.values.filter { $0.expiresAt > now }.sorted { $0.token < $1.token } }
+    }
+
     /// The tokens of active locks covering `path`.
     public func tokens(covering path: DAVPath) -> Set<String> {
         Set(locks(covering: path).map(\.token))

@@ -25,28 +25,33 @@ enum DAVPercentEncoding {
     /// Appends `name` to `text` with every byte outside RFC 3986's unreserved set and a few
     /// safe sub-delims encoded (so the result is also safe inside XML and a header).
     static func encode(_ name: String, into text: inout String) {
-        var needsEncoding = false
-        for byte in name.utf8 where !isAllowed(byte) {
-            needsEncoding = true
-            break
+        var bytes: [UInt8] = []
+        encode(name, into: &bytes)
+        text += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `encode(_:into:)` appending to bytes.
+    static func encode(_ name: String, into out: inout [UInt8]) {
+        var name = name
+        name.withUTF8 { utf8 in
+            guard !utf8.allSatisfy(isAllowed) else { return out.append(contentsOf: utf8) }
+            encode(utf8, into: &out)
         }
-        guard needsEncoding else {
-            text += name
-            return
-        }
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(name.utf8.count * 3)
-        for byte in name.utf8 {
+    }
+
+    private static func encode(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        let hex: StaticString = "0123456789ABCDEF"
+        for byte in utf8 {
             if isAllowed(byte) {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
+                hex.withUTF8Buffer { digits in
+                    out.append(digits[Int(byte >> 4)])
+                    out.append(digits[Int(byte & 0x0F)])
+                }
             }
         }
-        text += String(decoding: out, as: UTF8.self)
     }
 
     /// unreserved (ALPHA / DIGIT / "-" / "." / "_" / "~") plus "!$'()*+,;=:@" from pchar.

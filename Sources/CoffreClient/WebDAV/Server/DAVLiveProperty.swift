@@ -26,42 +26,54 @@ enum DAVLiveProperty: String, CaseIterable {
         }
     }
 
-    /// Writes `<D:name>value</D:name>` (or the empty element when `nameOnly`).
-    func write(to writer: inout DAVXMLWriter, info: DAVResourceInfo, locks: [DAVLock], now: Double, nameOnly: Bool) {
-        writer.raw("<D:")
-        writer.raw(rawValue)
-        if nameOnly {
-            writer.raw("/>")
-            return
-        }
-        writer.raw(">")
+    /// Writes `<D:name>value</D:name>` (or the empty element when `nameOnly`). Each tag is
+    /// one constant: a listing writes these for every member.
+    func write(to writer: inout DAVXMLWriter, info: DAVResourceInfo, locks: [DAVLock], now: Double, dates: inout DateCache, nameOnly: Bool) {
         switch self {
         case .creationdate:
+            guard !nameOnly else { return writer.raw("<D:creationdate/>") }
             // RFC 4918 §15.1: RFC 3339 date-time.
-            writer.raw(Self.rfc3339(info.creationDate))
+            writer.raw("<D:creationdate>")
+            writer.raw(dates.rfc3339(info.creationDate))
+            writer.raw("</D:creationdate>")
         case .displayname:
+            guard !nameOnly else { return writer.raw("<D:displayname/>") }
+            writer.raw("<D:displayname>")
             writer.text(info.path.name)
+            writer.raw("</D:displayname>")
         case .getcontentlength:
+            guard !nameOnly else { return writer.raw("<D:getcontentlength/>") }
+            writer.raw("<D:getcontentlength>")
             writer.raw(String(info.contentLength))
+            writer.raw("</D:getcontentlength>")
         case .getcontenttype:
+            guard !nameOnly else { return writer.raw("<D:getcontenttype/>") }
+            writer.raw("<D:getcontenttype>")
             writer.text(info.contentType ?? DAVContentType.fallback)
+            writer.raw("</D:getcontenttype>")
         case .getetag:
-            writer.text("\"\(info.etag ?? "")\"")
+            guard !nameOnly else { return writer.raw("<D:getetag/>") }
+            writer.raw("<D:getetag>\"")
+            writer.text(info.etag ?? "")
+            writer.raw("\"</D:getetag>")
         case .getlastmodified:
+            guard !nameOnly else { return writer.raw("<D:getlastmodified/>") }
             // RFC 4918 §15.7: rfc1123-date (IMF-fixdate, RFC 9110 §5.6.7).
-            writer.raw(HTTPDate.format(info.lastModified))
+            writer.raw("<D:getlastmodified>")
+            writer.raw(dates.httpDate(info.lastModified))
+            writer.raw("</D:getlastmodified>")
         case .resourcetype:
-            if info.isCollection { writer.raw("<D:collection/>") }
+            writer.raw(info.isCollection && !nameOnly ? "<D:resourcetype><D:collection/></D:resourcetype>" : "<D:resourcetype/>")
         case .supportedlock:
+            guard !nameOnly else { return writer.raw("<D:supportedlock/>") }
             // RFC 4918 §15.10: exclusive and shared write locks.
-            writer.raw("<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>")
-            writer.raw("<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>")
+            writer.raw(Self.supportedLocks)
         case .lockdiscovery:
+            guard !nameOnly, !locks.isEmpty else { return writer.raw("<D:lockdiscovery/>") }
+            writer.raw("<D:lockdiscovery>")
             for lock in locks { Self.writeActiveLock(lock, to: &writer, now: now) }
+            writer.raw("</D:lockdiscovery>")
         }
-        writer.raw("</D:")
-        writer.raw(rawValue)
-        writer.raw(">")
     }
 
     /// RFC 4918 §14.1 activelock.
@@ -78,6 +90,31 @@ enum DAVLiveProperty: String, CaseIterable {
         writer.raw("</D:href></D:locktoken><D:lockroot><D:href>")
         writer.text(lock.root.href(isCollection: lock.rootIsCollection))
         writer.raw("</D:href></D:lockroot></D:activelock>")
+    }
+
+    static let supportedLocks: StaticString = """
+        <D:supportedlock><D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>\
+        <D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry></D:supportedlock>
+        """
+
+    /// Formatted dates of one response body: members of a folder often share their times.
+    struct DateCache {
+        private var httpDates: [Int64: String] = [:]
+        private var rfc3339Dates: [Int64: String] = [:]
+
+        mutating func httpDate(_ seconds: Int64) -> String {
+            if let known = httpDates[seconds] { return known }
+            let text = HTTPDate.format(seconds)
+            if httpDates.count < 4_096 { httpDates[seconds] = text }
+            return text
+        }
+
+        mutating func rfc3339(_ seconds: Int64) -> String {
+            if let known = rfc3339Dates[seconds] { return known }
+            let text = DAVLiveProperty.rfc3339(seconds)
+            if rfc3339Dates.count < 4_096 { rfc3339Dates[seconds] = text }
+            return text
+        }
     }
 
     /// `2026-11-29T04:48:31Z` for seconds since the epoch (RFC 3339 §5.6).

@@ -24,7 +24,7 @@ enum DAVMultistatus {
     /// `<D:href>` for a path.
     static func href(_ path: DAVPath, isCollection: Bool, into writer: inout DAVXMLWriter) {
         writer.raw("<D:href>")
-        writer.text(path.href(isCollection: isCollection))
+        writer.href(path, isCollection: isCollection)
         writer.raw("</D:href>")
     }
 

@@ -24,9 +24,9 @@ extension DAVServer {
         let info = try await existing(path, withProperties: needsDead)
         var resources = [info]
         if depth == .one && info.isCollection { resources += try await storage.children(of: path, withProperties: needsDead) }
-        var writer = DAVMultistatus.begin(capacity: 256 + resources.count * 640)
-        let now = locks.now()
-        for resource in resources { render(resource, wanted, now: now, into: &writer) }
+        var writer = DAVMultistatus.begin(capacity: 256 + resources.count * 800)
+        var context = RenderContext(now: locks.now(), locks: locks.activeLocks())
+        for resource in resources { render(resource, wanted, context: &context, into: &writer) }
         return DAVMultistatus.end(writer)
     }
 
@@ -40,24 +40,31 @@ extension DAVServer {
         throw .badRequest("DAV:propfind needs allprop, propname or prop")
     }
 
+    /// What every response of one PROPFIND shares: the time, a snapshot of the locks, dates
+    /// already formatted.
+    struct RenderContext {
+        let now: Double
+        let locks: [DAVLock]
+        var dates = DAVLiveProperty.DateCache()
+    }
+
     /// One `response` of a PROPFIND: found properties under 200, missing ones under 404.
-    func render(_ info: DAVResourceInfo, _ wanted: PropertyRequest, now: Double, into writer: inout DAVXMLWriter) {
+    func render(_ info: DAVResourceInfo, _ wanted: PropertyRequest, context: inout RenderContext, into writer: inout DAVXMLWriter) {
         writer.raw("<D:response>")
         DAVMultistatus.href(info.path, isCollection: info.isCollection, into: &writer)
-        let lockList = locks.locks(covering: info.path)
+        let lockList = context.locks.isEmpty ? [] : context.locks.filter { $0.covers(info.path) }
+        let now = context.now
         switch wanted {
         case .all, .names:
             let nameOnly = if case .names = wanted { true } else { false }
             writer.raw("<D:propstat><D:prop>")
             for property in DAVLiveProperty.allCases where property.isDefined(for: info) {
-                property.write(to: &writer, info: info, locks: lockList, now: now, nameOnly: nameOnly)
+                property.write(to: &writer, info: info, locks: lockList, now: now, dates: &context.dates, nameOnly: nameOnly)
             }
             for (name, value) in (info.deadProperties ?? [:]).sorted(by: { $0.key < $1.key }) {
                 if nameOnly { DAVMultistatus.emptyProperty(name, into: &writer) } else { DAVMultistatus.deadProperty(name, value, into: &writer) }
             }
-            writer.raw("</D:prop>")
-            DAVMultistatus.status(.ok, into: &writer)
-            writer.raw("</D:propstat>")
+            writer.raw("</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>")
         case .properties(let names):
             var missing: [DAVPropertyName] = []
             var foundAny = false
@@ -65,7 +72,7 @@ extension DAVServer {
                 if let live = DAVLiveProperty(name), live.isDefined(for: info) {
                     if !foundAny { writer.raw("<D:propstat><D:prop>") }
                     foundAny = true
-                    live.write(to: &writer, info: info, locks: lockList, now: now, nameOnly: false)
+                    live.write(to: &writer, info: info, locks: lockList, now: now, dates: &context.dates, nameOnly: false)
                 } else if DAVLiveProperty(name) == nil, let value = info.deadProperties?[name] {
                     if !foundAny { writer.raw("<D:propstat><D:prop>") }
                     foundAny = true

@@ -25,6 +25,8 @@ public enum DAVContentType {
         guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), dot != name.utf8.startIndex else { return fallback }
         let ext = name[name.utf8.index(after: dot)...]
         guard !ext.isEmpty, ext.utf8.count <= 8 else { return fallback }
+        if let type = byExtension[String(ext)] { return type }
+        guard ext.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return fallback }
         return byExtension[ext.lowercased()] ?? fallback
     }
 }

@@ -25,11 +25,8 @@ extension DirectoryDAVStorage {
     /// The directory at `path`, or nil when it is missing, not a directory, or a symlink.
     func openDirectory(_ path: DAVPath) throws(DAVError) -> LocalFileDescriptor? {
         guard !Self.isReserved(path) else { return nil }
-        var current: LocalFileDescriptor
-        switch LocalFileDescriptor.openFolder(".", in: root.raw) {
-        case .success(let fd): current = fd
-        case .failure(let error): throw Self.systemError("open root folder", error.code)
-        }
+        // The root descriptor itself stands for the root (it lives as long as the storage).
+        var current = root
         for name in path.names {
             switch LocalFileDescriptor.openFolder(name, in: current.raw) {
             case .success(let fd): current = fd
@@ -42,6 +39,11 @@ extension DirectoryDAVStorage {
 
     /// lstat of `name` in `directory`: nil when absent; only regular files and directories count.
     static func status(of name: String, in directory: LocalFileDescriptor) throws(DAVError) -> stat? {
+        try status(ofC: name, in: directory)
+    }
+
+    /// `status(of:in:)` for a NUL-terminated name (as read from a listing).
+    static func status(ofC name: UnsafePointer<CChar>, in directory: LocalFileDescriptor) throws(DAVError) -> stat? {
         switch directory.statusOfChild(name) {
         case .success(let info):
             let kind = info.st_mode & S_IFMT
@@ -55,8 +57,33 @@ extension DirectoryDAVStorage {
     /// write is a rename of a new file, so even a same-size rewrite in the same nanosecond has
     /// another inode).
     static func etag(_ info: stat) -> String {
-        String(UInt64(info.st_ino), radix: 16) + "-" + String(Int64(info.st_mtim.tv_sec), radix: 16) + "."
-            + String(Int64(info.st_mtim.tv_nsec), radix: 16) + "-" + String(Int64(info.st_size), radix: 16)
+        // Formatted by hand: this runs for every member of every listing.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { buffer in
+            var count = 0
+            func hex(_ value: UInt64) {
+                let digits: StaticString = "0123456789abcdef"
+                var shift = max(0, (64 - value.leadingZeroBitCount + 3) / 4 * 4 - 4)
+                digits.withUTF8Buffer { digits in
+                    while true {
+                        buffer[count] = digits[Int((value >> UInt64(shift)) & 0xF)]
+                        count += 1
+                        if shift == 0 { break }
+                        shift -= 4
+                    }
+                }
+            }
+            hex(UInt64(info.st_ino))
+            buffer[count] = UInt8(ascii: "-")
+            count += 1
+            hex(UInt64(bitPattern: Int64(info.st_mtim.tv_sec)))
+            buffer[count] = UInt8(ascii: ".")
+            count += 1
+            hex(UInt64(bitPattern: Int64(info.st_mtim.tv_nsec)))
+            buffer[count] = UInt8(ascii: "-")
+            count += 1
+            hex(UInt64(bitPattern: Int64(info.st_size)))
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
+        }
     }
 
     static func makeInfo(_ path: DAVPath, _ info: stat) -> DAVResourceInfo {
@@ -98,11 +125,14 @@ extension DirectoryDAVStorage {
         var result: [DAVResourceInfo] = []
         result.reserveCapacity(listing.count)
         for index in 0..<listing.count {
-            let name: String? = listing.withName(at: index) { bytes, _ in String(validating: bytes, as: UTF8.self) }
-            // Names this server could not address (reserved, invalid, not NFC) are not listed.
-            guard let name, !name.hasPrefix(Self.reservedPrefix), (try? DAVPath.validate(name: name)) != nil,
-                NameEquivalence.isNFC(name), let status = try Self.status(of: name, in: directory)
-            else { continue }
+            let entry: Result<(String, stat)?, DAVError> = listing.withName(at: index) { bytes, cName in
+                // Names this server could not address (reserved, invalid, not NFC) are not listed.
+                guard let name = String(validating: bytes, as: UTF8.self), !name.hasPrefix(Self.reservedPrefix),
+                    (try? DAVPath.validate(name: name)) != nil, NameEquivalence.isNFC(name)
+                else { return .success(nil) }
+                return Result { () throws(DAVError) in try Self.status(ofC: cName, in: directory).map { (name, $0) } }
+            }
+            guard let (name, status) = try entry.get() else { continue }
             var info = Self.makeInfo(path.appending(validated: name), status)
             if withProperties {
                 info.deadProperties = [:]

@@ -16,21 +16,40 @@ public struct DAVXMLWriter: Sendable {
 
     /// Appends markup as is (the caller made it; never user content).
     public mutating func raw(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     /// Appends character data with `&`, `<`, `>` escaped and CR kept as a reference (so it
     /// survives end-of-line normalization, XML 1.0 §2.11).
     public mutating func text(_ text: String) {
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): raw("&amp;")
-            case UInt8(ascii: "<"): raw("&lt;")
-            case UInt8(ascii: ">"): raw("&gt;")
-            case 0x0D: raw("&#13;")
-            default: bytes.append(byte)
+        var text = text
+        text.withUTF8 { utf8 in
+            // Most text needs no escaping: copy it in one piece.
+            guard utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x0D }) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "&"): raw("&amp;")
+                case UInt8(ascii: "<"): raw("&lt;")
+                case UInt8(ascii: ">"): raw("&gt;")
+                case 0x0D: raw("&#13;")
+                default: bytes.append(byte)
+                }
             }
         }
+    }
+
+    /// Appends the percent-encoded href of `path` (its bytes need no XML escaping).
+    public mutating func href(_ path: DAVPath, isCollection: Bool) {
+        bytes.append(UInt8(ascii: "/"))
+        for (index, name) in path.names.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: "/")) }
+            DAVPercentEncoding.encode(name, into: &bytes)
+        }
+        if isCollection && !path.isRoot { bytes.append(UInt8(ascii: "/")) }
     }
 
     /// Appends an attribute value (for a double-quoted attribute) with `&`, `<`, `"` and
