@@ -151,7 +151,7 @@ struct WebDAVStorageTests {
         _ = try await storage.write(path, body: Self.body("x"), condition: .always)
         try await storage.updateProperties(of: path, [.set(DAVPropertyName(namespace: "", name: "p"), DAVPropertyValue(fragment: "1"))])
         try FileManager.default.createSymbolicLink(atPath: fixture.folder + "/root/link", withDestinationPath: "/etc")
-        FileManager.default.createFile(atPath: fixture.folder + "/outside", contents: Array("secret".utf8).withUnsafeBytes { Data($0) })
+        _ = FileManager.default.createFile(atPath: fixture.folder + "/outside", contents: Array("secret".utf8).withUnsafeBytes { Data($0) })
         try FileManager.default.createSymbolicLink(atPath: fixture.folder + "/root/escape", withDestinationPath: fixture.folder + "/outside")
         #expect(try await storage.children(of: .root, withProperties: true).map(\.path.name) == ["f"])
         #expect(try await storage.info(at: try DAVPath(names: ["link", "passwd"]), withProperties: false) == nil)

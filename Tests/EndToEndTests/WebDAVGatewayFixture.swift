@@ -19,7 +19,8 @@ final class WebDAVGatewayFixture: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)/" }
 
-    init(_ kind: StorageKind) throws {
+    /// A gateway on `eventLoopCount` loops (one keeps the tests light on the shared machine).
+    init(_ kind: StorageKind, eventLoopCount: Int = 1) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("coffre-dav-e2e-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/served", withIntermediateDirectories: true)
         let storage: any DAVStorage = switch kind {
@@ -29,7 +30,7 @@ final class WebDAVGatewayFixture: Sendable {
         credentials = try DAVCredentials.generated()
         let dav = DAVServer(storage: storage, configuration: DAVServerConfiguration(credentials: credentials))
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
-        configuration.eventLoopCount = 1
+        configuration.eventLoopCount = eventLoopCount
         configuration.accessLogLevel = nil
         server = HTTPServer(configuration: configuration, responder: dav, logger: Logger(label: "dav-e2e") { _ in SwiftLogNoOpLogHandler() })
         try server.start()

@@ -35,7 +35,12 @@ extension DAVServer {
         for element in root.elements {
             if element.isDAV("allprop") { return .all }
             if element.isDAV("propname") { return .names }
-            if element.isDAV("prop") { return .properties(element.elements.map(\.name)) }
+            if element.isDAV("prop") {
+                let names = element.elements.map(\.name)
+                // RFC 4918 §14.18: prop holds at least one property name.
+                guard !names.isEmpty else { throw .badRequest("empty DAV:prop") }
+                return .properties(names)
+            }
         }
         throw .badRequest("DAV:propfind needs allprop, propname or prop")
     }

@@ -72,7 +72,7 @@ public final class MemoryDAVStorage: DAVStorage {
         _ path: DAVPath, body: Body, condition: DAVWriteCondition
     ) async throws -> DAVWriteResult where Body.Element == [UInt8] {
         // Checked before reading (to fail fast) and again at the commit (the atomic check).
-        try state.withLock { state throws(DAVError) in try Self.checkWritable(path, condition, state) }
+        _ = try state.withLock { state throws(DAVError) in try Self.checkWritable(path, condition, state) }
         var content: [UInt8] = []
         for try await chunk in body {
             guard content.count + chunk.count <= maximumResourceBytes else { throw DAVError.insufficientStorage("resource too large") }
