@@ -6,21 +6,27 @@ extension DAVServer {
     /// RFC 9110 §9.3.1–§9.3.2 with validators (§8.8) and ranges (§14): the decision of
     /// `HTTPConditionalRequest` (200/206/304/412/416). A collection answers a small HTML index.
     func get(_ request: HTTPServerRequest, _ path: DAVPath) async throws -> HTTPServerResponse {
-        let info = try await existing(path)
+        let isHead = request.method == .head
+        let info: DAVResourceInfo
+        var whole: DAVContent?
+        if isHead {
+            info = try await existing(path)
+        } else {
+            guard let found = try await storage.readWithInfo(path) else { throw DAVError.notFound }
+            (info, whole) = found
+        }
         if info.isCollection { return try await collectionIndex(info) }
         let etag = info.etag.flatMap { HTTPEntityTag($0) }
         var fields = HTTPFields()
         if let etag { fields[.eTag] = etag.description }
         fields[.lastModified] = HTTPDate.format(info.lastModified)
         let decision = HTTPConditionalRequest.evaluate(request, etag: etag, lastModified: info.lastModified, length: info.contentLength)
-        let isHead = request.method == .head
         switch decision {
         case .full:
             fields[.acceptRanges] = "bytes"
             fields[.contentType] = info.contentType ?? DAVContentType.fallback
             // HEAD: the same fields, the length known, nothing read (RFC 9110 §9.3.2).
-            let body: HTTPResponseBody = isHead
-                ? .stream(length: info.contentLength) { _ in } : Self.body(try await storage.read(path, range: nil))
+            let body: HTTPResponseBody = whole.map(Self.body) ?? .stream(length: info.contentLength) { _ in }
             return HTTPServerResponse(status: .ok, headerFields: fields, body: body)
         case .partial(let range):
             // RFC 9110 §15.3.7: 206 with Content-Range: bytes first-last/complete-length.

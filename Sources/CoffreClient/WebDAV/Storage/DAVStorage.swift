@@ -18,6 +18,11 @@ public protocol DAVStorage: Sendable {
     /// The bytes of the resource at `path` within `range` (all of it when nil), to be streamed.
     func read(_ path: DAVPath, range: ClosedRange<Int64>?) async throws -> DAVContent
 
+    /// The resource at `path` with all of its content (empty for a collection), nil when
+    /// absent: what GET needs, in one call for storages that can stat and open in one step.
+    /// The default asks `info` and `read`.
+    func readWithInfo(_ path: DAVPath) async throws -> (info: DAVResourceInfo, content: DAVContent)?
+
     /// Replaces or creates the resource at `path` with the bytes of `body`, consumed as they
     /// arrive (never buffered whole by a real storage). `condition` is checked atomically with
     /// the replacement: a writer that lost a race gets `.preconditionFailed`, never a silent
@@ -44,6 +49,14 @@ public protocol DAVStorage: Sendable {
     /// Applies every change of `changes` in order, or none of them (RFC 4918 §9.2: PROPPATCH
     /// is atomic); `.insufficientStorage` when the result would pass `DAVPropertyLimits`.
     func updateProperties(of path: DAVPath, _ changes: [DAVPropertyChange]) async throws
+}
+
+extension DAVStorage {
+    /// `info`, then `read` of the whole content (none for a collection).
+    public func readWithInfo(_ path: DAVPath) async throws -> (info: DAVResourceInfo, content: DAVContent)? {
+        guard let info = try await info(at: path, withProperties: false) else { return nil }
+        return (info, info.isCollection ? .bytes([]) : try await read(path, range: nil))
+    }
 }
 
 /// A condition on the current state of a resource, checked atomically with a write

@@ -158,6 +158,24 @@ extension DirectoryDAVStorage {
     }
 
     func readNow(_ path: DAVPath, range: ClosedRange<Int64>?) throws(DAVError) -> DAVContent {
+        try openNow(path, range: range).content
+    }
+
+    /// The resource and its whole content from one open + fstat; a collection's content is empty.
+    func readWithInfoNow(_ path: DAVPath) throws(DAVError) -> (info: DAVResourceInfo, content: DAVContent)? {
+        do {
+            let (status, content) = try openNow(path, range: nil)
+            return (Self.makeInfo(path, status), content)
+        } catch .notFound {
+            return nil
+        } catch .conflict {
+            return try infoNow(path, withProperties: false).map { ($0, .bytes([])) }
+        }
+    }
+
+    /// Opens the regular file at `path` (never through a symlink): its status and the region
+    /// `range` of it (all of it when nil).
+    func openNow(_ path: DAVPath, range: ClosedRange<Int64>?) throws(DAVError) -> (status: stat, content: DAVContent) {
         guard let parentPath = path.parent else { throw .conflict("a collection has no content") }
         guard let parent = try openDirectory(parentPath), !Self.isReserved(path) else { throw .notFound }
         let (fd, code) = retryingOnInterrupt { openat(parent.raw, path.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
@@ -172,7 +190,7 @@ extension DirectoryDAVStorage {
         let size = Int64(status.st_size)
         let lower = min(max(0, range?.lowerBound ?? 0), size)
         let upper = min(range?.upperBound ?? (size - 1), size - 1)
-        return .file(HTTPFileRegion(takingDescriptor: copy, offset: lower, length: max(0, upper - lower + 1)))
+        return (status, .file(HTTPFileRegion(takingDescriptor: copy, offset: lower, length: max(0, upper - lower + 1))))
     }
 
     func beginUpload(_ path: DAVPath, condition: DAVWriteCondition) throws(DAVError) -> Upload {

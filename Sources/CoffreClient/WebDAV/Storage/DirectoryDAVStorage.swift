@@ -55,6 +55,10 @@ public final class DirectoryDAVStorage: DAVStorage {
         try await HTTPBlockingWork.run { [self] in try readNow(path, range: range) }
     }
 
+    public func readWithInfo(_ path: DAVPath) async throws -> (info: DAVResourceInfo, content: DAVContent)? {
+        try await HTTPBlockingWork.run { [self] in try readWithInfoNow(path) }
+    }
+
     public func write<Body: AsyncSequence & Sendable>(
         _ path: DAVPath, body: Body, condition: DAVWriteCondition
     ) async throws -> DAVWriteResult where Body.Element == [UInt8] {
