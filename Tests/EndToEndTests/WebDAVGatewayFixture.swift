@@ -18,6 +18,8 @@ final class WebDAVGatewayFixture: Sendable {
     let port: Int
 
     var url: String { "http://127.0.0.1:\(port)/" }
+    /// The folder a `.directory` gateway serves.
+    var servedFolder: String { folder + "/served" }
 
     /// A gateway on `eventLoopCount` loops (one keeps the tests light on the shared machine).
     init(_ kind: StorageKind, eventLoopCount: Int = 1) throws {

@@ -29,6 +29,35 @@ struct WebDAVRcloneTests {
         return files
     }
 
+    /// The environment that defines the `dav:` remote for `gateway`.
+    static func remote(_ gateway: WebDAVGatewayFixture) async throws -> [String: String] {
+        let obscured = try await WebDAVGatewayFixture.run(rclone, ["obscure", gateway.credentials.password], in: gateway.folder)
+        try Data().write(to: URL(fileURLWithPath: gateway.folder + "/rclone.conf"))
+        return [
+            "RCLONE_CONFIG": gateway.folder + "/rclone.conf", "RCLONE_CONFIG_DAV_TYPE": "webdav", "RCLONE_CONFIG_DAV_URL": gateway.url,
+            "RCLONE_CONFIG_DAV_VENDOR": "other", "RCLONE_CONFIG_DAV_USER": gateway.credentials.user,
+            "RCLONE_CONFIG_DAV_PASS": obscured.output.trimmingCharacters(in: .whitespacesAndNewlines),
+        ]
+    }
+
+    /// A folder of 600 members: its PROPFIND answer is streamed in pieces (chunked), and rclone
+    /// must see every member with its size.
+    @Test func listsAndChecksALargeFolder() async throws {
+        let gateway = try WebDAVGatewayFixture(.directory)
+        let local = gateway.folder + "/large"
+        for directory in [local, gateway.servedFolder + "/large"] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for index in 0..<600 { try Data("member \(index)\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/m\(index).txt")) }
+        }
+        let environment = try await Self.remote(gateway)
+        let listing = try await WebDAVGatewayFixture.run(Self.rclone, ["lsf", "dav:large"], in: gateway.folder, environment: environment)
+        #expect(listing.status == 0, "\(listing.output)")
+        #expect(Set(listing.output.split(separator: "\n").map(String.init)) == Set((0..<600).map { "m\($0).txt" }))
+        let check = try await WebDAVGatewayFixture.run(Self.rclone, ["check", "--size-only", local, "dav:large"], in: gateway.folder, environment: environment)
+        #expect(check.status == 0, "\(check.output)")
+        await gateway.stop()
+    }
+
     @Test(arguments: WebDAVGatewayFixture.StorageKind.allCases)
     func copyCheckAndCopyOut(storage: WebDAVGatewayFixture.StorageKind) async throws {
         let gateway = try WebDAVGatewayFixture(storage)
@@ -36,14 +65,7 @@ struct WebDAVRcloneTests {
         let source = work + "/source"
         let out = work + "/out"
         let files = try Self.makeTree(at: source)
-        try Data().write(to: URL(fileURLWithPath: work + "/rclone.conf"))
-        let obscured = try await WebDAVGatewayFixture.run(Self.rclone, ["obscure", gateway.credentials.password], in: work)
-        #expect(obscured.status == 0, "\(obscured.output)")
-        let environment = [
-            "RCLONE_CONFIG": work + "/rclone.conf", "RCLONE_CONFIG_DAV_TYPE": "webdav", "RCLONE_CONFIG_DAV_URL": gateway.url,
-            "RCLONE_CONFIG_DAV_VENDOR": "other", "RCLONE_CONFIG_DAV_USER": gateway.credentials.user,
-            "RCLONE_CONFIG_DAV_PASS": obscured.output.trimmingCharacters(in: .whitespacesAndNewlines),
-        ]
+        let environment = try await Self.remote(gateway)
         func rclone(_ arguments: [String]) async throws -> WebDAVGatewayFixture.Run {
             try await WebDAVGatewayFixture.run(Self.rclone, arguments + ["--retries", "1", "--low-level-retries", "1"], in: work, environment: environment)
         }

@@ -66,7 +66,7 @@ public enum DAVError: Error, Sendable, Equatable, CustomStringConvertible, HTTPR
         if self == .alreadyExists || self == .methodNotAllowed { fields[.allow] = DAVServer.allowedMethods }
         switch self {
         case .locked, .conflictingLock: fields[.contentType] = DAVMultistatus.contentType
-        default: if bodyText != nil { fields[.contentType] = "text/plain; charset=utf-8" }
+        default: fields[.contentType] = "text/plain; charset=utf-8"
         }
         return fields
     }

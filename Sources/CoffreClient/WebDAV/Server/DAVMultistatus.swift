@@ -21,6 +21,16 @@ enum DAVMultistatus {
         return HTTPServerResponse(status: HTTPResponse.Status(code: 207, reasonPhrase: "Multi-Status"), headerFields: fields, body: .bytes(writer.bytes))
     }
 
+    /// A 207 whose body `produce` writes in pieces (chunked): `produce` starts with the writer
+    /// from `begin` and ends with `</D:multistatus>`.
+    static func streamed(_ produce: @escaping @Sendable (_ emit: ([UInt8]) async throws -> Void) async throws -> Void) -> HTTPServerResponse {
+        var fields = HTTPFields()
+        fields[.contentType] = contentType
+        return HTTPServerResponse(
+            status: HTTPResponse.Status(code: 207, reasonPhrase: "Multi-Status"), headerFields: fields,
+            body: .stream(length: nil) { writer in try await produce { try await writer.write($0) } })
+    }
+
     /// `<D:href>` for a path.
     static func href(_ path: DAVPath, isCollection: Bool, into writer: inout DAVXMLWriter) {
         writer.raw("<D:href>")

@@ -4,7 +4,7 @@ import HTTPTypes
 /// PROPFIND and PROPPATCH (RFC 4918 §9.1, §9.2).
 extension DAVServer {
     /// What a PROPFIND asks for (§14.20 propfind).
-    enum PropertyRequest {
+    enum PropertyRequest: Sendable {
         case all
         case names
         case properties([DAVPropertyName])
@@ -22,13 +22,33 @@ extension DAVServer {
         case .properties(let names): names.contains { DAVLiveProperty($0) == nil }
         }
         let info = try await existing(path, withProperties: needsDead)
-        var resources = [info]
-        if depth == .one && info.isCollection { resources += try await storage.children(of: path, withProperties: needsDead) }
-        var writer = DAVMultistatus.begin(capacity: 256 + resources.count * 800)
+        let members = depth == .one && info.isCollection ? try await storage.children(of: path, withProperties: needsDead) : []
         var context = RenderContext(now: locks.now(), locks: locks.activeLocks())
-        for resource in resources { render(resource, wanted, context: &context, into: &writer) }
-        return DAVMultistatus.end(writer)
+        guard members.count > Self.membersRenderedWhole else {
+            var writer = DAVMultistatus.begin(capacity: 1024 + members.count * 800)
+            render(info, wanted, context: &context, into: &writer)
+            for index in members.indices { render(members[index], wanted, context: &context, into: &writer) }
+            return DAVMultistatus.end(writer)
+        }
+        // A large listing is streamed in pieces as it is rendered, so the body is never held
+        // whole (and the client starts reading early).
+        return DAVMultistatus.streamed { [self, context] emit in
+            var context = context
+            var writer = DAVMultistatus.begin(capacity: Self.streamPieceBytes + 4096)
+            render(info, wanted, context: &context, into: &writer)
+            for index in members.indices {
+                render(members[index], wanted, context: &context, into: &writer)
+                if writer.bytes.count >= Self.streamPieceBytes { try await emit(writer.take()) }
+            }
+            writer.raw("</D:multistatus>\n")
+            try await emit(writer.take())
+        }
     }
+
+    /// Listings up to this many members are rendered into one buffer; larger ones are streamed.
+    static let membersRenderedWhole = 256
+    /// Size of each streamed piece of a large multistatus.
+    static let streamPieceBytes = 128 << 10
 
     static func propertyRequest(_ root: DAVXMLElement) throws(DAVError) -> PropertyRequest {
         guard root.isDAV("propfind") else { throw .badRequest("PROPFIND body must be a DAV:propfind") }

@@ -1,6 +1,8 @@
 import CSystemShims
+import Dispatch
 import Glibc
 import HTTPServer
+import Synchronization
 
 /// The file-system side of `DirectoryDAVStorage`: blocking calls, run through
 /// `HTTPBlockingWork`. Paths are walked from the root one directory at a time with
@@ -111,33 +113,61 @@ extension DirectoryDAVStorage {
         return info
     }
 
+    /// Listings at least this long are examined in two halves at once (one per core).
+    static let parallelListingThreshold = 512
+
     func childrenNow(_ path: DAVPath, withProperties: Bool) throws(DAVError) -> [DAVResourceInfo] {
         guard let directory = try openDirectory(path) else {
             throw try infoNow(path, withProperties: false) == nil ? DAVError.notFound : .conflict("not a collection")
         }
         let listing = try Self.list(directory)
-        var propertyNames: DirectoryListing?
-        var propertyFolder: LocalFileDescriptor?
+        var sideFolder: (LocalFileDescriptor, DirectoryListing)?
         if withProperties, case .success(let folder) = LocalFileDescriptor.openFolder(Self.propertiesFolder, in: directory.raw) {
-            propertyFolder = folder
-            propertyNames = try Self.list(folder)
+            sideFolder = (folder, try Self.list(folder))
+        }
+        let propertyFolder = sideFolder?.0
+        let propertyNames = withProperties ? sideFolder?.1 ?? DirectoryListing() : nil
+        let parts = listing.count >= Self.parallelListingThreshold ? 2 : 1
+        let slots = Mutex([Result<[DAVResourceInfo], DAVError>?](repeating: nil, count: parts))
+        // One fstatat per member dominates a listing: the halves run on two threads. Each part
+        // only reads the shared listing and descriptors and stores its result under `slots`.
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (listing.count * part / parts)..<(listing.count * (part + 1) / parts)
+            let result = Result { () throws(DAVError) in
+                try Self.members(
+                    of: path, listing: listing, range: range, directory: directory, propertyFolder: propertyFolder,
+                    propertyNames: propertyNames)
+            }
+            slots.withLock { $0[part] = result }
         }
         var result: [DAVResourceInfo] = []
         result.reserveCapacity(listing.count)
-        for index in 0..<listing.count {
+        for slot in slots.withLock({ $0 }) { result += try slot!.get() }
+        return result
+    }
+
+    /// The members named at `range` of `listing`; their dead properties when `propertyNames`
+    /// (the side folder's listing) is given.
+    static func members(
+        of path: DAVPath, listing: DirectoryListing, range: Range<Int>, directory: LocalFileDescriptor,
+        propertyFolder: LocalFileDescriptor?, propertyNames: DirectoryListing?
+    ) throws(DAVError) -> [DAVResourceInfo] {
+        var result: [DAVResourceInfo] = []
+        result.reserveCapacity(range.count)
+        for index in range {
             let entry: Result<(String, stat)?, DAVError> = listing.withName(at: index) { bytes, cName in
                 // Names this server could not address (reserved, invalid, not NFC) are not listed.
-                guard let name = String(validating: bytes, as: UTF8.self), !name.hasPrefix(Self.reservedPrefix),
+                guard let name = String(validating: bytes, as: UTF8.self), !name.hasPrefix(reservedPrefix),
                     (try? DAVPath.validate(name: name)) != nil, NameEquivalence.isNFC(name)
                 else { return .success(nil) }
-                return Result { () throws(DAVError) in try Self.status(ofC: cName, in: directory).map { (name, $0) } }
+                return Result { () throws(DAVError) in try status(ofC: cName, in: directory).map { (name, $0) } }
             }
             guard let (name, status) = try entry.get() else { continue }
-            var info = Self.makeInfo(path.appending(validated: name), status)
-            if withProperties {
+            var info = makeInfo(path.appending(validated: name), status)
+            if let propertyNames {
                 info.deadProperties = [:]
-                if let propertyFolder, propertyNames?.contains(name) == true {
-                    info.deadProperties = try Self.readPropertyFile(name, in: propertyFolder)
+                if let propertyFolder, propertyNames.contains(name) {
+                    info.deadProperties = try readPropertyFile(name, in: propertyFolder)
                 }
             }
             result.append(info)

@@ -9,6 +9,13 @@ public struct DAVXMLWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// The bytes written so far, leaving the writer empty (capacity kept).
+    public mutating func take() -> [UInt8] {
+        let taken = bytes
+        bytes.removeAll(keepingCapacity: true)
+        return taken
+    }
+
     /// Appends markup as is.
     public mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
