@@ -69,7 +69,6 @@ let package = Package(
             ]),
 
         // Benchmarks (release builds, run by `make bench`).
-        .executableTarget(name: "dav-serve-tmp", dependencies: ["CoffreClient", "HTTPServer", .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types")], path: "Benchmarks/DAVServeTmp"),
         .executableTarget(name: "crypto-bench", dependencies: ["CoffreClient", "CoffreCrypto"], path: "Benchmarks/CryptoBench"),
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
