@@ -1,25 +1,35 @@
 # Coffre — build, run, test. `make run` starts the server; `make test` runs every test.
 # Missing system packages (Debian/Ubuntu) are installed by `make deps`, which the other
-# targets call first.
+# targets call first; `make test` also installs the WebDAV clients its tests drive (`test-deps`).
 
 SWIFT      ?= swift
 DATA       ?= ./data
 LISTEN     ?= 127.0.0.1:8080
 APT_PACKAGES := libsqlite3-dev libssl-dev pkg-config
+TEST_APT_PACKAGES := litmus rclone
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build release run test bench bench-crypto bench-http bench-sync clean
+.PHONY: all deps test-deps build release run test bench bench-crypto bench-http bench-sync clean
 
 all: build
 
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+# Installs the Debian packages of $(1) that are missing (target name $(2) in the messages).
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
+	  echo "make $(2): installing$$missing"; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES),deps)
+
+# The real WebDAV clients the end-to-end tests drive (litmus, rclone); only `make test` needs them.
+test-deps:
+	$(call apt_install,$(TEST_APT_PACKAGES),test-deps)
 
 build: deps
 	$(SWIFT) build
@@ -32,7 +42,7 @@ run: release
 	.build/release/coffred serve --data $(DATA) --listen $(LISTEN)
 
 # Every test: unit tests of each library and end-to-end tests on the real binaries.
-test: deps
+test: deps test-deps
 	$(SWIFT) build
 	$(SWIFT) test
 
