@@ -82,7 +82,8 @@ let package = Package(
         .testTarget(
             name: "CoffreServerTests",
             dependencies: ["CoffreServer", "CoffreProtocol", "CoffreCrypto", "SQLiteStore", "CoffreClient"]),
-        .testTarget(name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto"]),
+        .testTarget(
+            name: "CoffreClientTests", dependencies: ["CoffreClient", "CoffreCrypto", "CoffreProtocol", "CoffreServer", "SQLiteStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol"]),
     ]
 )
