@@ -20,7 +20,7 @@ struct BlobUploader: Sendable {
     let concurrency: Int
 
     /// Uploads whichever of `blobs` the server does not hold.
-    func upload(_ blobs: [BlobUpload]) async throws {
+    func upload(_ blobs: [BlobPayload]) async throws {
         var seen = Set<BlobID>()
         let unique = blobs.filter { seen.insert($0.id).inserted }
         guard !unique.isEmpty else { return }
@@ -41,9 +41,9 @@ struct BlobUploader: Sendable {
     }
 
     /// Groups blobs into requests: small ones batched by size and count, large ones alone.
-    static func requests(for blobs: [BlobUpload]) -> [[BlobUpload]] {
-        var requests: [[BlobUpload]] = []
-        var batch: [BlobUpload] = []
+    static func requests(for blobs: [BlobPayload]) -> [[BlobPayload]] {
+        var requests: [[BlobPayload]] = []
+        var batch: [BlobPayload] = []
         var batchBytes = 0
         for blob in blobs {
             guard blob.bytes.count <= batchedBlobLimit else {
@@ -63,7 +63,7 @@ struct BlobUploader: Sendable {
     }
 
     /// Sends the requests, at most `concurrency` at once.
-    private func send(_ requests: [[BlobUpload]]) async throws {
+    private func send(_ requests: [[BlobPayload]]) async throws {
         let remote = remote
         let counters = counters
         try await withThrowingTaskGroup(of: Void.self) { group in

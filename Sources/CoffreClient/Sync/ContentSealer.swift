@@ -47,7 +47,7 @@ struct ContentSealer: Sendable {
         let read = try await HTTPBlockingWork.run {
             try paths.map { path in try Self.sealWhole(path, root: root, cipher: cipher, limit: limit, faultHook: hook) }
         }
-        let blobs = read.compactMap { $0.blob.map { BlobUpload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) } }
+        let blobs = read.compactMap { $0.blob.map { BlobPayload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) } }
         if let uploader { try await uploader.upload(blobs) }
         var results: [SealResult] = []
         for (index, item) in read.enumerated() {
@@ -71,7 +71,7 @@ struct ContentSealer: Sendable {
         _ path: LocalPath, root: SyncRoot, cipher: ChunkCipher, limit: Int, faultHook: SyncFaultHook?
     ) throws -> (result: SealResult?, blob: SealedChunk?) {
         let reader: StableFileReader
-        switch openReader(path, root: root) {
+        switch openReader(path, root: root, faultHook: faultHook) {
         case .success(let opened): reader = opened
         case .failure(let failure): return (failure.result, nil)
         }
@@ -102,19 +102,20 @@ struct ContentSealer: Sendable {
     /// manifest packed (and its blobs uploaded when it is indirect).
     private func sealLarge(_ path: LocalPath) async throws -> SealResult {
         let root = root
-        let opened = try await HTTPBlockingWork.run { Self.openReader(path, root: root).map(StableSource.init) }
+        let hook = faultHook
+        let opened = try await HTTPBlockingWork.run { Self.openReader(path, root: root, faultHook: hook).map(StableSource.init) }
         let source: StableSource
         switch opened {
         case .success(let reader): source = reader
         case .failure(let failure): return failure.result
         }
         try faultHook?(.readingForUpload(path: path.onDisk))
-        var group: [BlobUpload] = []
+        var group: [BlobPayload] = []
         let file: SealedFile
         do {
             file = try await sealer.seal(source) { blob in
                 guard let uploader else { return }
-                group.append(BlobUpload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
+                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
                 if group.count == Self.uploadGroupSize {
                     try await uploader.upload(group)
                     group.removeAll()
@@ -130,16 +131,18 @@ struct ContentSealer: Sendable {
             return .changedWhileReading
         }
         let packed = try ManifestPacking.pack(file.chunks, using: generation.chunks)
-        try await uploader?.upload(packed.blobs.map { BlobUpload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) })
+        try await uploader?.upload(packed.blobs.map { BlobPayload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) })
         return .sealed(SealedContent(chunks: file.chunks, manifest: StoredManifest(packed.manifest), metadata: metadata))
     }
 
     /// Opens a file for a consistent read, or says why not.
-    private static func openReader(_ path: LocalPath, root: SyncRoot) -> Result<StableFileReader, ReadFailure> {
+    private static func openReader(_ path: LocalPath, root: SyncRoot, faultHook: SyncFaultHook?) -> Result<StableFileReader, ReadFailure> {
         do {
+            try faultHook?(.openingForUpload(path: path.onDisk))
             return .success(try StableFileReader(root: root, path: path))
+        } catch LocalFSError.system(_, let code) {
+            return .failure(ReadFailure(result: .unreadable(errno: code)))
         } catch {
-            if case .system(_, let code) = error { return .failure(ReadFailure(result: .unreadable(errno: code))) }
             // Gone, or no longer a regular file: the next scan sees what it is now.
             return .failure(ReadFailure(result: .changedWhileReading))
         }

@@ -4,6 +4,8 @@
 /// each; when it throws, the error ends the pass at once, with no cleanup a dying process
 /// would not do either.
 enum SyncFaultPoint: Sendable, Equatable {
+    /// A file is about to be opened for upload; an error thrown here is taken as open(2)'s.
+    case openingForUpload(path: String)
     /// A file is open for upload and its metadata noted; no byte is read yet.
     case readingForUpload(path: String)
     /// A batch's blobs are on the server; its commit is not written down yet.

@@ -26,7 +26,7 @@ public protocol SyncRemote: Sendable {
     func putBlob(_ id: BlobID, bytes: [UInt8]) async throws
 
     /// Uploads several small blobs in one request.
-    func putBlobs(_ blobs: [BlobUpload]) async throws
+    func putBlobs(_ blobs: [BlobPayload]) async throws
 
     /// Fetches the blob `id` into `buffer`, which refuses more than the largest blob.
     func getBlob(_ id: BlobID, into buffer: inout BlobFetchBuffer) async throws
@@ -45,7 +45,7 @@ public protocol SyncRemote: Sendable {
 }
 
 /// One blob of a batch upload.
-public struct BlobUpload: Sendable, Equatable {
+public struct BlobPayload: Sendable, Equatable {
     /// SHA-256 of `bytes`.
     public let id: BlobID
     /// The sealed blob.
