@@ -28,6 +28,9 @@ final class BlobShelf: Sendable {
 
     func blob(_ id: BlobID) -> [UInt8]? { blobs.withLock { $0[id] } }
 
+    /// The ids of every blob held.
+    var storedIDs: [BlobID] { blobs.withLock { Array($0.keys) } }
+
     /// Replaces a stored blob's bytes (a server that tampers).
     func tamper(_ id: BlobID, with bytes: [UInt8]) { blobs.withLock { $0[id] = bytes } }
 
