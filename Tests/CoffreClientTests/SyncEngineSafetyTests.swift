@@ -178,4 +178,22 @@ import Testing
         #expect(report.isIdentical)
         #expect(try alpha.contents() == ["sub": .folder])
     }
+
+    @Test func remoteNamesThisFolderCannotHoldAreSkipped() async throws {
+        let world = try await SyncWorld()
+        let beta = try await world.device("beta")
+        let keyring = try await #require(beta.engine).keyring()
+        // Valid records (names up to 1,024 bytes) that a Linux folder cannot or must not hold.
+        for name in [String(repeating: "x", count: 300), ".coffre", ".coffre-tmp-planted", "fine"] {
+            let id = LocalPlanner.newEntryID()
+            let record = EntryRecord(kind: .folder, name: name, modificationTime: 0, mode: 0o755, size: 0)
+            let change = EntryChange(
+                entryId: id, baseRev: 0, parentId: .root, kind: .folder, nameTag: try keyring.nameTag(name, parent: .root),
+                record: Base64Bytes(try keyring.sealRecord(record, entry: id, parent: .root, generation: 1)))
+            _ = try await world.store.commit(world.vaultID, user: 1, CommitRequest(changes: [change]))
+        }
+        let report = try await beta.sync()
+        #expect(report.skipped.filter { $0.reason == .nameNotUsable }.count == 3)
+        #expect(try beta.contents() == ["fine": .folder])
+    }
 }

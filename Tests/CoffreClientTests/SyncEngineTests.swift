@@ -123,6 +123,20 @@ import Testing
         #expect(live.count == 1)
     }
 
+    @Test func twoLocalNamesEqualInNFCSyncOnceAndReportTheOther() async throws {
+        let world = try await SyncWorld()
+        let alpha = try await world.device("alpha")
+        try alpha.tree.write("caf\u{E9}.txt", "composed")
+        try alpha.tree.write("cafe\u{301}.txt", "decomposed")
+        let report = try await alpha.sync()
+        #expect(report.skipped.count == 1 && report.skipped.first?.reason == .nameCollision)
+        let live = try await world.liveEntries()
+        #expect(live.count == 1)
+        // The next pass reports it again and changes nothing.
+        let again = try await alpha.sync()
+        #expect(again.changedNothing && again.skipped.count == 1)
+    }
+
     @Test func symlinksAreStoredAsLinksAndNeverFollowed() async throws {
         let world = try await SyncWorld()
         let alpha = try await world.device("alpha")

@@ -26,39 +26,41 @@ struct LocalMatch: Sendable {
     /// By synced entry id.
     let states: [EntryID: State]
     /// The synced entry each claimed scan item is, by on-disk path.
-    let owners: [String: EntryID]
+    let owners: [DiskPath: EntryID]
 
     init(snapshot: LocalSnapshot, synced: [EntryID: SyncedEntry]) {
-        var byPath: [String: ScannedEntry] = [:]
+        var byPath: [DiskPath: ScannedEntry] = [:]
         var byInode: [InodeKey: [ScannedEntry]] = [:]
         for entry in snapshot.entries {
-            byPath[entry.path.onDisk] = entry
+            byPath[DiskPath(entry.path)] = entry
             byInode[InodeKey(entry.metadata), default: []].append(entry)
         }
         var states: [EntryID: State] = [:]
-        var owners: [String: EntryID] = [:]
+        var owners: [DiskPath: EntryID] = [:]
         func claim(_ entry: ScannedEntry, for id: EntryID) {
             states[id] = .present(entry)
-            owners[entry.path.onDisk] = id
+            owners[DiskPath(entry.path)] = id
         }
         // Sorted by path so that the rounds, and so the result, do not depend on hash order.
         let ordered = synced.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         for entry in ordered {
-            if let local = byPath[entry.path], local.kind.entryKind == entry.kind, entry.local.isSameInode(as: local.metadata) {
+            if let local = byPath[DiskPath(entry.path)], local.kind.entryKind == entry.kind,
+                entry.local.isSameInode(as: local.metadata)
+            {
                 claim(local, for: entry.id)
             }
         }
         for entry in ordered where states[entry.id] == nil {
             let candidates = byInode[InodeKey(inode: entry.local.inode, device: entry.local.device)] ?? []
             let moved = candidates.first { local in
-                owners[local.path.onDisk] == nil && local.kind.entryKind == entry.kind
+                owners[DiskPath(local.path)] == nil && local.kind.entryKind == entry.kind
                     && (entry.kind != .file || (local.metadata.size == entry.local.size
                         && local.metadata.modificationTime == entry.local.modificationTime))
             }
             if let moved { claim(moved, for: entry.id) }
         }
         for entry in ordered where states[entry.id] == nil {
-            if let local = byPath[entry.path], owners[local.path.onDisk] == nil, local.kind.entryKind == entry.kind {
+            if let local = byPath[DiskPath(entry.path)], owners[DiskPath(local.path)] == nil, local.kind.entryKind == entry.kind {
                 claim(local, for: entry.id)
             }
         }
@@ -83,6 +85,20 @@ struct LocalMatch: Sendable {
 
     /// The state of synced entry `id` (`.missing` for an id not synced).
     func state(of id: EntryID) -> State { states[id] ?? .missing }
+}
+
+/// An on-disk path compared byte for byte: String's `==` takes an NFC and an NFD spelling
+/// for one name, but on Linux they are two files.
+struct DiskPath: Hashable, Sendable {
+    let bytes: [UInt8]
+
+    init(_ path: String) {
+        bytes = Array(path.utf8)
+    }
+
+    init(_ path: LocalPath) {
+        self.init(path.onDisk)
+    }
 }
 
 /// An inode on a file system.

@@ -54,34 +54,35 @@ struct LocalPlanner {
 
     func plan() -> Plan {
         var plan = Plan()
-        var ids: [String: EntryID] = [:]
-        var names: [NameKey: String] = [:]
+        var ids: [DiskPath: EntryID] = [:]
+        var names: [NameKey: DiskPath] = [:]
         // Entries that keep their name and folder hold it first, so a newcomer colliding with
         // them in NFC is the one skipped.
         for entry in snapshot.entries {
-            guard let id = match.owners[entry.path.onDisk], let synced = synced[id] else { continue }
-            ids[entry.path.onDisk] = id
+            guard let id = match.owners[DiskPath(entry.path)], let synced = synced[id] else { continue }
+            ids[DiskPath(entry.path)] = id
             if let parent = parentID(of: entry, ids: ids), parent == synced.parentID, name(of: entry) == synced.attributes.name {
-                names[NameKey(parent: parent, name: synced.attributes.name)] = entry.path.onDisk
+                names[NameKey(parent: parent, name: synced.attributes.name)] = DiskPath(entry.path)
             }
         }
         for entry in snapshot.entries {
-            let existing = match.owners[entry.path.onDisk]
+            let path = DiskPath(entry.path)
+            let existing = match.owners[path]
             guard let parent = parentID(of: entry, ids: ids) else {
-                ids[entry.path.onDisk] = nil
+                ids[path] = nil
                 continue
             }
             let name = name(of: entry)
             let key = NameKey(parent: parent, name: name)
-            if let holder = names[key], holder != entry.path.onDisk {
+            if let holder = names[key], holder != path {
                 plan.skipped.append(SyncSkip(path: entry.path.onDisk, reason: .nameCollision))
-                ids[entry.path.onDisk] = nil
+                ids[path] = nil
                 continue
             }
-            names[key] = entry.path.onDisk
+            names[key] = path
             guard let id = existing, let synced = synced[id] else {
                 let id = Self.newEntryID()
-                ids[entry.path.onDisk] = id
+                ids[path] = id
                 plan.changes.append(LocalChange(
                     action: .create, id: id, kind: entry.kind.entryKind, parentID: parent, name: name, local: entry,
                     synced: nil, sealsContent: entry.kind == .file))
@@ -119,9 +120,9 @@ struct LocalPlanner {
 
     /// The entry id of the folder holding `entry`: the root, or the folder's id (synced or
     /// new); nil when that folder is not synced (it was skipped).
-    private func parentID(of entry: ScannedEntry, ids: [String: EntryID]) -> EntryID? {
+    private func parentID(of entry: ScannedEntry, ids: [DiskPath: EntryID]) -> EntryID? {
         guard let folder = entry.path.parent else { return .root }
-        return ids[folder.onDisk]
+        return ids[DiskPath(folder)]
     }
 
     private func name(of entry: ScannedEntry) -> String {

@@ -17,7 +17,7 @@ final class RemoteApplier {
 
     private let context: PassContext
     private let match: LocalMatch
-    private let syncedByPath: [String: SyncedEntry]
+    private let syncedByPath: [DiskPath: SyncedEntry]
     private var report: SyncReport
     private var updates: [IndexUpdate] = []
     private var downloads: [Download] = []
@@ -40,7 +40,7 @@ final class RemoteApplier {
         self.context = context
         self.match = match
         self.report = report
-        syncedByPath = Dictionary(synced.values.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        syncedByPath = Dictionary(synced.values.map { (DiskPath($0.path), $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Runs the plan; returns the report with what was done added.
@@ -331,8 +331,8 @@ final class RemoteApplier {
     /// where the vault says). False when the name stays taken.
     private func freeName(_ path: LocalPath) -> Bool {
         // An entry this run put there stays.
-        guard !relocations.contains(where: { $0.to == path.onDisk }) else { return false }
-        guard let owner = match.owners[path.onDisk] else { return keepConflictCopy(of: path) }
+        guard !relocations.contains(where: { $0.to.utf8.elementsEqual(path.onDisk.utf8) }) else { return false }
+        guard let owner = match.owners[DiskPath(path)] else { return keepConflictCopy(of: path) }
         guard movesAhead.contains(owner) else { return false }
         let editor = context.editor
         let parked = fileSystem(path) { () throws(LocalFSError) -> LocalPath? in
@@ -362,7 +362,7 @@ final class RemoteApplier {
             folder = current.parent
         }
         for current in missing.reversed() {
-            guard let synced = syncedByPath[current.onDisk], synced.kind == .folder else { return unavailable(path) }
+            guard let synced = syncedByPath[DiskPath(current)], synced.kind == .folder else { return unavailable(path) }
             let outcome = fileSystem(current) { () throws(LocalFSError) in try editor.makeFolder(current, mode: synced.attributes.mode) }
             guard case .done(let metadata) = outcome else { return unavailable(path) }
             var recreated = synced
@@ -382,13 +382,13 @@ final class RemoteApplier {
     private func relocated(_ path: LocalPath) -> LocalPath {
         var current = path.onDisk
         for (from, to) in relocations {
-            if current == from {
+            if current.utf8.elementsEqual(from.utf8) {
                 current = to
             } else if current.utf8.starts(with: from.utf8), current.utf8.dropFirst(from.utf8.count).first == UInt8(ascii: "/") {
                 current = to + String(decoding: current.utf8.dropFirst(from.utf8.count), as: UTF8.self)
             }
         }
-        return current == path.onDisk ? path : ((try? LocalPath(current)) ?? path)
+        return current.utf8.elementsEqual(path.onDisk.utf8) ? path : ((try? LocalPath(current)) ?? path)
     }
 
     private static func sibling(of path: LocalPath, named name: String) throws(LocalFSError) -> LocalPath {

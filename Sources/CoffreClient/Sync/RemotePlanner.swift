@@ -59,7 +59,9 @@ struct RemotePlanner {
     let synced: [EntryID: SyncedEntry]
     let match: LocalMatch
     let snapshot: LocalSnapshot
-    private let byPath: [String: ScannedEntry]
+    private let byPath: [DiskPath: ScannedEntry]
+    /// By NFC path: String keys compare in canonical equivalence, so an NFD spelling on disk
+    /// finds the NFC name the vault uses.
     private let byNormalizedPath: [String: ScannedEntry]
 
     init(dirty: [RemoteEntry], synced: [EntryID: SyncedEntry], match: LocalMatch, snapshot: LocalSnapshot) {
@@ -67,7 +69,7 @@ struct RemotePlanner {
         self.synced = synced
         self.match = match
         self.snapshot = snapshot
-        byPath = Dictionary(snapshot.entries.map { ($0.path.onDisk, $0) }, uniquingKeysWith: { first, _ in first })
+        byPath = Dictionary(snapshot.entries.map { (DiskPath($0.path), $0) }, uniquingKeysWith: { first, _ in first })
         byNormalizedPath = Dictionary(snapshot.entries.map { ($0.path.normalized, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -153,8 +155,8 @@ struct RemotePlanner {
     /// Creation at `path`, or a merge with what this side already has there (by on-disk name,
     /// or by the NFC form of it: a name decomposed on disk is the same name).
     private func creation(at path: LocalPath) -> RemoteApplication.Action {
-        guard let occupant = byPath[path.onDisk] ?? byNormalizedPath[path.normalized] else { return .create(path: path) }
-        if match.owners[occupant.path.onDisk] != nil {
+        guard let occupant = byPath[DiskPath(path)] ?? byNormalizedPath[path.normalized] else { return .create(path: path) }
+        if match.owners[DiskPath(occupant.path)] != nil {
             // A synced entry holds the name; it moves or goes first, or keeps it: retry later.
             return .skip(nil, path: path.onDisk)
         }
