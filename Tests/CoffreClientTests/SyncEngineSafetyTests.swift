@@ -29,7 +29,7 @@ import Testing
         #expect(!beta.tree.exists("secret.txt") && beta.tree.exists("shared.txt"))
 
         // A synced file edited and then unreadable keeps its last synced version remotely.
-        denied.withLock { $0.insert("shared.txt") }
+        _ = denied.withLock { $0.insert("shared.txt") }
         try alpha.tree.write("shared.txt", "v2, unreadable")
         let second = try await alpha.sync()
         #expect(second.skipped.contains(SyncSkip(path: "shared.txt", reason: .unreadable(errno: EACCES))))

@@ -30,6 +30,9 @@ struct FileDownloader: Sendable {
         }
         let chunks = try await chunkList(of: attributes, cipher: generation.chunks)
         let copies = try await index.localCopies(of: chunks.compactMap { BlobID(bytes: $0.blobID) })
+        if chunks.count <= 1 && copies.isEmpty {
+            return try await downloadWhole(attributes, chunk: chunks.first, to: path, expecting: expectation, cipher: generation.chunks)
+        }
         let writer = try await HTTPBlockingWork.run {
             try PlacementWriter(root: root, destination: path, mode: attributes.mode, modificationTime: attributes.modificationTime)
         }
@@ -47,12 +50,35 @@ struct FileDownloader: Sendable {
             pending.append(chunk)
         }
         try await fetch(pending, into: writer, cipher: generation.chunks, opener: opener)
-        try faultHook?(.beforePlacement)
-        let result = try await HTTPBlockingWork.run { try writer.commit(expecting: expectation) }
-        guard case .placed(let metadata) = result else {
-            try await HTTPBlockingWork.run { try writer.discard() }
-            return .destinationChanged
+        let hook = faultHook
+        let result = try await HTTPBlockingWork.run { () throws -> PlacementResult in
+            try hook?(.beforePlacement)
+            return try writer.commitOrDiscard(expecting: expectation)
         }
+        return try placed(result, chunks: chunks)
+    }
+
+    /// A file of at most one chunk, none of it on disk: fetched, then written, verified and
+    /// placed in one blocking call (most files of a folder of small files take this way).
+    private func downloadWhole(
+        _ attributes: EntryAttributes, chunk: ChunkReference?, to path: LocalPath, expecting expectation: PlacementExpectation,
+        cipher: ChunkCipher
+    ) async throws -> DownloadOutcome {
+        var blob: [UInt8]?
+        if let chunk { blob = try await fetchBlob(chunk) }
+        let (root, hook, fetched) = (root, faultHook, blob)
+        let result = try await HTTPBlockingWork.run { () throws -> PlacementResult in
+            let writer = try PlacementWriter(
+                root: root, destination: path, mode: attributes.mode, modificationTime: attributes.modificationTime)
+            if let fetched, let chunk { try writer.writeOpened(fetched, reference: chunk, cipher: cipher) }
+            try hook?(.beforePlacement)
+            return try writer.commitOrDiscard(expecting: expectation)
+        }
+        return try placed(result, chunks: chunk.map { [$0] } ?? [])
+    }
+
+    private func placed(_ result: PlacementResult, chunks: [ChunkReference]) throws -> DownloadOutcome {
+        guard case .placed(let metadata) = result else { return .destinationChanged }
         try faultHook?(.afterPlacement)
         return .placed(metadata, chunks: chunks)
     }

@@ -11,7 +11,7 @@ final class LocalPublisher {
     /// Tries per batch before its remaining entries are reported as refused.
     static let attemptsPerBatch = 3
     /// Small files sealed per blocking call.
-    static let smallFileGroup = 64
+    static let smallFileGroup = 256
     /// Blob references one commit may carry (the server takes up to 200,000).
     static let blobsPerCommit = 100_000
 

@@ -8,8 +8,11 @@ import SQLiteStore
 /// `take` compares the scan with the synced tree in one merge join — both come in the same
 /// order, the scan's (`SyncedEntry.sortKey`), the synced rows through a covering index — so a
 /// pass where nothing changed costs the scan plus one sequential read, with no per-file query.
+/// Without `keepingEntries` it only counts the differences, in memory bounded by the depth of
+/// the tree: the check a pass starts with, which usually finds nothing to do.
 struct LocalSnapshot: Sendable {
-    /// Every entry the scan took, in scan order (a folder before its contents).
+    /// Every entry the scan took, in scan order (a folder before its contents); empty when the
+    /// snapshot was taken without keeping them.
     var entries: [ScannedEntry]
     /// Every path the scan saw and did not take, with why.
     var skipped: [SkippedEntry]
@@ -20,7 +23,9 @@ struct LocalSnapshot: Sendable {
     var differenceCount: Int
 
     /// Scans `root` and merge-joins the scan with the synced tree read through `db`.
-    static func take(root: SyncRoot, options: ScanOptions, comparingWith db: Connection) throws -> LocalSnapshot {
+    static func take(
+        root: SyncRoot, options: ScanOptions, comparingWith db: Connection, keepingEntries: Bool = true
+    ) throws -> LocalSnapshot {
         let scan = try root.scan(options: options)
         var entries: [ScannedEntry] = []
         var skipped: [SkippedEntry] = []
@@ -28,7 +33,7 @@ struct LocalSnapshot: Sendable {
             while let item = scan.next() {
                 switch item {
                 case .entry(let entry):
-                    entries.append(entry)
+                    if keepingEntries { entries.append(entry) }
                     return entry
                 case .skipped(let skip):
                     skipped.append(skip)

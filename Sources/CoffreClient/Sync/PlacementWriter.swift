@@ -41,13 +41,11 @@ final class PlacementWriter: @unchecked Sendable {
         try placement.write(plaintext)
     }
 
-    /// Renames the temp file into place if the destination is as expected. Blocking.
-    func commit(expecting expectation: PlacementExpectation) throws(LocalFSError) -> PlacementResult {
-        try placement.commit(expecting: expectation)
-    }
-
-    /// Removes the temp file. Blocking.
-    func discard() throws(LocalFSError) {
-        try placement.discard()
+    /// Renames the temp file into place if the destination is as expected; otherwise removes
+    /// it and answers the conflict. Blocking.
+    func commitOrDiscard(expecting expectation: PlacementExpectation) throws(LocalFSError) -> PlacementResult {
+        let result = try placement.commit(expecting: expectation)
+        if case .conflict = result { try placement.discard() }
+        return result
     }
 }

@@ -15,21 +15,23 @@ final class RemoteApplier {
     /// Index updates written per transaction.
     static let updateBatchSize = 500
 
-    private let context: PassContext
+    let context: PassContext
     private let match: LocalMatch
     private let syncedByPath: [DiskPath: SyncedEntry]
-    private var report: SyncReport
+    var report: SyncReport
     private var updates: [IndexUpdate] = []
-    private var downloads: [Download] = []
+    /// Files to download once the structure is in place.
+    var downloads: [Download] = []
     /// Entries moved in this run, (old path, new path) in order: paths read from the scan
     /// are rewritten through them (a folder's move moves everything below).
     private var relocations: [(from: String, to: String)] = []
     /// Synced entries whose own move has not run yet: they may be parked to free a name.
     private var movesAhead: Set<EntryID> = []
     /// Whether anything changed on disk or in the index.
-    private(set) var didWork = false
+    var didWork = false
 
-    private struct Download: Sendable {
+    /// One queued download.
+    struct Download: Sendable {
         let remote: RemoteEntry
         let attributes: EntryAttributes
         let path: LocalPath
@@ -236,66 +238,6 @@ final class RemoteApplier {
         return nil
     }
 
-    // MARK: Downloads
-
-    /// Runs the queued downloads, `transferConcurrency` at a time.
-    private func runDownloads() async throws {
-        let queued = downloads
-        downloads.removeAll()
-        guard !queued.isEmpty else { return }
-        context.progress.begin(.downloading, files: queued.count, bytes: queued.reduce(0) { $0 + Int64($1.attributes.size) })
-        let downloader = context.downloader
-        let progress = context.progress
-        let limit = max(1, context.configuration.transferConcurrency)
-        try await withThrowingTaskGroup(of: (Download, Result<DownloadOutcome, any Error>).self) { group in
-            var next = 0
-            while next < min(limit, queued.count) {
-                let job = queued[next]
-                group.addTask { try await Self.perform(job, with: downloader, progress: progress) }
-                next += 1
-            }
-            while let (job, result) = try await group.next() {
-                if next < queued.count {
-                    let following = queued[next]
-                    group.addTask { try await Self.perform(following, with: downloader, progress: progress) }
-                    next += 1
-                }
-                finish(job, result)
-                try await flushIfFull()
-            }
-        }
-    }
-
-    /// One download; a failure of this file alone is its result, anything else ends the pass.
-    private static func perform(
-        _ job: Download, with downloader: FileDownloader, progress: ProgressTracker
-    ) async throws -> (Download, Result<DownloadOutcome, any Error>) {
-        do {
-            let outcome = try await downloader.download(job.attributes, to: job.path, expecting: job.expectation)
-            progress.fileDone(bytes: Int64(job.attributes.size))
-            return (job, .success(outcome))
-        } catch let error where isEntryLevel(error) {
-            return (job, .failure(error))
-        }
-    }
-
-    private func finish(_ job: Download, _ result: Result<DownloadOutcome, any Error>) {
-        switch result {
-        case .success(.placed(let metadata, let chunks)):
-            record(.agreed(agreedState(job.remote, job.attributes, path: job.path.onDisk, metadata: metadata, chunks: chunks)))
-            report.downloadedFiles += 1
-        case .success(.destinationChanged):
-            didWork = true
-        case .failure(let error):
-            report.skipped.append(SyncSkip(path: job.path.onDisk, reason: .transferFailed(detail: "\(error)")))
-        }
-    }
-
-    /// Errors that concern one entry (its bytes, its file) rather than the pass.
-    static func isEntryLevel(_ error: any Error) -> Bool {
-        error is PipelineError || error is CryptoFormatError || error is LocalFSError
-    }
-
     // MARK: Names and folders
 
     /// Moves the entry at `path` aside under a conflict name in the same folder and records
@@ -398,7 +340,7 @@ final class RemoteApplier {
 
     // MARK: Index and errors
 
-    private func agreedState(
+    func agreedState(
         _ remote: RemoteEntry, _ attributes: EntryAttributes, path: String, metadata: FileMetadata, chunks: [ChunkReference]
     ) -> SyncedEntry {
         SyncedEntry(
@@ -406,12 +348,12 @@ final class RemoteApplier {
             attributes: attributes, chunks: chunks, path: path, local: LocalIdentity(metadata))
     }
 
-    private func record(_ update: IndexUpdate) {
+    func record(_ update: IndexUpdate) {
         updates.append(update)
         didWork = true
     }
 
-    private func flushIfFull() async throws {
+    func flushIfFull() async throws {
         if updates.count >= Self.updateBatchSize { try await flush() }
     }
 

@@ -107,16 +107,17 @@ public final class SyncEngine: Sendable {
             report.rounds = round
             report.skipped = []
             _ = try await FeedReader(remote: remote, index: index, keyring: tools.keyring).pull()
-            var snapshot = try await takeSnapshot(context)
-            report.skipped += snapshot.skipped.compactMap { skip in
+            let check = try await takeSnapshot(context, keepingEntries: false)
+            report.skipped += check.skipped.compactMap { skip in
                 skip.reason.stateIsUnknown ? SyncSkip(path: skip.displayPath, reason: .stateUnknown(skip.reason)) : nil
             }
-            try await removeTemporaryFiles(snapshot)
+            try await removeTemporaryFiles(check)
             let dirty = try await index.dirtyRemoteEntries()
-            if dirty.isEmpty && snapshot.differenceCount == 0 {
+            if dirty.isEmpty && check.differenceCount == 0 {
                 report.isIdentical = report.skipped.isEmpty
                 break
             }
+            var snapshot = try await takeSnapshot(context)
             var synced = try await index.syncedEntries()
             var match = LocalMatch(snapshot: snapshot, synced: synced)
             var worked = false
@@ -150,13 +151,14 @@ public final class SyncEngine: Sendable {
         return report
     }
 
-    /// Scans the folder and compares it with the synced tree (on the index's reader thread).
-    private func takeSnapshot(_ context: PassContext) async throws -> LocalSnapshot {
+    /// Scans the folder and compares it with the synced tree (on the index's reader thread);
+    /// `keepingEntries: false` for the first check of a round, which only counts differences.
+    private func takeSnapshot(_ context: PassContext, keepingEntries: Bool = true) async throws -> LocalSnapshot {
         context.progress.begin(.scanning)
         let root = root
         let options = configuration.scanOptions
         return try await index.read("compare the folder with the synced tree") { db in
-            try LocalSnapshot.take(root: root, options: options, comparingWith: db)
+            try LocalSnapshot.take(root: root, options: options, comparingWith: db, keepingEntries: keepingEntries)
         }
     }
 
