@@ -49,6 +49,9 @@ final class InProcessRemote: SyncRemote {
     /// Lets a test make the server lie about the vault's seq or a feed page.
     let tamperState = Mutex<(@Sendable (VaultSummary) -> VaultSummary)?>(nil)
     let tamperPage = Mutex<(@Sendable (ChangesPage) -> ChangesPage)?>(nil)
+    /// Runs (once) when the next commit arrives, before the server handles it: another
+    /// device's commit can land in between.
+    let beforeNextCommit = Mutex<(@Sendable () async throws -> Void)?>(nil)
 
     struct BlobRefused: Error, CustomStringConvertible {
         let description: String
@@ -105,6 +108,7 @@ final class InProcessRemote: SyncRemote {
     }
 
     func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome {
+        if let interloper = beforeNextCommit.withLock({ $0.take() }) { try await interloper() }
         switch try await store.commit(vaultID, user: user, request) {
         case .committed(let receipt): return .committed(receipt)
         case .rejected(let rejection): return .rejected(rejection)

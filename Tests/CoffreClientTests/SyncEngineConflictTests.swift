@@ -164,4 +164,22 @@ import Testing
         #expect(try beta.tree.read("right.txt") == "L")
         #expect(try alpha.contents() == beta.contents())
     }
+
+    @Test func aCommitRefusedBecauseAnotherLandedFirstIsPlannedAgain() async throws {
+        let (_, alpha, beta) = try await Self.agreeing(on: ["plan.txt": "v1", "other.txt": "o"])
+        try alpha.tree.write("plan.txt", "alpha's version")
+        try beta.tree.write("plan.txt", "beta's version")
+        try beta.tree.write("new.txt", "new on beta")
+        // Alpha's commit lands between beta's pull and beta's commit: the server refuses
+        // beta's edit (stale base rev) and takes the rest; the next round sees the conflict.
+        let alphaEngine = try #require(alpha.engine)
+        beta.remote.beforeNextCommit.withLock { $0 = { _ = try await alphaEngine.syncOnce() } }
+        let report = try await beta.sync()
+        #expect(report.rounds >= 2)
+        #expect(report.conflicts.count == 1)
+        try await alpha.sync()
+        #expect(try alpha.contents() == beta.contents())
+        #expect(try alpha.tree.read("plan.txt") == "alpha's version")
+        #expect(try alpha.tree.read("new.txt") == "new on beta")
+    }
 }

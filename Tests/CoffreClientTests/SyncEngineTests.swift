@@ -2,6 +2,7 @@
 import CoffreProtocol
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// Two devices on one server: what one does to its folder reaches the other (issue 6).
@@ -9,7 +10,10 @@ import Testing
     @Test func createEditAndDeleteReachTheOtherDevice() async throws {
         let world = try await SyncWorld()
         let alpha = try await world.device("alpha")
-        let beta = try await world.device("beta")
+        let readings = Mutex<[SyncProgress]>([])
+        let beta = try await world.device("beta") { configuration in
+            configuration.progress = { reading in readings.withLock { $0.append(reading) } }
+        }
         try alpha.tree.folder("docs")
         try alpha.tree.folder("docs/empty")
         try alpha.tree.write("docs/notes.txt", "first notes")
@@ -24,6 +28,8 @@ import Testing
         #expect(first.skipped.isEmpty)
         let received = try await beta.sync()
         #expect(received.downloadedFiles == 4)
+        let downloads = readings.withLock { $0 }.filter { $0.phase == .downloading }
+        #expect(downloads.last == SyncProgress(phase: .downloading, filesDone: 4, filesTotal: 4, bytesDone: 200_029, bytesTotal: 200_029))
         #expect(try beta.contents() == alpha.contents())
         #expect(try beta.contents()["docs/notes.txt"] == .file(bytes: Array("first notes".utf8), mode: 0o644, mtime: 1_500_000_000_000_000_000))
         #expect(try beta.tree.lstat("run.sh").st_mode & 0o777 == 0o755)
