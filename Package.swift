@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "CoffreClientTests",
             dependencies: [
-                "CoffreClient", "CoffreCrypto", "CoffreProtocol", "CoffreServer", "HTTPServer",
+                "CoffreClient", "CoffreCrypto", "CoffreProtocol", "CoffreServer", "HTTPServer", "SQLiteStore",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

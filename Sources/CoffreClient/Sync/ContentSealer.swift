@@ -1,0 +1,171 @@
+import CoffreCrypto
+import CoffreProtocol
+import HTTPServer
+
+/// A local file's content, sealed.
+struct SealedContent: Sendable {
+    /// The whole chunk list.
+    let chunks: [ChunkReference]
+    /// The record's manifest (inline, or the blobs of an indirect manifest).
+    let manifest: StoredManifest
+    /// The file as it was read, start to end unchanged.
+    let metadata: FileMetadata
+}
+
+/// How sealing a file went.
+enum SealResult: Sendable {
+    case sealed(SealedContent)
+    /// open(2) or read(2) failed with this errno (EACCES: no permission).
+    case unreadable(errno: Int32)
+    /// The file changed while it was read, or is gone or replaced: retry later.
+    case changedWhileReading
+}
+
+/// Reads local files consistently (`StableFileReader`) and seals them (docs/format.md): a file
+/// of at most the chunker's minimum size is one chunk by the format and is sealed in place;
+/// larger files go through `FileSealer`'s parallel pipeline, their blobs streamed to the
+/// uploader in groups. With no uploader it only computes the manifest (to compare a local
+/// file with a remote one).
+struct ContentSealer: Sendable {
+    /// Blobs of a large file handed to the uploader at once.
+    static let uploadGroupSize = 8
+
+    let root: SyncRoot
+    let generation: VaultKeyring.Generation
+    let sealer: FileSealer
+    let uploader: BlobUploader?
+    let faultHook: SyncFaultHook?
+
+    /// Largest file sealed without the pipeline.
+    var smallFileLimit: Int { generation.chunker.parameters.minimumSize }
+
+    /// Seals small files (each expected at most `smallFileLimit` bytes) together, then uploads
+    /// what the server lacks in batches. A file that grew past the limit is sealed through the
+    /// pipeline instead.
+    func sealSmallFiles(_ paths: [LocalPath]) async throws -> [SealResult] {
+        let root = root, cipher = generation.chunks, limit = smallFileLimit, hook = faultHook
+        let read = try await HTTPBlockingWork.run {
+            try paths.map { path in try Self.sealWhole(path, root: root, cipher: cipher, limit: limit, faultHook: hook) }
+        }
+        let blobs = read.compactMap { $0.blob.map { BlobPayload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) } }
+        if let uploader { try await uploader.upload(blobs) }
+        var results: [SealResult] = []
+        for (index, item) in read.enumerated() {
+            if let result = item.result {
+                results.append(result)
+            } else {
+                results.append(try await sealLarge(paths[index]))
+            }
+        }
+        return results
+    }
+
+    /// Seals one file of any size.
+    func seal(_ path: LocalPath) async throws -> SealResult {
+        try await sealLarge(path)
+    }
+
+    /// One small file read whole and sealed as one chunk; `result` nil when it turned out
+    /// larger than `limit` (it goes through the pipeline then).
+    private static func sealWhole(
+        _ path: LocalPath, root: SyncRoot, cipher: ChunkCipher, limit: Int, faultHook: SyncFaultHook?
+    ) throws -> (result: SealResult?, blob: SealedChunk?) {
+        let reader: StableFileReader
+        switch openReader(path, root: root, faultHook: faultHook) {
+        case .success(let opened): reader = opened
+        case .failure(let failure): return (failure.result, nil)
+        }
+        try faultHook?(.readingForUpload(path: path.onDisk))
+        var bytes: [UInt8] = []
+        do {
+            while bytes.count <= limit {
+                let piece = try reader.read(upTo: limit + 1 - bytes.count)
+                if piece.isEmpty { break }
+                bytes += piece
+            }
+        } catch {
+            guard case .system(_, let code) = error else { throw error }
+            return (.unreadable(errno: code), nil)
+        }
+        guard bytes.count <= limit else { return (nil, nil) }
+        // A failing re-check (the path's folder gone meanwhile...) is a change too: retry later.
+        guard case .stable(let metadata) = (try? reader.finish()) ?? .changedWhileReading else {
+            return (.changedWhileReading, nil)
+        }
+        let sealed = bytes.isEmpty ? nil : try cipher.seal(bytes)
+        SecretBytes.wipe(&bytes)
+        let chunks = sealed.map { [$0.reference] } ?? []
+        return (.sealed(SealedContent(chunks: chunks, manifest: StoredManifest(.inline(chunks)), metadata: metadata)), sealed)
+    }
+
+    /// A large file through the pipeline: blobs streamed to the uploader in groups, then the
+    /// manifest packed (and its blobs uploaded when it is indirect).
+    private func sealLarge(_ path: LocalPath) async throws -> SealResult {
+        let root = root
+        let hook = faultHook
+        let opened = try await HTTPBlockingWork.run { Self.openReader(path, root: root, faultHook: hook).map(StableSource.init) }
+        let source: StableSource
+        switch opened {
+        case .success(let reader): source = reader
+        case .failure(let failure): return failure.result
+        }
+        try faultHook?(.readingForUpload(path: path.onDisk))
+        var group: [BlobPayload] = []
+        let file: SealedFile
+        do {
+            file = try await sealer.seal(source) { blob in
+                guard let uploader else { return }
+                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
+                if group.count == Self.uploadGroupSize {
+                    try await uploader.upload(group)
+                    group.removeAll()
+                }
+            }
+        } catch let error as LocalFSError {
+            guard case .system(_, let code) = error else { return .changedWhileReading }
+            return .unreadable(errno: code)
+        }
+        try await uploader?.upload(group)
+        let verdict = try await HTTPBlockingWork.run { (try? source.reader.finish()) ?? .changedWhileReading }
+        guard case .stable(let metadata) = verdict else {
+            return .changedWhileReading
+        }
+        let packed = try ManifestPacking.pack(file.chunks, using: generation.chunks)
+        try await uploader?.upload(packed.blobs.map { BlobPayload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) })
+        return .sealed(SealedContent(chunks: file.chunks, manifest: StoredManifest(packed.manifest), metadata: metadata))
+    }
+
+    /// Opens a file for a consistent read, or says why not.
+    private static func openReader(_ path: LocalPath, root: SyncRoot, faultHook: SyncFaultHook?) -> Result<StableFileReader, ReadFailure> {
+        do {
+            try faultHook?(.openingForUpload(path: path.onDisk))
+            return .success(try StableFileReader(root: root, path: path))
+        } catch LocalFSError.system(_, let code) {
+            return .failure(ReadFailure(result: .unreadable(errno: code)))
+        } catch {
+            // Gone, or no longer a regular file: the next scan sees what it is now.
+            return .failure(ReadFailure(result: .changedWhileReading))
+        }
+    }
+
+    private struct ReadFailure: Error {
+        let result: SealResult
+    }
+}
+
+/// A `StableFileReader` as the sealer's byte source.
+///
+/// `@unchecked Sendable`: `FileSealer.seal` hands the source to its reader thread and returns
+/// only once that thread has let go of it; before and after, only the calling task touches the
+/// reader (to open it, then to `finish()` it). Never two threads at once.
+final class StableSource: ByteSource, @unchecked Sendable {
+    let reader: StableFileReader
+
+    init(_ reader: StableFileReader) {
+        self.reader = reader
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try reader.read(into: buffer)
+    }
+}

@@ -1,0 +1,224 @@
+import CoffreProtocol
+import CoffreCrypto
+
+/// Commits the local changes of a `LocalPlanner` plan (DESIGN §7, §8): in batches of at most
+/// `commitBatchSize` entries, each batch's files read and sealed and their missing blobs
+/// uploaded first, then one commit whose base revs come from the synced tree. Each commit is
+/// written down in the index (commit id included) before it is sent, and the synced tree is
+/// updated only once it landed; a refused commit (409) is retried without the entries it
+/// names, and those wait for the next round, which pulls the feed first.
+final class LocalPublisher {
+    /// Tries per batch before its remaining entries are reported as refused.
+    static let attemptsPerBatch = 3
+    /// Small files sealed per blocking call.
+    static let smallFileGroup = 256
+    /// Blob references one commit may carry (the server takes up to 200,000).
+    static let blobsPerCommit = 100_000
+
+    private let context: PassContext
+    private var report: SyncReport
+    /// A commit was refused: the next round must pull the feed and plan again.
+    private(set) var needsAnotherRound = false
+    private(set) var didWork = false
+
+    private struct Prepared: Sendable {
+        let change: EntryChange
+        let pending: PendingCommit.Entry
+        let sealedContent: Bool
+    }
+
+    init(context: PassContext, report: SyncReport) {
+        self.context = context
+        self.report = report
+    }
+
+    /// Commits the plan; returns the report with what was done added.
+    func publish(_ plan: LocalPlanner.Plan) async throws -> SyncReport {
+        report.skipped += plan.skipped
+        if !plan.forgotten.isEmpty {
+            try await context.index.apply(plan.forgotten.map { .forgotten($0) })
+            didWork = true
+        }
+        let sealing = plan.changes.filter(\.sealsContent)
+        context.progress.begin(.uploading, files: sealing.count, bytes: sealing.reduce(0) { $0 + ($1.local?.metadata.size ?? 0) })
+        for batch in batches(of: plan.changes) {
+            let sealed = try await seal(batch.filter(\.sealsContent))
+            try context.faultHook?(.afterBlobsUploaded)
+            var prepared: [Prepared] = []
+            for change in batch {
+                guard let entry = try prepare(change, sealed: sealed) else { continue }
+                prepared.append(entry)
+            }
+            try await commit(prepared)
+        }
+        return report
+    }
+
+    /// Cuts the changes into commits: at most `commitBatchSize` entries and, by the files'
+    /// sizes, at most `blobsPerCommit` blob references.
+    private func batches(of changes: [LocalChange]) -> [[LocalChange]] {
+        let limit = max(1, context.configuration.commitBatchSize)
+        let chunkSize = Int64(context.keyring.newest.chunker.parameters.minimumSize)
+        var batches: [[LocalChange]] = []
+        var current: [LocalChange] = []
+        var blobs: Int64 = 0
+        for change in changes {
+            let estimate = change.sealsContent ? (change.local?.metadata.size ?? 0) / chunkSize + 2 : Int64(change.synced?.chunks.count ?? 0) + 1
+            if !current.isEmpty && (current.count == limit || blobs + estimate > Int64(Self.blobsPerCommit)) {
+                batches.append(current)
+                current = []
+                blobs = 0
+            }
+            current.append(change)
+            blobs += estimate
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+
+    // MARK: Sealing
+
+    /// Reads and seals the files of a batch, uploading what the server lacks; small files
+    /// together, large ones one by one. Files that cannot be read now are reported.
+    private func seal(_ changes: [LocalChange]) async throws -> [EntryID: SealedContent] {
+        let sealer = context.contentSealer(uploading: true)
+        var sealed: [EntryID: SealedContent] = [:]
+        let small = changes.filter { ($0.local?.metadata.size ?? 0) <= Int64(sealer.smallFileLimit) }
+        let large = changes.filter { ($0.local?.metadata.size ?? 0) > Int64(sealer.smallFileLimit) }
+        var start = 0
+        while start < small.count {
+            let group = Array(small[start..<min(start + Self.smallFileGroup, small.count)])
+            let results = try await sealer.sealSmallFiles(group.compactMap { $0.local?.path })
+            for (change, result) in zip(group, results) { record(result, for: change, into: &sealed) }
+            start += Self.smallFileGroup
+        }
+        for change in large {
+            guard let path = change.local?.path else { continue }
+            record(try await sealer.seal(path), for: change, into: &sealed)
+        }
+        return sealed
+    }
+
+    private func record(_ result: SealResult, for change: LocalChange, into sealed: inout [EntryID: SealedContent]) {
+        let path = change.local?.path.onDisk ?? change.name
+        switch result {
+        case .sealed(let content):
+            sealed[change.id] = content
+            context.progress.fileDone(bytes: Int64(content.metadata.size))
+        case .unreadable(let code):
+            report.skipped.append(SyncSkip(path: path, reason: .unreadable(errno: code)))
+        case .changedWhileReading:
+            report.skipped.append(SyncSkip(path: path, reason: .changedWhileReading))
+            needsAnotherRound = true
+        }
+    }
+
+    // MARK: Records
+
+    /// The commit entry and the future synced state of one change; nil when its file could
+    /// not be sealed (already reported).
+    private func prepare(_ change: LocalChange, sealed: [EntryID: SealedContent]) throws -> Prepared? {
+        let keyring = context.keyring
+        if change.action == .delete, let synced = change.synced {
+            let record = try keyring.sealRecord(
+                synced.attributes.record(kind: synced.kind), entry: synced.id, parent: synced.parentID,
+                generation: synced.attributes.generation)
+            let tag = try keyring.nameTag(synced.attributes.name, parent: synced.parentID)
+            return Prepared(
+                change: EntryChange(
+                    entryId: synced.id, baseRev: synced.rev, parentId: synced.parentID, kind: synced.kind, nameTag: tag,
+                    deleted: true, record: Base64Bytes(record)),
+                pending: PendingCommit.Entry(state: synced, tombstone: true, nameTag: tag), sealedContent: false)
+        }
+        guard let local = change.local else { return nil }
+        let content = sealed[change.id]
+        if change.sealsContent && content == nil { return nil }
+        let metadata = content?.metadata ?? local.metadata
+        let previous = change.synced?.attributes
+        var attributes = EntryAttributes(
+            name: change.name, modificationTime: metadata.modificationTime, mode: metadata.mode & 0o777, size: 0,
+            symlinkTarget: local.symlinkTarget, manifest: .none, generation: keyring.newest.number)
+        var chunks: [ChunkReference] = []
+        switch change.kind {
+        case .file:
+            if let content {
+                attributes.manifest = content.manifest
+                chunks = content.chunks
+            } else if let previous, let synced = change.synced {
+                attributes.manifest = previous.manifest
+                attributes.generation = previous.generation
+                chunks = synced.chunks
+            }
+            attributes.size = chunks.reduce(0) { $0 + UInt64($1.length) }
+        case .folder, .symlink:
+            // A folder's or symlink's mode and mtime are set when it is created; later changes
+            // to them are not synced (a folder's mtime moves with every change inside).
+            if let previous {
+                attributes.modificationTime = previous.modificationTime
+                attributes.mode = previous.mode
+                if change.kind == .folder || previous.symlinkTarget == attributes.symlinkTarget {
+                    attributes.generation = previous.generation
+                }
+            }
+        }
+        let record = try keyring.sealRecord(
+            attributes.record(kind: change.kind), entry: change.id, parent: change.parentID, generation: attributes.generation)
+        let tag = try keyring.nameTag(change.name, parent: change.parentID)
+        let state = SyncedEntry(
+            id: change.id, parentID: change.parentID, kind: change.kind, rev: change.baseRev, remoteDeleted: false,
+            attributes: attributes, chunks: chunks, path: local.path.onDisk, local: LocalIdentity(metadata))
+        return Prepared(
+            change: EntryChange(
+                entryId: change.id, baseRev: change.baseRev, parentId: change.parentID, kind: change.kind, nameTag: tag,
+                record: Base64Bytes(record), blobs: state.blobIDs),
+            pending: PendingCommit.Entry(state: state, tombstone: false, nameTag: tag), sealedContent: content != nil)
+    }
+
+    // MARK: Commits
+
+    /// Commits `prepared`: written down first, then sent; entries the server refuses are left
+    /// out of the next try.
+    private func commit(_ prepared: [Prepared]) async throws {
+        var remaining = prepared
+        attempts: for _ in 0..<Self.attemptsPerBatch where !remaining.isEmpty {
+            context.progress.begin(.committing, files: remaining.count)
+            let pending = PendingCommit(
+                request: CommitRequest(commitId: Self.newCommitID(), changes: remaining.map(\.change)),
+                entries: remaining.map(\.pending))
+            try await context.index.addPendingCommit(pending)
+            try context.faultHook?(.afterCommitRecorded)
+            let outcome: RemoteCommitOutcome
+            do {
+                outcome = try await context.remote.commit(pending.request)
+            } catch {
+                throw SyncClientError.remote(operation: "commit", underlying: error)
+            }
+            switch outcome {
+            case .committed(let receipt):
+                try context.faultHook?(.afterCommitLanded)
+                try await context.index.completePendingCommit(pending, seq: receipt.seq)
+                report.remoteChanges += remaining.count
+                report.uploadedFiles += remaining.filter(\.sealedContent).count
+                didWork = true
+                return
+            case .rejected(let rejection):
+                try await context.index.dropPendingCommit(pending)
+                needsAnotherRound = true
+                let missing = rejection.conflicts.flatMap { $0.missingBlobs ?? [] }
+                if !missing.isEmpty { try await context.index.forgetBlobs(missing) }
+                let refused = Set(rejection.conflicts.map(\.entryId))
+                guard !refused.isEmpty else { break attempts }
+                remaining.removeAll { refused.contains($0.change.entryId) }
+            }
+        }
+        for entry in remaining {
+            report.skipped.append(SyncSkip(path: entry.pending.state.path, reason: .refusedByServer))
+        }
+    }
+
+    /// A random commit id (the idempotency key).
+    static func newCommitID() -> CommitID {
+        let bytes = (try? SecureRandom.bytes(count: 16)) ?? (0..<16).map { _ in UInt8.random(in: 0...255) }
+        return CommitID(bytes: bytes) ?? CommitID(high: .random(in: 1...UInt64.max), low: .random(in: 0...UInt64.max))
+    }
+}

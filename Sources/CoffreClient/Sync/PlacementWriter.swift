@@ -1,0 +1,51 @@
+import CoffreCrypto
+
+/// One download's temp file (`FilePlacement`) and the local chunk reader that feeds it,
+/// carried between the download task and the blocking-work queue.
+///
+/// `@unchecked Sendable`: it belongs to exactly one download, whose task awaits each call
+/// (on the blocking queue, or `FileOpener` writing to its descriptor) before making the next,
+/// so the placement and its descriptor are never used from two threads at once.
+final class PlacementWriter: @unchecked Sendable {
+    private let placement: FilePlacement
+    private let localChunks: LocalChunkSource
+
+    /// Creates the temp file beside `destination`. Blocking.
+    init(root: SyncRoot, destination: LocalPath, mode: UInt32, modificationTime: Int64) throws(LocalFSError) {
+        placement = try FilePlacement(root: root, destination: destination, mode: mode, modificationTime: modificationTime)
+        localChunks = LocalChunkSource(root: root)
+    }
+
+    /// The temp file's descriptor, for `FileOpener` (which writes from the current offset).
+    var fileDescriptor: Int32 { placement.file.raw }
+
+    /// Appends the chunk `reference` read from a file on disk, if it verifies; false (nothing
+    /// written) when it does not. Blocking.
+    func copyLocalChunk(_ location: ChunkLocation, reference: ChunkReference, cipher: ChunkCipher) throws(LocalFSError) -> Bool {
+        guard var plaintext = localChunks.read(location, reference: reference, cipher: cipher) else { return false }
+        defer { SecretBytes.wipe(&plaintext) }
+        try placement.write(plaintext)
+        return true
+    }
+
+    /// Checks and decrypts a fetched blob (`ChunkCipher.open`: id, tag, framing, length, key
+    /// commitment) and appends its plaintext. Blocking.
+    func writeOpened(_ blob: [UInt8], reference: ChunkReference, cipher: ChunkCipher) throws {
+        var plaintext: [UInt8]
+        do {
+            plaintext = try cipher.open(blob, reference: reference)
+        } catch {
+            throw PipelineError.chunkRejected(index: 0, reason: error)
+        }
+        defer { SecretBytes.wipe(&plaintext) }
+        try placement.write(plaintext)
+    }
+
+    /// Renames the temp file into place if the destination is as expected; otherwise removes
+    /// it and answers the conflict. Blocking.
+    func commitOrDiscard(expecting expectation: PlacementExpectation) throws(LocalFSError) -> PlacementResult {
+        let result = try placement.commit(expecting: expectation)
+        if case .conflict = result { try placement.discard() }
+        return result
+    }
+}

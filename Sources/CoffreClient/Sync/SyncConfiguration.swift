@@ -1,0 +1,43 @@
+import Foundation
+
+/// How a `SyncEngine` syncs one folder with one vault.
+public struct SyncConfiguration: Sendable {
+    /// The sync folder (absolute, or relative to the working directory).
+    public var folder: String
+    /// This device's name, as conflict copies show it (`ConflictNamer` sanitizes it).
+    public var deviceName: String
+    /// How the folder is scanned (ignore rules, limits).
+    public var scanOptions = ScanOptions()
+    /// Transfers (downloads, upload requests) in flight at once. Small files spend most of
+    /// their time in fsync(2) and file creation, which overlap well.
+    public var transferConcurrency = 8
+    /// Most entry changes per commit (the server takes up to 10,000).
+    public var commitBatchSize = 1_000
+    /// Most pull–plan–execute rounds in one pass before it reports what is left.
+    public var maximumRounds = 8
+    /// Time zone of the timestamps in conflict names.
+    public var timeZone: TimeZone = .current
+    /// Called with each progress reading, from any thread.
+    public var progress: (@Sendable (SyncProgress) -> Void)?
+    /// Daemon: how long local events and remote wake-ups settle before a pass.
+    public var debounce: Duration = .milliseconds(500)
+    /// Daemon: full passes happen at least this often, whatever the watcher says.
+    public var fullScanInterval: Duration = .seconds(600)
+    /// Daemon: how long one long-poll of the feed waits for a commit.
+    public var longPollWait: Duration = .seconds(60)
+    /// The watcher's own tuning (daemon).
+    public var watcherOptions = WatcherOptions()
+
+    /// Test hook: called at each `SyncFaultPoint`.
+    var faultHook: SyncFaultHook?
+    /// Chunk sizes; production outside tests, which use small chunks to get many.
+    var chunkingParameters: ChunkingParameters = .production
+    /// Threads of the sealing and opening pipelines.
+    var pipelineWorkers = FileSealer.defaultWorkerCount
+
+    /// A configuration for `folder` on the device called `deviceName`.
+    public init(folder: String, deviceName: String) {
+        self.folder = folder
+        self.deviceName = deviceName
+    }
+}

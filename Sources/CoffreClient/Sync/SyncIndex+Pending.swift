@@ -1,0 +1,98 @@
+import CoffreProtocol
+import Foundation
+import SQLiteStore
+
+/// A commit written down before it is sent: its exact request (commit id included, records
+/// with their nonces) and the synced state each entry will have once it lands.
+struct PendingCommit: Sendable {
+    /// One entry of the commit and what the synced tree records once it lands.
+    struct Entry: Sendable {
+        /// The agreed state; for a tombstone, the last state before it.
+        let state: SyncedEntry
+        let tombstone: Bool
+        let nameTag: NameTag
+    }
+
+    let request: CommitRequest
+    let entries: [Entry]
+
+    var id: CommitID? { request.commitId }
+}
+
+extension SyncIndex {
+    /// Writes a commit down before sending it, so a retry after a crash sends the very same
+    /// request (same id, same bytes) and the server answers the original result.
+    func addPendingCommit(_ commit: PendingCommit) async throws(SyncClientError) {
+        guard let id = commit.id else { throw .protocolViolation("a pending commit needs a commit id") }
+        let request: [UInt8]
+        do {
+            request = Array(try JSONEncoder().encode(commit.request))
+        } catch {
+            throw .index(operation: "encode a pending commit", underlying: error)
+        }
+        try await write("record a pending commit") { db in
+            let position = (try db.fetchValue("SELECT max(position) FROM pending_commits", as: Int64?.self) ?? nil) ?? 0
+            try db.execute(
+                "INSERT INTO pending_commits (commit_id, request, position) VALUES (?, ?, ?)", [id.bytes, request, position + 1])
+            let insert = Self.entryInsert(into: "pending_entries", extraColumns: ["commit_id", "tombstone", "name_tag"])
+            for entry in commit.entries {
+                try db.execute(insert, Self.entryArguments(entry.state, extra: [id.bytes, entry.tombstone, entry.nameTag.bytes]))
+            }
+        }
+    }
+
+    /// The commits written down and not yet answered, oldest first.
+    func pendingCommits() async throws(SyncClientError) -> [PendingCommit] {
+        try await read("read pending commits") { db in
+            let commits = try db.fetchAll("SELECT commit_id, request FROM pending_commits ORDER BY position") { row in
+                (try row.blob(at: 0), try row.blob(at: 1))
+            }
+            return try commits.map { id, requestBytes in
+                let request = try JSONDecoder().decode(CommitRequest.self, from: Data(requestBytes))
+                let entries = try db.fetchAll(
+                    "SELECT tombstone, name_tag, \(Self.entrySelectList) FROM pending_entries WHERE commit_id = ?", [id]
+                ) { row in
+                    guard let tag = NameTag(bytes: try row.blob(at: 1)) else {
+                        throw SQLiteError.misuse("index holds a malformed name tag")
+                    }
+                    return PendingCommit.Entry(state: try Self.syncedEntry(row, from: 2), tombstone: try row.int64(at: 0) != 0, nameTag: tag)
+                }
+                return PendingCommit(request: request, entries: entries)
+            }
+        }
+    }
+
+    /// The commit landed at `seq`: its entries become agreed at that rev (tombstones leave
+    /// the synced tree), the remote tree takes their new states unless the feed already
+    /// brought newer ones, and the pending record goes — one transaction.
+    func completePendingCommit(_ commit: PendingCommit, seq: Int64) async throws(SyncClientError) {
+        guard let id = commit.id else { return }
+        try await write("record a commit that landed") { db in
+            for entry in commit.entries {
+                var state = entry.state
+                state.rev = seq
+                state.remoteDeleted = false
+                let newer = try db.fetchValue(
+                    "SELECT 1 FROM remote WHERE entry_id = ? AND rev > ?", [state.id.bytes, seq], as: Int64.self)
+                if newer == nil {
+                    try Self.storeRemote(
+                        RemoteEntry(synced: state, nameTag: entry.nameTag, deleted: entry.tombstone), dirty: false, in: db)
+                }
+                try Self.apply(entry.tombstone ? .forgotten(state.id) : .agreed(state), in: db)
+                if newer != nil && entry.tombstone {
+                    // A newer live state from another device must still reach this side.
+                    try db.execute("UPDATE remote SET dirty = (deleted = 0) WHERE entry_id = ?", [state.id.bytes])
+                }
+            }
+            try db.execute("DELETE FROM pending_commits WHERE commit_id = ?", [id.bytes])
+        }
+    }
+
+    /// Forgets a pending commit the server refused (nothing of it landed).
+    func dropPendingCommit(_ commit: PendingCommit) async throws(SyncClientError) {
+        guard let id = commit.id else { return }
+        try await write("drop a refused commit") { db in
+            try db.execute("DELETE FROM pending_commits WHERE commit_id = ?", [id.bytes])
+        }
+    }
+}
