@@ -1,3 +1,4 @@
+import CoffreCrypto
 import CoffreProtocol
 
 /// What an entry's record says (docs/format.md, "Record plaintext"), decrypted, as the index
@@ -117,7 +118,7 @@ struct StoredManifest: Sendable, Equatable {
         guard bytes.count % ChunkReference.encodedByteCount == 0 else {
             throw .malformed(structure: "stored manifest", reason: "not a whole number of references")
         }
-        return try ByteSlices.read(bytes) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in
+        return try ByteAccess.with(bytes) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in
             var reader = ByteReader(raw, structure: "stored manifest")
             var references: [ChunkReference] = []
             references.reserveCapacity(bytes.count / ChunkReference.encodedByteCount)
