@@ -120,8 +120,8 @@ final class InProcessRemote: SyncRemote {
             let page = try await store.changes(vaultID, user: user, since: since, limit: limit, wait: wait)
             return .page(tamperPage.withLock { $0 }?(page) ?? page)
         } catch {
-            guard case .cursorGone(let oldest) = error else { throw error }
-            return .cursorGone(oldestCursor: oldest)
+            guard case .cursorGone = error else { throw error }
+            return .cursorGone
         }
     }
 

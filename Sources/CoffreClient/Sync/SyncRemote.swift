@@ -71,5 +71,5 @@ public enum RemoteChanges: Sendable, Equatable {
     /// A page of the feed.
     case page(ChangesPage)
     /// 410: the cursor is older than the retained history; resync from 0.
-    case cursorGone(oldestCursor: Int64)
+    case cursorGone
 }
