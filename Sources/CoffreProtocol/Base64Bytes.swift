@@ -6,7 +6,7 @@ import Foundation
 /// Decoding is strict: whitespace, line breaks, the URL-safe alphabet and missing padding are
 /// refused, and a string longer than `maximumEncodedLength` is refused before it is decoded.
 /// Each field then checks its own exact or maximum byte count.
-public struct Base64Bytes: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Base64Bytes: Sendable, Hashable, CanonicalTextCodable, CustomStringConvertible {
     /// Longest encoded string accepted (48 KiB of text, 36 KiB of bytes): no field of the
     /// account API needs more.
     public static let maximumEncodedLength = 48 * 1024
@@ -36,20 +36,10 @@ public struct Base64Bytes: Sendable, Hashable, Codable, CustomStringConvertible 
     /// The standard padded base64 text.
     public var base64: String { Data(bytes).base64EncodedString() }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let value = Base64Bytes(base64: text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "expected standard base64 (RFC 4648 §4) with padding")
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(base64)
-    }
+    /// The bytes written as standard padded base64.
+    public init?(canonicalText text: String) { self.init(base64: text) }
+    public var canonicalText: String { base64 }
+    public static var canonicalTextForm: String { "expected standard base64 (RFC 4648 §4) with padding" }
 
     /// Only the length: these values are keys and hashes that must not reach logs.
     public var description: String { "Base64Bytes(\(bytes.count) bytes)" }

@@ -75,22 +75,9 @@ public struct BlobID: Hashable, Sendable, CustomStringConvertible, LosslessStrin
     public var description: String { hex }
 }
 
-extension BlobID: Codable {
-    /// Decodes the canonical hex string; anything else is `DecodingError.dataCorrupted`
-    /// (the message does not echo the input).
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let id = BlobID(hex: text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "a blob id is 64 lowercase hexadecimal characters")
-        }
-        self = id
-    }
-
-    /// Encodes the canonical hex string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(hex)
-    }
+extension BlobID: CanonicalTextCodable {
+    /// The id written as `hex` (64 lowercase hexadecimal characters).
+    public init?(canonicalText text: String) { self.init(hex: text) }
+    public var canonicalText: String { hex }
+    public static var canonicalTextForm: String { "a blob id is 64 lowercase hexadecimal characters" }
 }

@@ -81,7 +81,12 @@ struct SyncCrashTests {
             // Work, then SIGKILL at a random moment: during an upload, a publish, a commit.
             let current = try #require(vault)
             let worker = Task { await Self.work(client, vault: current, ledger: ledger) }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 100...700)))
+            // At least one commit is acknowledged in each round however slow the machine is
+            // (bounded: a server that acknowledges nothing fails the count below), then the
+            // kill lands at a random moment of the work that follows.
+            let before = ledger.all.count
+            for _ in 0..<3_000 where ledger.all.count == before { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...500)))
             #expect(server.stop(signal: SIGKILL) != nil)
             await worker.value
         }

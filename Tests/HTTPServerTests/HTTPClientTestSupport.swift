@@ -79,7 +79,7 @@ final class RawTestConnection: @unchecked Sendable {
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)  // only guards against hangs: a loaded machine can delay a client by seconds
+        var timeout = timeval(tv_sec: 120, tv_usec: 0)  // only guards against hangs: a loaded machine can delay a client by seconds
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }

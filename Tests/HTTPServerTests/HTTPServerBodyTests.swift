@@ -150,8 +150,11 @@ struct HTTPServerBodyTests {
             return LoopBoundClient(client: client)
         }
         await server.shutdown(gracePeriod: .milliseconds(100))
-        let closed = try await blocking { try client.client.isClosedByServer() }
-        #expect(closed)
+        // The server closes the connection (EOF ends the read) without the handler's answer;
+        // on a slow machine it may not have read the request before the shutdown began, and
+        // then refuses it, which is fine too.
+        let rest = try await blocking { try client.client.readToEnd() }
+        #expect(!String(decoding: rest, as: UTF8.self).contains("late"))
     }
 }
 

@@ -146,22 +146,9 @@ extension OpaqueIdentifier where Purpose == EntryIDPurpose {
     public var isRoot: Bool { high == 0 && low == 0 }
 }
 
-extension OpaqueIdentifier: Codable {
-    /// Decodes the 32-character hex form; anything else is `DecodingError.dataCorrupted`
-    /// (the message does not echo the input).
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let id = Self(hex: text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "a \(Purpose.label) is 32 lowercase hexadecimal characters")
-        }
-        self = id
-    }
-
-    /// Encodes the 32-character hex form.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(hex)
-    }
+extension OpaqueIdentifier: CanonicalTextCodable {
+    /// The id written as `hex` (32 lowercase hexadecimal characters).
+    public init?(canonicalText text: String) { self.init(hex: text) }
+    public var canonicalText: String { hex }
+    public static var canonicalTextForm: String { "a \(Purpose.label) is 32 lowercase hexadecimal characters" }
 }

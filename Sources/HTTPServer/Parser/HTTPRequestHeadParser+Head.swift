@@ -40,47 +40,18 @@ extension HTTPRequestHeadParser {
         headers.reserveCapacity(min(limits.maxHeaderCount, 16))
         var summary = FieldSummary()
         while true {
-            guard index + 1 < bytes.count else { throw .badRequest(reason: "truncated header section") }
-            if bytes[index] == HTTPByteClass.cr {
-                guard bytes[index + 1] == HTTPByteClass.lf else { throw .badRequest(reason: "bare CR") }
-                break
+            let line: HTTPFieldLineScanner.Line
+            do throws(HTTPFieldLineScanner.Failure) {
+                guard let next = try HTTPFieldLineScanner.next(bytes, &index) else { break }
+                line = next
+            } catch {
+                throw .badRequest(reason: error.reason)
             }
-            // RFC 9112 §5.2: obs-fold (a line starting with whitespace) is rejected with 400.
-            if bytes[index] == HTTPByteClass.space || bytes[index] == HTTPByteClass.tab {
-                throw .badRequest(reason: "obsolete line folding")
-            }
-            let nameStart = index
-            while index < bytes.count && HTTPByteClass.isTokenChar(bytes[index]) { index += 1 }
-            // RFC 9112 §5.1: no whitespace is allowed between the field name and the colon;
-            // such a request MUST be rejected with 400.
-            guard index > nameStart, index < bytes.count, bytes[index] == HTTPByteClass.colon else {
-                throw .badRequest(reason: "malformed field line")
-            }
-            let nameEnd = index
-            index += 1
-            // RFC 9112 §5.1: OWS around the field value is not part of it.
-            while index < bytes.count && (bytes[index] == HTTPByteClass.space || bytes[index] == HTTPByteClass.tab) {
-                index += 1
-            }
-            let valueStart = index
-            var valueEnd = index
-            while index < bytes.count && bytes[index] != HTTPByteClass.cr {
-                let byte = bytes[index]
-                // RFC 9110 §5.5: CTLs (NUL, bare LF, ...) are invalid in a field value.
-                guard HTTPByteClass.isFieldValueChar(byte) else { throw .badRequest(reason: "invalid field value") }
-                index += 1
-                if byte != HTTPByteClass.space && byte != HTTPByteClass.tab { valueEnd = index }
-            }
-            // RFC 9112 §2.2: a bare CR is invalid.
-            guard index + 1 < bytes.count, bytes[index + 1] == HTTPByteClass.lf else {
-                throw .badRequest(reason: "bare CR")
-            }
-            index += 2
             guard headers.count < limits.maxHeaderCount else { throw .tooManyHeaderFields }
-            let name = UnsafeRawBufferPointer(rebasing: bytes[nameStart..<nameEnd])
-            let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
+            let name = UnsafeRawBufferPointer(rebasing: bytes[line.name])
+            let value = UnsafeRawBufferPointer(rebasing: bytes[line.value])
             try summarize(name: name, value: value, minorVersion: minorVersion, into: &summary)
-            headers.append(HTTPHeaderLine(name: string(bytes, nameStart, nameEnd), value: string(bytes, valueStart, valueEnd)))
+            headers.append(HTTPHeaderLine(name: string(bytes, line.name), value: string(bytes, line.value)))
         }
 
         // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any request with more
@@ -205,5 +176,9 @@ extension HTTPRequestHeadParser {
     @inline(__always)
     private static func string(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+
+    private static func string(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        string(bytes, range.lowerBound, range.upperBound)
     }
 }

@@ -30,44 +30,18 @@ extension HTTPResponseHeadParser {
         headers.reserveCapacity(min(limits.maxHeaderCount, 16))
         var summary = FieldSummary()
         while true {
-            guard index + 1 < bytes.count else { throw .malformedResponse(reason: "truncated header section") }
-            if bytes[index] == HTTPByteClass.cr {
-                guard bytes[index + 1] == HTTPByteClass.lf else { throw .malformedResponse(reason: "bare CR") }
-                break
+            let line: HTTPFieldLineScanner.Line
+            do throws(HTTPFieldLineScanner.Failure) {
+                guard let next = try HTTPFieldLineScanner.next(bytes, &index) else { break }
+                line = next
+            } catch {
+                throw .malformedResponse(reason: error.reason)
             }
-            // RFC 9112 §5.2: obs-fold. A user agent may unfold it; Coffre refuses it like the
-            // server does, since a folded framing field is a classic desync vector.
-            if bytes[index] == HTTPByteClass.space || bytes[index] == HTTPByteClass.tab {
-                throw .malformedResponse(reason: "obsolete line folding")
-            }
-            let nameStart = index
-            while index < bytes.count && HTTPByteClass.isTokenChar(bytes[index]) { index += 1 }
-            // RFC 9112 §5.1: no whitespace between field name and colon; a proxy MUST remove
-            // it from responses, which means it is invalid: refused.
-            guard index > nameStart, index < bytes.count, bytes[index] == HTTPByteClass.colon else {
-                throw .malformedResponse(reason: "malformed field line")
-            }
-            let nameEnd = index
-            index += 1
-            // RFC 9112 §5.1: OWS around the field value is not part of it.
-            while index < bytes.count && (bytes[index] == HTTPByteClass.space || bytes[index] == HTTPByteClass.tab) {
-                index += 1
-            }
-            let valueStart = index
-            var valueEnd = index
-            while index < bytes.count && bytes[index] != HTTPByteClass.cr {
-                let byte = bytes[index]
-                // RFC 9110 §5.5: CTLs (NUL, bare LF, ...) are invalid in a field value.
-                guard HTTPByteClass.isFieldValueChar(byte) else { throw .malformedResponse(reason: "invalid field value") }
-                index += 1
-                if byte != HTTPByteClass.space && byte != HTTPByteClass.tab { valueEnd = index }
-            }
-            try expectCRLF(bytes, &index)
             guard headers.count < limits.maxHeaderCount else { throw .tooManyHeaderFields(limit: limits.maxHeaderCount) }
-            let name = UnsafeRawBufferPointer(rebasing: bytes[nameStart..<nameEnd])
-            let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
+            let name = UnsafeRawBufferPointer(rebasing: bytes[line.name])
+            let value = UnsafeRawBufferPointer(rebasing: bytes[line.value])
             try summarize(name: name, value: value, into: &summary)
-            headers.append(HTTPHeaderLine(name: string(bytes, nameStart, nameEnd), value: string(bytes, valueStart, valueEnd)))
+            headers.append(HTTPHeaderLine(name: string(bytes, line.name), value: string(bytes, line.value)))
         }
         return HTTPResponseHead(
             minorVersion: minorVersion, statusCode: statusCode, reasonPhrase: reasonPhrase, headers: headers,
@@ -184,5 +158,9 @@ extension HTTPResponseHeadParser {
     @inline(__always)
     private static func string(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+    }
+
+    private static func string(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        string(bytes, range.lowerBound, range.upperBound)
     }
 }
