@@ -20,6 +20,31 @@
 /* ---- crypto (CoffreCrypto) ---- */
 static inline void coffre_openssl_free(void *p) { OPENSSL_free(p); }
 
+/* ---- both (CryptoError, TLSError) ---- */
+#include <string.h>
+/* Empties the calling thread's OpenSSL error queue (ERR_get_error(3)) into `out` as its entries'
+   texts (ERR_error_string_n(3): library, reason and code only) joined by "; ", truncated to fit
+   and always NUL-terminated. Returns the number of entries drained. */
+static inline int coffre_err_drain(char *out, size_t capacity) {
+    size_t used = 0;
+    int count = 0;
+    unsigned long code;
+    if (capacity > 0) out[0] = 0;
+    while ((code = ERR_get_error()) != 0) {
+        char entry[256];
+        ERR_error_string_n(code, entry, sizeof entry);
+        size_t length = strlen(entry);
+        if (capacity > 0 && used + length + (count > 0 ? 2 : 0) < capacity) {
+            if (count > 0) { memcpy(out + used, "; ", 2); used += 2; }
+            memcpy(out + used, entry, length);
+            used += length;
+            out[used] = 0;
+        }
+        count += 1;
+    }
+    return count;
+}
+
 /* ---- TLS (HTTPServer/TLS) ---- */
 #include <openssl/x509v3.h>
 static inline int coffre_ssl_ctx_set_min_proto_version(SSL_CTX *ctx, int version) {

@@ -36,14 +36,9 @@ public enum CryptoError: Error, Equatable, CustomStringConvertible {
     /// Empties OpenSSL's thread-local error queue and returns its text (ERR_get_error(3)).
     @discardableResult
     static func drainQueue() -> String {
-        var parts: [String] = []
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            parts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        return parts.isEmpty ? "unknown error" : parts.joined(separator: "; ")
+        var buffer = [CChar](repeating: 0, count: 1024)
+        let count = coffre_err_drain(&buffer, buffer.count)
+        guard count > 0 else { return "unknown error" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -47,14 +47,9 @@ public enum TLSError: Error, Equatable, CustomStringConvertible {
     /// Empties the calling thread's OpenSSL error queue and returns its entries joined by "; "
     /// (ERR_get_error(3), ERR_error_string_n(3)). The texts hold library, reason and code only.
     static func drainErrorQueue() -> String {
-        var parts: [String] = []
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            parts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        return parts.isEmpty ? "unknown error" : parts.joined(separator: "; ")
+        var buffer = [CChar](repeating: 0, count: 1024)
+        let count = coffre_err_drain(&buffer, buffer.count)
+        guard count > 0 else { return "unknown error" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
