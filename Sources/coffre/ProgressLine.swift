@@ -3,12 +3,13 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// The one-line progress display of `coffre sync` on a terminal: phase, files and bytes done
-/// out of the round's plan, the rate, and the time left at that rate. Redrawn at most 5 times
-/// a second with a carriage return and "erase line" (ECMA-48 §8.3.41, EL); nothing at all
-/// when standard output is not a terminal (isatty(3)).
+/// The one-line progress display of `coffre sync` on a terminal (`VaultReport.progress`):
+/// phase, files and bytes done out of the round's plan, the rate, and the time left at that
+/// rate. Redrawn at most 5 times a second with a carriage return and "erase line" (ECMA-48
+/// §8.3.41, EL); nothing at all when standard output is not a terminal (isatty(3)).
 final class ProgressLine: Sendable {
     private struct State {
+        var phase: SyncProgress.Phase?
         var started: ContinuousClock.Instant?
         var lastDraw: ContinuousClock.Instant?
         var drawn = false
@@ -26,12 +27,17 @@ final class ProgressLine: Sendable {
     func update(_ progress: SyncProgress) {
         let now = clock.now
         let text: String? = state.withLock { state in
+            // The rate is measured over the current phase; a new phase is drawn at once.
+            if state.phase != progress.phase {
+                state.phase = progress.phase
+                state.started = now
+                state.lastDraw = nil
+            }
             if let last = state.lastDraw, now - last < .milliseconds(200), progress.filesDone < progress.filesTotal { return nil }
             let started = state.started ?? now
-            state.started = started
             state.lastDraw = now
             state.drawn = true
-            return Self.render(progress, elapsed: now - started)
+            return VaultReport.progress(progress, elapsed: now - started)
         }
         if let text { CommandOutput.print("\r\u{1B}[K" + text) }
     }
@@ -43,25 +49,5 @@ final class ProgressLine: Sendable {
             return state.drawn
         }
         if drawn { CommandOutput.print("\r\u{1B}[K") }
-    }
-
-    /// `uploading 12/300 files, 3.1 MiB/10 MiB, 2.0 MiB/s, 4 s left`.
-    static func render(_ progress: SyncProgress, elapsed: Duration) -> String {
-        let phase: String
-        switch progress.phase {
-        case .scanning: phase = "scanning"
-        case .downloading: phase = "downloading"
-        case .uploading: phase = "uploading"
-        case .committing: phase = "committing"
-        }
-        var text = "\(phase) \(progress.filesDone)/\(progress.filesTotal) files, "
-        text += "\(DisplayFormat.bytes(progress.bytesDone))/\(DisplayFormat.bytes(progress.bytesTotal))"
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        guard seconds >= 0.5, progress.bytesDone > 0 else { return text }
-        let rate = Double(progress.bytesDone) / seconds
-        text += ", \(DisplayFormat.bytes(Int64(rate)))/s"
-        let left = Double(max(0, progress.bytesTotal - progress.bytesDone)) / rate
-        if left.isFinite { text += ", \(DisplayFormat.duration(seconds: Int64(min(left, 1e9).rounded(.up)))) left" }
-        return text
     }
 }

@@ -150,11 +150,12 @@ public struct VaultClient: Sendable {
         }
     }
 
-    private func trustedSigners(_ pins: MemberKeyPins) -> Set<[UInt8]> {
+    /// This account's signing key and the pinned ones.
+    func trustedSigners(_ pins: MemberKeyPins) -> Set<[UInt8]> {
         Set(pins.signingKeys + [signing.publicKey.rawRepresentation])
     }
 
-    private static func parse(_ grant: WrappedVaultKey) throws(VaultError) -> VaultKeyGrant {
+    static func parse(_ grant: WrappedVaultKey) throws(VaultError) -> VaultKeyGrant {
         do {
             return try VaultKeyGrant(encoded: grant.wrappedKey.bytes)
         } catch {
@@ -162,7 +163,9 @@ public struct VaultClient: Sendable {
         }
     }
 
-    private func open(_ grant: VaultKeyGrant, generation: Int64, vault: VaultID, signers: Set<[UInt8]>) throws(VaultError) -> VaultKey {
+    /// Opens `grant` when its signer is one of `signers` and it is for `vault`, `generation`
+    /// and this account's X25519 key.
+    func open(_ grant: VaultKeyGrant, generation: Int64, vault: VaultID, signers: Set<[UInt8]>) throws(VaultError) -> VaultKey {
         guard signers.contains(grant.granter.rawRepresentation) else {
             throw .grantRefused("it is signed by a key that is neither yours nor a pinned member's")
         }

@@ -87,7 +87,7 @@ public enum VaultReport {
     public static func pass(_ report: SyncReport) -> String {
         var text = "\(report.uploadedFiles) file(s) up (\(DisplayFormat.bytes(report.uploadedBytes)) sent), "
         text += "\(report.downloadedFiles) down (\(DisplayFormat.bytes(report.downloadedBytes)) fetched), "
-        text += "\(report.localChanges + report.remoteChanges) other change(s).\n"
+        text += "\(report.remoteChanges) change(s) committed, \(report.localChanges) applied here.\n"
         for conflict in report.conflicts {
             text += "conflict: \(TerminalText.sanitized(conflict.path)) — your version kept as \(TerminalText.sanitized(conflict.conflictCopy))\n"
         }
@@ -108,6 +108,28 @@ public enum VaultReport {
         }
         if reasons.isEmpty && !report.isIdentical { reasons.append("changes still pending after \(report.rounds) round(s)") }
         return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
+    }
+
+    /// The progress line of `coffre sync` on a terminal: `uploading 12/300 files, 3.1 MiB/10 MiB,
+    /// 2 MiB/s, 4 s left`. `elapsed` is the time since the phase began; the rate and the time
+    /// left appear once half a second has passed and bytes moved.
+    public static func progress(_ progress: SyncProgress, elapsed: Duration) -> String {
+        let phase: String
+        switch progress.phase {
+        case .scanning: return "scanning the folder…"
+        case .downloading: phase = "downloading"
+        case .uploading: phase = "uploading"
+        case .committing: phase = "committing"
+        }
+        var text = "\(phase) \(progress.filesDone)/\(progress.filesTotal) files, "
+        text += "\(DisplayFormat.bytes(progress.bytesDone))/\(DisplayFormat.bytes(progress.bytesTotal))"
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        guard seconds >= 0.5, progress.bytesDone > 0 else { return text }
+        let rate = Double(progress.bytesDone) / seconds
+        text += ", \(DisplayFormat.bytes(Int64(min(rate, 1e15))))/s"
+        let left = Double(max(0, progress.bytesTotal - progress.bytesDone)) / rate
+        text += ", \(DisplayFormat.duration(seconds: Int64(min(left, 1e9).rounded(.up)))) left"
+        return text
     }
 
     /// A skip reason in words.
