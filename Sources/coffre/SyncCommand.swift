@@ -82,6 +82,13 @@ struct SyncCommand: AsyncParsableCommand {
                     if status.state != .syncing, status.lastReport != nil || status.failureMessage != nil {
                         progress?.clear()
                         try? registry.record(Self.pass(status.lastReport ?? SyncReport(), failure: status.failureMessage), for: path)
+                        // The service's log: one line per pass that failed or left something
+                        // out, with counts and reasons, never names.
+                        if let failure = status.failureMessage {
+                            CommandOutput.warn("coffre: a pass failed: \(failure); retrying at the next change")
+                        } else if let report = status.lastReport, let reason = VaultReport.incompleteness(report) {
+                            CommandOutput.warn("coffre: not identical after a pass: \(reason)")
+                        }
                     }
                 }
                 try? await Task.sleep(for: .seconds(1))

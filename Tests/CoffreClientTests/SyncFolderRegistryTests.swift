@@ -15,13 +15,15 @@ import Testing
         try registry.register("/data/docs", vault: Self.vault(1))
         try registry.register("/data/docs", vault: Self.vault(1))
         #expect(throws: VaultError.self) { try registry.register("/data/docs", vault: Self.vault(2)) }
-        try registry.register("/data/docs/inner", vault: Self.vault(2))
+        // Sync folders cannot nest, either way: the files would be synced twice.
+        #expect(throws: VaultError.self) { try registry.register("/data/docs/inner", vault: Self.vault(2)) }
+        #expect(throws: VaultError.self) { try registry.register("/data", vault: Self.vault(2)) }
         try registry.register("/data/doc", vault: Self.vault(3))
-        #expect(try registry.folders().count == 3)
+        #expect(try registry.folders().count == 2)
 
-        // The deepest folder holding the path; a sibling sharing a prefix is not a parent.
+        // The folder holding the path; a sibling sharing a prefix is not a parent.
         let inner = try registry.folder(containing: "/data/docs/inner/a/b.txt")
-        #expect(inner.folder.vaultId == Self.vault(2) && inner.relative == "a/b.txt")
+        #expect(inner.folder.vaultId == Self.vault(1) && inner.relative == "inner/a/b.txt")
         #expect(try registry.folder(containing: "/data/docs/x.txt").folder.vaultId == Self.vault(1))
         #expect(try registry.folder(containing: "/data/docs").relative == "")
         #expect(try registry.folder(containing: "/data/doc/x.txt").folder.vaultId == Self.vault(3))

@@ -36,6 +36,8 @@ struct SyncCommandsTests {
         #expect(received.status == 0, "\(received)")
         #expect(try f.tree("b") == f.tree("a"))
         #expect(try f.tree("b")["empty"] == "/")
+        let nested = try await f.syncOnce("laptop", "a/plans", vault: "Documents")
+        #expect(nested.status == 6 && nested.stderr.contains("cannot nest"), "\(nested)")
 
         // Edit and delete, then (in a pass of their own) a file rename and a folder move.
         try f.write("second notes", at: "notes.txt", in: "a")

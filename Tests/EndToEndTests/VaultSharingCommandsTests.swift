@@ -20,6 +20,10 @@ struct VaultSharingCommandsTests {
         #expect(try await f.coffre("alice", ["vault", "share", "Team", "--with", "carol", "--role", "read"]).status == 0)
         let owner = try await f.coffre("alice", ["vault", "share", "Team", "--with", "carol", "--role", "owner"])
         #expect(owner.status == 2, "\(owner)")
+        for stranger in ["nobody", "Not A Name"] {
+            let unknown = try await f.coffre("alice", ["vault", "share", "Team", "--with", stranger])
+            #expect(unknown.status == 1 && unknown.stderr.contains("no registered user has that name"), "\(unknown)")
+        }
 
         // Bob sees the vault, and the fingerprint alice was shown is the one of his own keys.
         let bobList = try await f.coffre("bob", ["vault", "list"])

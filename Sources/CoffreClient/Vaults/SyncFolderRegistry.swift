@@ -72,6 +72,9 @@ public struct SyncFolderRegistry: Sendable {
                 guard folders[existing].vaultId == vault else { throw .folderSyncsAnotherVault }
                 return
             }
+            guard !folders.contains(where: { Self.isInside(path, $0.path) || Self.isInside($0.path, path) }) else {
+                throw .nestedSyncFolder
+            }
             folders.append(Folder(path: path, vaultId: vault, lastPass: nil))
         }
     }
@@ -87,7 +90,7 @@ public struct SyncFolderRegistry: Sendable {
     /// The registered folder holding `path` (absolute) and the path relative to it: the
     /// deepest registered folder that is `path` or one of its ancestors.
     public func folder(containing path: String) throws(VaultError) -> (folder: Folder, relative: String) {
-        let candidates = try folders().filter { path == $0.path || path.hasPrefix($0.path.hasSuffix("/") ? $0.path : $0.path + "/") }
+        let candidates = try folders().filter { path == $0.path || Self.isInside(path, $0.path) }
         guard let folder = candidates.max(by: { $0.path.utf8.count < $1.path.utf8.count }) else { throw .notInSyncedFolder }
         let relative = String(path.dropFirst(folder.path.count)).drop { $0 == "/" }
         return (folder, String(relative))
@@ -114,6 +117,11 @@ public struct SyncFolderRegistry: Sendable {
         defer { free(resolved) }
         let base = String(cString: resolved)
         return (base == "/" ? "" : base) + "/" + parts[parts.count - 1]
+    }
+
+    /// True when `path` is strictly below `folder`.
+    static func isInside(_ path: String, _ folder: String) -> Bool {
+        path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
     }
 
     private func update(_ change: (inout [Folder]) throws(VaultError) -> Void) throws(VaultError) {

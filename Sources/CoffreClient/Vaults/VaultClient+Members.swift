@@ -56,7 +56,15 @@ extension VaultClient {
     /// them and signed.
     public func share(_ vault: Vault, with userName: String, role: VaultRole) async throws(VaultError) -> Share {
         guard vault.summary.role == .owner else { throw .notOwner }
-        let keys = try await call("look the user up") { () async throws(APIClientError) in try await api.userKeys(named: userName) }
+        let keys: UserPublicKeys
+        do {
+            keys = try await api.userKeys(named: userName)
+        } catch {
+            // 404 for an unknown name and for one whose invite is not redeemed (protocol.md);
+            // a malformed name is refused before any request.
+            if error.code == .notFound || error.code == nil && UserName(rawValue: userName) == nil { throw .unknownUser }
+            throw .api(operation: "look the user up", error)
+        }
         var pins = try MemberKeyPins(home: home)
         let newlyPinned = try pins.check(keys)
         let recipient: X25519.PublicKey

@@ -23,6 +23,8 @@ public enum VaultError: Error, CustomStringConvertible {
     case notOwner
     /// The user is not a member of the vault.
     case notAMember
+    /// No registered user has that name.
+    case unknownUser
     /// The server gave a user key other than the one pinned on first use: someone (the server)
     /// is trying to slip in a key it holds.
     case memberKeyChanged(userID: Int64)
@@ -32,6 +34,8 @@ public enum VaultError: Error, CustomStringConvertible {
     case notInSyncedFolder
     /// The folder already syncs another vault.
     case folderSyncsAnotherVault
+    /// The folder is inside a synced folder, or holds one: its files would be synced twice.
+    case nestedSyncFolder
     /// The sync engine failed.
     case sync(SyncClientError)
     /// A sync pass ended with the folder and the vault not identical; `reason` says why.
@@ -48,11 +52,13 @@ public enum VaultError: Error, CustomStringConvertible {
         case .invalidName(let reason): return "not a usable vault name: \(reason)"
         case .notOwner: return "only an owner of the vault may do that"
         case .notAMember: return "that user is not a member of the vault"
+        case .unknownUser: return "no registered user has that name"
         case .memberKeyChanged(let user):
             return "the server now gives other public keys for user \(user) than the ones pinned on first use; refusing them (if that user really reset their account, remove their entry from member-keys.json)"
         case .grantRefused(let reason): return "a vault key grant was refused: \(reason)"
         case .notInSyncedFolder: return "that path is not inside a folder synced from this COFFRE_HOME (see coffre status)"
         case .folderSyncsAnotherVault: return "that folder already syncs another vault"
+        case .nestedSyncFolder: return "that folder is inside another synced folder, or holds one; sync folders cannot nest"
         case .sync(let error): return Self.explain(error)
         case .notIdentical(let reason): return "the folder and the vault are not identical: \(reason)"
         }
@@ -64,9 +70,9 @@ public enum VaultError: Error, CustomStringConvertible {
         case .account(let error): return error.exitStatus
         case .api(_, let error): return ExitStatus(for: error)
         case .unknownVault, .ambiguousName, .invalidName: return .usage
-        case .nameTaken, .notOwner, .notAMember, .vaultGone: return .refused
+        case .nameTaken, .notOwner, .notAMember, .vaultGone, .unknownUser: return .refused
         case .memberKeyChanged, .grantRefused: return .untrustedServer
-        case .notInSyncedFolder, .folderSyncsAnotherVault: return .localState
+        case .notInSyncedFolder, .folderSyncsAnotherVault, .nestedSyncFolder: return .localState
         case .sync(let error): return Self.status(of: error)
         case .notIdentical: return .incomplete
         }
@@ -107,7 +113,7 @@ public enum VaultError: Error, CustomStringConvertible {
         let step = operation.map { " (\($0))" } ?? ""
         switch error {
         case .unreachable(let server, _):
-            return "the server \(server) cannot be reached\(step); nothing was lost: sync again when it is back"
+            return "the server \(server) cannot be reached\(step); nothing was lost: try again when it is back"
         case .server(_, let code, let message, _):
             switch code {
             case .unauthenticated: return "this device was signed out; run coffre login"
