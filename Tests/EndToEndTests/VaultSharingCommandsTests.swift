@@ -1,3 +1,4 @@
+import CoffreProtocol
 import Foundation
 import Testing
 
@@ -33,6 +34,18 @@ struct VaultSharingCommandsTests {
         let fingerprint = try #require(shared.stdout.split(separator: "\n").first { $0.hasPrefix("Key fingerprint of bob: ") })
             .dropFirst("Key fingerprint of bob: ".count)
         #expect(members.stdout.contains(String(fingerprint)) && members.stdout.contains("\"isYou\" : true"))
+
+        // A key for bob other than the one pinned (as a lying server would hand out) is refused.
+        let pinFile = f.setting.home("alice") + "/member-keys.json"
+        let pinned = try String(contentsOfFile: pinFile, encoding: .utf8)
+        let bob = try f.setting.decode(AccountResponse.self, try await f.coffre("bob", ["whoami", "--json"]))
+        let bobKey = Data(bob.keys.ed25519PublicKey.bytes).base64EncodedString()
+        #expect(pinned.contains(bobKey))
+        try pinned.replacingOccurrences(of: bobKey, with: Data(repeating: 7, count: 32).base64EncodedString())
+            .write(toFile: pinFile, atomically: false, encoding: .utf8)
+        let swapped = try await f.coffre("alice", ["vault", "members", "Team"])
+        #expect(swapped.status == 7 && swapped.stderr.contains("pinned on first use"), "\(swapped)")
+        try pinned.write(toFile: pinFile, atomically: false, encoding: .utf8)
 
         // Bob syncs it both ways; carol reads it, and her local edit is refused clearly.
         #expect(try await f.syncOnce("bob", "bob", vault: "Team").status == 0)

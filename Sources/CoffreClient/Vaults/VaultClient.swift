@@ -74,7 +74,15 @@ public struct VaultClient: Sendable {
         var pins = try MemberKeyPins(home: home)
         var result: [Vault] = []
         for summary in list.vaults {
-            let name = try? await openName(of: summary, pins: &pins)
+            let name: String?
+            do {
+                name = try await openName(of: summary, pins: &pins)
+            } catch VaultError.memberKeyChanged(let user) {
+                // A swapped member key is an attack to report, not a name that does not open.
+                throw .memberKeyChanged(userID: user)
+            } catch {
+                name = nil
+            }
             result.append(Vault(summary: summary, name: name))
         }
         try pins.save()
@@ -103,11 +111,15 @@ public struct VaultClient: Sendable {
         var grants = summary.wrappedKey.map { [WrappedVaultKey(generation: summary.keyGeneration, wrappedKey: $0)] } ?? []
         for attempt in 0..<2 {
             for grant in grants {
-                if let key = try? await openGrant(grant, vault: summary.vaultId, pins: &pins),
-                    let name = try? VaultNameCipher(key: key).open(summary.name.bytes)
-                {
-                    return name
+                let key: VaultKey
+                do {
+                    key = try await openGrant(grant, vault: summary.vaultId, pins: &pins)
+                } catch .memberKeyChanged(let user) {
+                    throw VaultError.memberKeyChanged(userID: user)
+                } catch {
+                    continue
                 }
+                if let name = try? VaultNameCipher(key: key).open(summary.name.bytes) { return name }
             }
             // The name may be sealed under an older generation: try every grant held.
             if attempt == 0 { grants = try await api.vaultKeys(summary.vaultId).keys.reversed() }
