@@ -9,7 +9,7 @@ APT_PACKAGES := libsqlite3-dev libssl-dev pkg-config
 TEST_APT_PACKAGES := litmus rclone
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build release run test bench bench-crypto bench-http bench-sync clean
+.PHONY: all deps test-deps build release run test bench bench-crypto bench-http bench-sync bench-sync-client clean
 
 all: build
 
@@ -47,7 +47,7 @@ test: deps test-deps
 	$(SWIFT) test
 
 # Every benchmark (release builds). Each bench-* target builds and runs one.
-bench: bench-crypto bench-http bench-sync
+bench: bench-crypto bench-http bench-sync bench-sync-client
 
 # Client encryption pipeline and its primitives, in MB/s (docs/performance.md). CRYPTO_BENCH_MIB
 # sets the input size (default 1024).
@@ -69,6 +69,15 @@ bench-sync: deps
 	$(SWIFT) build -c release --product coffred
 	$(SWIFT) build -c release --product sync-bench
 	Benchmarks/sync-bench.sh
+
+# coffre sync --once between two devices through a release coffred, on the scenarios of the
+# Syncthing anchor (docs/sync-client.md, "Performance"). Knobs: SMALL_FILES (10000), BIG_MIB
+# (1024), NOOP_FILES (100000), SYNC_CLIENT_BENCH_SKIP ("small big delta noop").
+bench-sync-client: deps
+	$(SWIFT) build -c release --product coffred
+	$(SWIFT) build -c release --product coffre
+	$(SWIFT) build -c release --product coffre-admin
+	Benchmarks/sync-client-bench.sh
 
 clean:
 	rm -rf .build

@@ -9,15 +9,18 @@ import Foundation
 struct Coffre: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coffre",
-        abstract: "Coffre client: your account and devices on a coffred server, end-to-end encrypted.",
+        abstract: "Coffre client: your account, devices, vaults and synced folders on a coffred server, end-to-end encrypted.",
         discussion: """
             State lives in $COFFRE_HOME (default ~/.config/coffre); another folder is another device. \
             Passwords are asked on the terminal, or read from --password-file FILE or COFFRE_PASSWORD. \
             Exit status: 0 ok, 1 refused by the server, 2 usage, 3 server unreachable, 4 authentication failed, \
-            5 throttled, 6 local state missing or unusable, 7 server not trusted (see docs/cli.md).
+            5 throttled, 6 local state missing or unusable, 7 server not trusted, 9 sync --once not identical (see docs/cli.md).
             """,
         version: CoffreVersion.current,
-        subcommands: [AccountCommand.self, Login.self, Logout.self, Whoami.self, Devices.self, Password.self])
+        subcommands: [
+            AccountCommand.self, Login.self, Logout.self, Whoami.self, Devices.self, Password.self, VaultCommand.self, SyncCommand.self,
+            StatusCommand.self, HistoryCommand.self, RestoreCommand.self, TrashCommand.self,
+        ])
 
     /// Runs the command; every failure ends as one line on stderr and a documented status.
     static func main() async {

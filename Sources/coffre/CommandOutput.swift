@@ -18,6 +18,15 @@ enum CommandOutput {
     /// command-line mistakes to standard error with status 2, everything else with its
     /// `ExitStatus`.
     static func fail(_ error: any Error, tool: String, parser: any ParsableCommand.Type) -> Never {
+        if let error = error as? VaultError {
+            warn("\(tool): \(error)")
+            exit(error.exitStatus.rawValue)
+        }
+        if let error = error as? SyncClientError {
+            let wrapped = VaultError.sync(error)
+            warn("\(tool): \(wrapped)")
+            exit(wrapped.exitStatus.rawValue)
+        }
         if error is AccountError || error is APIClientError {
             warn("\(tool): \(error)")
             exit(ExitStatus(forAny: error).rawValue)

@@ -48,7 +48,7 @@ import Testing
         #expect(AccountError.notSignedIn(home: "/h").exitStatus == .localState)
         #expect(AccountError.kdfDowngrade(reason: "r").exitStatus == .untrustedServer)
         #expect(AccountError.adminTokenRefused.exitStatus == .authentication)
-        #expect(Set(ExitStatus.allCases.map(\.rawValue)) == Set(0...8))
+        #expect(Set(ExitStatus.allCases.map(\.rawValue)) == Set(0...9))
     }
 
     @Test(arguments: [

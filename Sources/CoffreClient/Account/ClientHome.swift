@@ -39,14 +39,7 @@ public struct ClientHome: Sendable {
 
     /// The stored state; nil when there is none.
     public func loadState() throws(AccountError) -> AccountState? {
-        let file: LocalFileDescriptor
-        switch LocalFileDescriptor.open(stateFile, in: AT_FDCWD, flags: O_RDONLY | O_NOFOLLOW) {
-        case .success(let opened): file = opened
-        case .failure(let error) where error.code == ENOENT: return nil
-        case .failure(let error) where error.code == ELOOP: throw .stateUnusable(path: stateFile, reason: "is a symbolic link; refusing to follow it")
-        case .failure(let error): throw .system(operation: "open", path: stateFile, code: error.code)
-        }
-        let bytes = try readChecked(file)
+        guard let bytes = try readDocument(Self.stateFileName) else { return nil }
         let state: AccountState
         do {
             state = try JSONDecoder().decode(AccountState.self, from: Data(bytes))
@@ -59,6 +52,21 @@ public struct ClientHome: Sendable {
         return state
     }
 
+    /// The bytes of the document `name` in this folder, after the checks of the state file
+    /// (regular file, this user's, mode 0600 or narrower, at most `maximumStateBytes`); nil
+    /// when there is none.
+    public func readDocument(_ name: String) throws(AccountError) -> [UInt8]? {
+        let file: LocalFileDescriptor
+        let documentPath = path + "/" + name
+        switch LocalFileDescriptor.open(documentPath, in: AT_FDCWD, flags: O_RDONLY | O_NOFOLLOW) {
+        case .success(let opened): file = opened
+        case .failure(let error) where error.code == ENOENT: return nil
+        case .failure(let error) where error.code == ELOOP: throw .stateUnusable(path: documentPath, reason: "is a symbolic link; refusing to follow it")
+        case .failure(let error): throw .system(operation: "open", path: documentPath, code: error.code)
+        }
+        return try readChecked(file, path: documentPath)
+    }
+
     /// The stored state, or `.notSignedIn`.
     public func requireState() throws(AccountError) -> AccountState {
         guard let state = try loadState() else { throw .notSignedIn(home: path) }
@@ -67,29 +75,39 @@ public struct ClientHome: Sendable {
 
     /// Replaces the state atomically (see the type's comment).
     public func save(_ state: AccountState) throws(AccountError) {
+        try saveDocument(state, as: Self.stateFileName)
+    }
+
+    /// Replaces the JSON document `name` in this folder atomically, mode 0600, as the state
+    /// file is (see the type's comment).
+    public func saveDocument(_ value: some Encodable, as name: String) throws(AccountError) {
+        let documentPath = path + "/" + name
         try prepareFolder()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let bytes: [UInt8]
         do {
-            bytes = Array(try encoder.encode(state)) + [UInt8(ascii: "\n")]
+            bytes = Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]
         } catch {
-            throw .stateUnusable(path: stateFile, reason: "cannot be encoded")
+            throw .stateUnusable(path: documentPath, reason: "cannot be encoded")
+        }
+        guard bytes.count <= Self.maximumStateBytes else {
+            throw .stateUnusable(path: documentPath, reason: "would be larger than \(Self.maximumStateBytes) bytes")
         }
         let folder = try openFolder()
-        let temporary = try temporaryName()
+        let temporary = try temporaryName(for: name)
         let file: LocalFileDescriptor
         switch LocalFileDescriptor.open(temporary, in: folder.raw, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600) {
         case .success(let opened): file = opened
         case .failure(let error): throw .system(operation: "create", path: path + "/" + temporary, code: error.code)
         }
         do throws(AccountError) {
-            try mapped("write", stateFile) { () throws(LocalFSError) in
+            try mapped("write", documentPath) { () throws(LocalFSError) in
                 try file.writeAll(bytes, operation: "write")
                 try file.sync(operation: "fsync")
             }
-            let (renamed, code) = retryingOnInterrupt { renameat(folder.raw, temporary, folder.raw, Self.stateFileName) }
-            guard renamed == 0 else { throw AccountError.system(operation: "rename into", path: stateFile, code: code) }
+            let (renamed, code) = retryingOnInterrupt { renameat(folder.raw, temporary, folder.raw, name) }
+            guard renamed == 0 else { throw AccountError.system(operation: "rename into", path: documentPath, code: code) }
         } catch {
             _ = unlinkat(folder.raw, temporary, 0)
             throw error
@@ -105,8 +123,8 @@ public struct ClientHome: Sendable {
 
     // MARK: Files
 
-    /// Reads the whole state file after checking its type, owner, mode and size (fstat(2)).
-    private func readChecked(_ file: LocalFileDescriptor) throws(AccountError) -> [UInt8] {
+    /// Reads a whole state document after checking its type, owner, mode and size (fstat(2)).
+    private func readChecked(_ file: LocalFileDescriptor, path stateFile: String) throws(AccountError) -> [UInt8] {
         let info = try mapped("stat", stateFile) { () throws(LocalFSError) in try file.status(operation: "fstat") }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .stateUnusable(path: stateFile, reason: "is not a regular file") }
         guard info.st_uid == geteuid() else { throw .stateUnusable(path: stateFile, reason: "belongs to another user") }
@@ -159,10 +177,10 @@ public struct ClientHome: Sendable {
         }
     }
 
-    /// `.account.json.<random>.tmp`: unpredictable, so no one can plant a file or link there.
-    private func temporaryName() throws(AccountError) -> String {
+    /// `.NAME.<random>.tmp`: unpredictable, so no one can plant a file or link there.
+    private func temporaryName(for name: String) throws(AccountError) -> String {
         do {
-            return "." + Self.stateFileName + "." + Hex.encode(try SecureRandom.bytes(count: 8)) + ".tmp"
+            return "." + name + "." + Hex.encode(try SecureRandom.bytes(count: 8)) + ".tmp"
         } catch {
             throw .crypto(error.description)
         }

@@ -23,6 +23,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// `coffre-admin fsck` found damage: blobs missing, truncated or altered, references that
     /// dangle, a damaged database.
     case damaged = 8
+    /// `coffre sync --once` ended with the folder and the vault not identical: a conflict
+    /// copy was made, or files were left out (unreadable, changing, refused).
+    case incomplete = 9
 
     /// The status for an API error.
     public init(for error: APIClientError) {

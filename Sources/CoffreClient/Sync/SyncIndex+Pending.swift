@@ -78,6 +78,14 @@ extension SyncIndex {
                     try Self.storeRemote(
                         RemoteEntry(synced: state, nameTag: entry.nameTag, deleted: entry.tombstone), dirty: false, in: db)
                 }
+                // A folder moved here: the synced paths of everything below it follow, as for a
+                // folder moved by the vault (RemoteApplier), or the next scan finds them missing.
+                if !entry.tombstone, state.kind == .folder,
+                    let old = try db.fetchValue("SELECT path FROM synced WHERE entry_id = ?", [state.id.bytes], as: String.self),
+                    old != state.path
+                {
+                    try Self.apply(.subtreeMoved(from: old, to: state.path), in: db)
+                }
                 try Self.apply(entry.tombstone ? .forgotten(state.id) : .agreed(state), in: db)
                 if newer != nil && entry.tombstone {
                     // A newer live state from another device must still reach this side.
