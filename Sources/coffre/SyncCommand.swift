@@ -36,12 +36,15 @@ struct SyncCommand: AsyncParsableCommand {
         } else {
             throw ValidationError("--vault is needed the first time a folder is synced")
         }
-        try registry.register(path, vault: target.id)
+        // Checked first, recorded once the engine holds the folder: a refused folder is not
+        // left in the registry.
+        try registry.check(path, vault: target.id)
         try Self.makeFolder(path)
         let progress = ProgressLine.forStandardOutput()
         var callback: (@Sendable (SyncProgress) -> Void)?
         if let progress { callback = { reading in progress.update(reading) } }
         let engine = try await client.engine(folder: path, vault: target.id, progress: callback)
+        try registry.register(path, vault: target.id)
         if once {
             try await runOnce(engine, path: path, registry: registry, progress: progress)
         } else {
