@@ -1,10 +1,8 @@
 import ArgumentParser
 import CoffreClient
 import CoffreProtocol
-import Dispatch
 import Foundation
 import Glibc
-import Synchronization
 
 /// `coffre sync DIR --vault NAME [--once]`.
 struct SyncCommand: AsyncParsableCommand {
@@ -38,12 +36,15 @@ struct SyncCommand: AsyncParsableCommand {
         } else {
             throw ValidationError("--vault is needed the first time a folder is synced")
         }
-        try registry.register(path, vault: target.id)
+        // Checked first, recorded once the engine holds the folder: a refused folder is not
+        // left in the registry.
+        try registry.check(path, vault: target.id)
         try Self.makeFolder(path)
         let progress = ProgressLine.forStandardOutput()
         var callback: (@Sendable (SyncProgress) -> Void)?
         if let progress { callback = { reading in progress.update(reading) } }
         let engine = try await client.engine(folder: path, vault: target.id, progress: callback)
+        try registry.register(path, vault: target.id)
         if once {
             try await runOnce(engine, path: path, registry: registry, progress: progress)
         } else {
@@ -130,33 +131,5 @@ extension SyncStatus {
     var failureMessage: String? {
         if case .failed(let message) = state { return message }
         return nil
-    }
-}
-
-/// SIGTERM and SIGINT as an awaitable event: their default actions are turned off
-/// (signal(2)) and a dispatch source reports them instead (the handler runs on a queue, never
-/// inside a signal handler). coffred's `SignalWatcher` does the same for the server; the client
-/// does not link the server module.
-final class StopSignals: Sendable {
-    // DispatchSourceSignal is not Sendable: the sources are kept alive here, behind the mutex,
-    // and never touched again.
-    private let sources: Mutex<[any DispatchSourceSignal]>
-    private let stream: AsyncStream<Void>
-
-    init() {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        self.stream = stream
-        sources = Mutex([SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield() }
-            source.resume()
-            return source
-        })
-    }
-
-    /// Returns at the first SIGTERM or SIGINT.
-    func wait() async {
-        for await _ in stream { return }
     }
 }

@@ -38,6 +38,14 @@ struct SyncCommandsTests {
         #expect(try f.tree("b")["empty"] == "/")
         let nested = try await f.syncOnce("laptop", "a/plans", vault: "Documents")
         #expect(nested.status == 6 && nested.stderr.contains("cannot nest"), "\(nested)")
+        // The folder remembers its vault: in this home's registry, and in its own index for
+        // another home (device) that tries to point it at another vault.
+        #expect(try await f.coffre("laptop", ["vault", "create", "Other"]).status == 0)
+        let other = try await f.syncOnce("laptop", "a", vault: "Other")
+        #expect(other.status == 6 && other.stderr.contains("already syncs another vault"), "\(other)")
+        let elsewhere = try await f.syncOnce("phone", "a", vault: "Other")
+        #expect(elsewhere.status == 6 && elsewhere.stderr.contains("already syncs another vault"), "\(elsewhere)")
+        #expect(!(try await f.coffre("phone", ["status"])).stdout.contains(f.path("a")), "a refused folder is not registered")
 
         // Edit and delete, then (in a pass of their own) a file rename and a folder move.
         try f.write("second notes", at: "notes.txt", in: "a")

@@ -14,9 +14,13 @@ public struct MemberKeyPins: Sendable {
 
     /// One pinned user.
     public struct Pin: Codable, Sendable, Equatable {
+        /// The user's id.
         public var userId: Int64
+        /// Their name when pinned (shown only; the id is what is matched).
         public var userName: String
+        /// The key vault keys are wrapped to.
         public var x25519PublicKey: Base64Bytes
+        /// The key their grants are signed with.
         public var ed25519PublicKey: Base64Bytes
     }
 

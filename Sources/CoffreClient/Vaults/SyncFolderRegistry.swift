@@ -65,18 +65,29 @@ public struct SyncFolderRegistry: Sendable {
         return document.folders
     }
 
-    /// Records that `path` syncs `vault`; refused when it is registered with another vault.
+    /// Checks that `path` may sync `vault` (`register` would accept it), without recording it.
+    public func check(_ path: String, vault: VaultID) throws(VaultError) {
+        _ = try Self.isRegistered(path, vault: vault, in: folders())
+    }
+
+    /// Records that `path` syncs `vault`; refused when it is registered with another vault, or
+    /// is inside a registered folder or holds one.
     public func register(_ path: String, vault: VaultID) throws(VaultError) {
         try update { folders throws(VaultError) in
-            if let existing = folders.firstIndex(where: { $0.path == path }) {
-                guard folders[existing].vaultId == vault else { throw .folderSyncsAnotherVault }
-                return
+            if try !Self.isRegistered(path, vault: vault, in: folders) {
+                folders.append(Folder(path: path, vaultId: vault, lastPass: nil))
             }
-            guard !folders.contains(where: { Self.isInside(path, $0.path) || Self.isInside($0.path, path) }) else {
-                throw .nestedSyncFolder
-            }
-            folders.append(Folder(path: path, vaultId: vault, lastPass: nil))
         }
+    }
+
+    /// True when `path` is registered with `vault`; false when it may be; throws otherwise.
+    private static func isRegistered(_ path: String, vault: VaultID, in folders: [Folder]) throws(VaultError) -> Bool {
+        if let existing = folders.first(where: { $0.path == path }) {
+            guard existing.vaultId == vault else { throw .folderSyncsAnotherVault }
+            return true
+        }
+        guard !folders.contains(where: { isInside(path, $0.path) || isInside($0.path, path) }) else { throw .nestedSyncFolder }
+        return false
     }
 
     /// Records the outcome of a pass on `path`.

@@ -6,9 +6,13 @@ import CoffreProtocol
 extension VaultClient {
     /// A member as `vault members` shows it.
     public struct Member: Sendable {
+        /// The member's user id.
         public let userID: Int64
+        /// Their user name.
         public let userName: String
+        /// Their role.
         public let role: VaultRole
+        /// The key generations they hold a grant of.
         public let keyGenerations: [Int64]
         /// The fingerprint of the member's public keys (`MemberKeyPins.fingerprint`).
         public let fingerprint: String
@@ -18,7 +22,9 @@ extension VaultClient {
 
     /// What `vault share` did: the member's user and the fingerprint of the key it wrapped to.
     public struct Share: Sendable {
+        /// The new member's user id.
         public let userID: Int64
+        /// Their user name.
         public let userName: String
         public let fingerprint: String
         /// True when the member's keys were seen for the first time (pinned now).

@@ -6,21 +6,33 @@ import Foundation
 public enum VaultReport {
     /// One vault in `vault list --json`.
     public struct VaultLine: Encodable, Sendable {
+        /// The vault id, 32 hex digits.
         public let id: String
+        /// The decrypted name; null when it does not open.
         public let name: String?
+        /// This account's role.
         public let role: VaultRole
+        /// The vault's current key generation.
         public let keyGeneration: Int64
+        /// True when this account holds a grant of the current generation.
         public let holdsCurrentKey: Bool
+        /// Commits so far.
         public let seq: Int64
     }
 
     /// One member in `vault members --json`.
     public struct MemberLine: Encodable, Sendable {
+        /// The member's user id.
         public let userId: Int64
+        /// Their user name.
         public let userName: String
+        /// Their role.
         public let role: VaultRole
+        /// The key generations they hold a grant of.
         public let keyGenerations: [Int64]
+        /// Their keys' fingerprint (`MemberKeyPins.fingerprint`).
         public let fingerprint: String
+        /// True for this account.
         public let isYou: Bool
     }
 

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# sync-client-bench.sh — `coffre sync --once` between two devices of one account through a release
+# coffred on loopback, on the scenarios of Syncthing's anchor in /work/shared/bench/BASELINE.md
+# ("Sync engine anchor: Syncthing"), whose figures it prints next to its own. Called by
+# `make bench-sync-client`; not part of `make test`.
+#
+# End to end = device A's `sync --once` (scan, seal, upload, commit) + device B's `sync --once`
+# (feed, download, open, place), each a fresh process: comparable to Syncthing's "explicit scan"
+# rows (no watcher delay). Accounts use `--kdf-cost test`, so the per-command password
+# derivation (about 0.3 s at the standard cost) is not counted.
+#
+# Scenarios (SYNC_CLIENT_BENCH_SKIP="small big delta noop" leaves some out):
+#   small  SMALL_FILES (10000) × 4 KiB in 100 folders        (Syncthing a.: 13.3 s explicit)
+#   big    one BIG_MIB (1024) MiB random file                (Syncthing b.: 5.98 s)
+#   delta  10 bytes changed in the middle of the big file    (Syncthing c.: 5.50 s, 1.09 MB sent)
+#   noop   NOOP_FILES (100000) × 100 B, then a pass with nothing changed (Syncthing d.: 2.73 s rescan)
+# Env: COFFRE_BIN_DIR (.build/release). Everything it starts is stopped by PID and its temp dir
+# removed on exit, error or Ctrl-C.
+set -u -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="${COFFRE_BIN_DIR:-$ROOT/.build/release}"
+SMALL_FILES="${SMALL_FILES:-10000}"
+BIG_MIB="${BIG_MIB:-1024}"
+NOOP_FILES="${NOOP_FILES:-100000}"
+SKIP=" ${SYNC_CLIENT_BENCH_SKIP:-} "
+
+log() { echo "[sync-client-bench] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+for tool in coffred coffre coffre-admin; do
+  [[ -x "$BIN/$tool" ]] || die "build first: make bench-sync-client (release builds of coffred, coffre, coffre-admin)"
+done
+
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/sync-client-bench.XXXXXX")" || die "mktemp failed"
+SERVER_PID=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+  fi
+  rm -rf -- "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$BIN/coffred" serve --data "$TMP/data" --listen 127.0.0.1:0 >"$TMP/coffred.out" 2>"$TMP/coffred.err" &
+SERVER_PID=$!
+URL=""
+for _ in $(seq 1 300); do
+  URL="$(sed -n 's/^coffred listening on //p' "$TMP/coffred.out" | head -1)"
+  [[ -n "$URL" ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || die "coffred exited: $(cat "$TMP/coffred.err")"
+  sleep 0.1
+done
+[[ -n "$URL" ]] || die "coffred did not start"
+
+export COFFRE_PASSWORD="bench-password-$$"
+INVITE="$("$BIN/coffre-admin" --data "$TMP/data" user add alice --quota unlimited | grep -o 'cfi_[A-Za-z0-9_-]*' | head -1)"
+[[ -n "$INVITE" ]] || die "user add failed"
+COFFRE_HOME="$TMP/home-a" "$BIN/coffre" account setup --server "$URL" --user alice --invite "$INVITE" \
+  --device-name laptop --kdf-cost test >/dev/null || die "account setup failed"
+COFFRE_HOME="$TMP/home-b" "$BIN/coffre" login --server "$URL" --user alice --device-name phone --kdf-cost test >/dev/null ||
+  die "login failed"
+
+RESULTS=()
+now() { date +%s.%N; }
+# sync DEVICE FOLDER VAULT: one `coffre sync --once`; prints its summary line to the log; sets SECONDS_TAKEN.
+sync_once() {
+  local start end out
+  start="$(now)"
+  out="$(COFFRE_HOME="$TMP/home-$1" "$BIN/coffre" sync "$TMP/$2" --vault "$3" --once 2>&1)" || die "sync $1 $2 failed: $out"
+  end="$(now)"
+  SECONDS_TAKEN="$(printf '%.2f' "$(echo "$end - $start" | bc)")"
+  LAST_SUMMARY="$(echo "$out" | head -1)"
+  log "$1 ($SECONDS_TAKEN s): $LAST_SUMMARY"
+}
+# pair NAME VAULT ANCHOR: A then B; one result row.
+pair() {
+  sync_once a "a-$2" "$2"; local up="$SECONDS_TAKEN" upline="$LAST_SUMMARY"
+  sync_once b "b-$2" "$2"; local down="$SECONDS_TAKEN"
+  diff -r --exclude=.coffre "$TMP/a-$2" "$TMP/b-$2" >/dev/null || die "$1: the two folders differ"
+  RESULTS+=("| $1 | $(printf '%.2f' "$(echo "$up + $down" | bc)") | $up / $down | ${upline%%,*} | $3 |")
+}
+vault() { COFFRE_HOME="$TMP/home-a" "$BIN/coffre" vault create "$1" >/dev/null || die "vault create $1 failed"; }
+
+if [[ "$SKIP" != *" small "* ]]; then
+  vault small; mkdir -p "$TMP/a-small"
+  python3 - "$TMP/a-small" "$SMALL_FILES" <<'PY'
+import os, sys
+root, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    folder = os.path.join(root, "d%03d" % (i % 100))
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "f%06d" % i), "wb") as f: f.write(os.urandom(4096))
+PY
+  pair "small: $SMALL_FILES × 4 KiB" small "13.3 s (explicit scan), 42.0 MB sent"
+fi
+if [[ "$SKIP" != *" big "* || "$SKIP" != *" delta "* ]]; then
+  vault big; mkdir -p "$TMP/a-big"
+  head -c "$((BIG_MIB << 20))" /dev/urandom >"$TMP/a-big/big.bin"
+  [[ "$SKIP" == *" big "* ]] && { sync_once a a-big big; sync_once b b-big big; } ||
+    pair "big: one $BIG_MIB MiB file" big "5.98 s, 1.07 GB sent"
+  if [[ "$SKIP" != *" delta "* ]]; then
+    printf '0123456789' | dd of="$TMP/a-big/big.bin" bs=1 seek="$(((BIG_MIB << 20) / 2))" conv=notrunc status=none
+    pair "delta: 10 B changed mid-file" big "5.50 s, 1.09 MB sent"
+  fi
+fi
+if [[ "$SKIP" != *" noop "* ]]; then
+  vault noop; mkdir -p "$TMP/a-noop"
+  python3 - "$TMP/a-noop" "$NOOP_FILES" <<'PY'
+import os, sys
+root, count = sys.argv[1], int(sys.argv[2])
+for i in range(count):
+    folder = os.path.join(root, "d%03d" % (i % 100))
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "f%06d" % i), "wb") as f: f.write(os.urandom(50).hex().encode())
+PY
+  pair "initial: $NOOP_FILES × 100 B" noop "206.4 s"
+  sync_once a a-noop noop
+  RESULTS+=("| noop: pass over $NOOP_FILES unchanged files | $SECONDS_TAKEN | — | ${LAST_SUMMARY%%,*} | 2.73 s (full rescan) |")
+fi
+
+echo
+echo "coffre sync --once, device A then device B, release build, loopback, $(nproc) cores (times in s)"
+echo
+echo "| scenario | end to end | A / B | A sent | Syncthing 1.19.2 anchor |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${RESULTS[@]}"
