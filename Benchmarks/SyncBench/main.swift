@@ -57,6 +57,7 @@ do {
     print("  committing \(environment.entries) entries, 1,000 per commit …")
     report.commits = try await sync.commits(entries: environment.entries)
     report.feed = try await sync.feed()
+    print("  coffred RSS after the commits and the feed: \(coffred.residentBytes >> 20) MiB")
     report.wake = try await sync.wakeUps(pollers: 50, rounds: 20)
     let idle = try await SyncPathBench.idlePolls(count: environment.idlePolls, binary: environment.coffred)
     report.idle = (environment.idlePolls, idle.before, idle.waiting, idle.wakeP99)
