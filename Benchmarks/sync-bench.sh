@@ -84,5 +84,5 @@ kill -0 "$NGINX_PID" 2>/dev/null || die "nginx did not start (see $TMP/nginx/err
 
 # The bench writes its GET files into the root; as root, nginx's workers must be able to read them.
 [[ "$(id -u)" -eq 0 ]] && chmod 777 "$TMP/www"
-COFFRED_BIN="$COFFRED_BIN" SYNC_BENCH_NGINX_URL="http://127.0.0.1:$PORT" SYNC_BENCH_NGINX_ROOT="$TMP/www" \
+COFFRED_BIN="$COFFRED_BIN" SYNC_BENCH_NGINX_URL="http://127.0.0.1:$PORT" SYNC_BENCH_NGINX_ROOT="$TMP/www" SYNC_BENCH_NGINX_PID="$NGINX_PID" \
   stdbuf -oL "$SYNC_BENCH_BIN"  # line-buffered: progress shows as it happens when piped

@@ -7,7 +7,7 @@ struct SyncBenchReport {
     var getLargeMBps: (ours: [Double], nginx: [Double]) = ([], [])
     var getSmall: (ours: [Wrk.Result], nginx: [Wrk.Result]) = ([], [])
     var commits: SyncPathBench.CommitFigures?
-    var feed: (seconds: Double, entries: Int, serverCPUSeconds: Double)?
+    var feed: (seconds: Double, entries: Int, serverCPUSeconds: Double, clientCPUSeconds: Double)?
     var wake: (p50: Double, p99: Double, max: Double)?
     var idle: (count: Int, before: Int, waiting: Int, wakeP99: Double)?
 
@@ -48,7 +48,8 @@ struct SyncBenchReport {
         }
         if let feed {
             line("  full feed: \(feed.entries) entries in \(format(feed.seconds, 2)) s (\(format(Double(feed.entries) / feed.seconds))/s, "
-                + "pages of 5,000 decoded by the client); server CPU \(format(feed.serverCPUSeconds, 2)) s")
+                + "pages of 5,000 decoded by the client); CPU: server \(format(feed.serverCPUSeconds, 2)) s, "
+                + "client (HTTP and JSON decoding) \(format(feed.clientCPUSeconds, 2)) s")
             target("full feed of the vault ≤ 10 s", feed.seconds <= 10, "\(format(feed.seconds, 2)) s for \(feed.entries) entries")
         }
         if let wake {
