@@ -3,7 +3,7 @@
 # it for the blob transfer figures, in one run. Called by `make bench-sync`; what it measures and
 # the results are in docs/performance.md ("Sync API"). Not part of `make test`.
 #
-# nginx is set up as Benchmarks/http-bench.sh does (branch benchhttp): a static root for GETs and
+# nginx is set up as Benchmarks/http-bench.sh does: a static root for GETs and
 # a DAV location for PUTs (written to client_body_temp_path and renamed, no fsync), one worker
 # per core, access log off, sendfile on.
 #
