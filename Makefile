@@ -64,7 +64,8 @@ bench-http: deps
 
 # The sync API over HTTP against a release coffred, with nginx next to it for blob PUT/GET
 # (docs/performance.md, "Sync API"). SYNC_BENCH_ENTRIES (default 1000000) sizes the vault
-# whose commits and feed are timed; SYNC_BENCH_RUNS (3) and WRK_DURATION (8) the side-by-side runs.
+# whose commits and feed are timed; SYNC_BENCH_RUNS (3) and WRK_DURATION (8) the side-by-side runs;
+# SYNC_BENCH_IDLE_POLLS (1000) the idle long-polls.
 bench-sync: deps
 	$(SWIFT) build -c release --product coffred
 	$(SWIFT) build -c release --product sync-bench

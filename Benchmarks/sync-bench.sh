@@ -3,7 +3,7 @@
 # it for the blob transfer figures, in one run. Called by `make bench-sync`; what it measures and
 # the results are in docs/performance.md ("Sync API"). Not part of `make test`.
 #
-# nginx is set up as Benchmarks/http-bench.sh does (branch benchhttp): a static root for GETs and
+# nginx is set up as Benchmarks/http-bench.sh does: a static root for GETs and
 # a DAV location for PUTs (written to client_body_temp_path and renamed, no fsync), one worker
 # per core, access log off, sendfile on.
 #
@@ -84,5 +84,5 @@ kill -0 "$NGINX_PID" 2>/dev/null || die "nginx did not start (see $TMP/nginx/err
 
 # The bench writes its GET files into the root; as root, nginx's workers must be able to read them.
 [[ "$(id -u)" -eq 0 ]] && chmod 777 "$TMP/www"
-COFFRED_BIN="$COFFRED_BIN" SYNC_BENCH_NGINX_URL="http://127.0.0.1:$PORT" SYNC_BENCH_NGINX_ROOT="$TMP/www" \
-  "$SYNC_BENCH_BIN"
+COFFRED_BIN="$COFFRED_BIN" SYNC_BENCH_NGINX_URL="http://127.0.0.1:$PORT" SYNC_BENCH_NGINX_ROOT="$TMP/www" SYNC_BENCH_NGINX_PID="$NGINX_PID" \
+  stdbuf -oL "$SYNC_BENCH_BIN"  # line-buffered: progress shows as it happens when piped

@@ -13,9 +13,10 @@ struct BenchEnvironment {
     let runs: Int
     /// Seconds of each wrk run.
     let wrkSeconds: Int
-    /// nginx, when the script started one: its base URL and the folder it serves.
+    /// nginx, when the script started one: its base URL, the folder it serves, its master's pid.
     let nginxURL: String?
     let nginxRoot: String?
+    let nginxPID: Int32?
     /// Idle long-polls held open at once.
     let idlePolls: Int
 
@@ -32,6 +33,7 @@ struct BenchEnvironment {
             runs: try integer("SYNC_BENCH_RUNS", 3, 1...20),
             wrkSeconds: try integer("WRK_DURATION", 8, 1...120),
             nginxURL: env["SYNC_BENCH_NGINX_URL"], nginxRoot: env["SYNC_BENCH_NGINX_ROOT"],
+            nginxPID: env["SYNC_BENCH_NGINX_PID"].flatMap { Int32($0) },
             idlePolls: try integer("SYNC_BENCH_IDLE_POLLS", 1_000, 1...20_000))
     }
 
@@ -47,6 +49,23 @@ struct BenchEnvironment {
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
         limit.rlim_cur = limit.rlim_max
         _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+
+    /// User and system CPU seconds process `pid` has used (/proc/PID/stat fields 14 and 15,
+    /// proc(5); counted after the ")" that closes the command name), 0 when it is gone.
+    static func cpuSeconds(of pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The children of process `pid` (/proc/PID/task/PID/children, proc(5)): nginx's workers.
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0) }
     }
 
     /// Writes dirty pages out (sync(2)) and pauses, so one server's buffered writes are not

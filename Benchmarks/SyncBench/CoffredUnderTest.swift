@@ -58,15 +58,8 @@ final class CoffredUnderTest: @unchecked Sendable {
         return 0
     }
 
-    /// User and system CPU seconds the process has used (/proc/PID/stat fields 14 and 15, proc(5)).
-    var cpuSeconds: Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    /// User and system CPU seconds the process has used.
+    var cpuSeconds: Double { BenchEnvironment.cpuSeconds(of: process.processIdentifier) }
 
     /// A registered user with a device token and a fresh vault.
     func userWithVault(_ name: String, http: HTTPClient) async throws -> (client: SyncAPIClient, vault: VaultID) {

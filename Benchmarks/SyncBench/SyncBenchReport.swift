@@ -7,7 +7,7 @@ struct SyncBenchReport {
     var getLargeMBps: (ours: [Double], nginx: [Double]) = ([], [])
     var getSmall: (ours: [Wrk.Result], nginx: [Wrk.Result]) = ([], [])
     var commits: SyncPathBench.CommitFigures?
-    var feed: (seconds: Double, entries: Int, serverCPUSeconds: Double)?
+    var feed: (seconds: Double, entries: Int, serverCPUSeconds: Double, clientCPUSeconds: Double)?
     var wake: (p50: Double, p99: Double, max: Double)?
     var idle: (count: Int, before: Int, waiting: Int, wakeP99: Double)?
 
@@ -41,15 +41,19 @@ struct SyncBenchReport {
             target("GET 4 KiB req/s ≥ nginx at 64 connections", small.0 >= small.1, "\(format(small.0)) vs \(format(small.1))")
         }
         if let commits {
-            line("  commits of 1,000 entries: \(format(commits.perSecond)) entries/s over \(commits.entries) entries "
-                + "(first 100,000: \(format(commits.firstHundredThousandPerSecond))/s); server CPU \(format(commits.serverCPUSeconds, 1)) s, "
+            line("  commits of 1,000 entries: \(format(commits.perSecond)) entries/s over \(commits.entries) entries"
+                + (commits.entries > 100_000 ? " (first 100,000: \(format(commits.firstHundredThousandPerSecond))/s)" : "")
+                + "; server CPU \(format(commits.serverCPUSeconds, 1)) s, "
                 + "\(format(Double(commits.entries) / commits.serverCPUSeconds)) entries per server CPU second")
             target("commits ≥ 20,000 entry changes/s", commits.perSecond >= 20_000, "\(format(commits.perSecond))/s")
         }
         if let feed {
             line("  full feed: \(feed.entries) entries in \(format(feed.seconds, 2)) s (\(format(Double(feed.entries) / feed.seconds))/s, "
-                + "pages of 5,000 decoded by the client); server CPU \(format(feed.serverCPUSeconds, 2)) s")
-            target("full feed of the vault ≤ 10 s", feed.seconds <= 10, "\(format(feed.seconds, 2)) s for \(feed.entries) entries")
+                + "pages of 5,000 decoded by the client); CPU: server \(format(feed.serverCPUSeconds, 2)) s, "
+                + "client (HTTP and JSON decoding) \(format(feed.clientCPUSeconds, 2)) s")
+            // Issue 5's target is for a vault of 1,000,000 entries; a smaller run only checks the path.
+            let scale = feed.entries == 1_000_000 ? "" : " (the target is for 1,000,000; a smaller vault does not settle it)"
+            target("full feed of the vault ≤ 10 s", feed.seconds <= 10, "\(format(feed.seconds, 2)) s for \(feed.entries) entries\(scale)")
         }
         if let wake {
             line("  long-poll wake-up, commit sent → answer received: p50 \(format(wake.p50, 2)) ms, p99 \(format(wake.p99, 2)) ms, max \(format(wake.max, 2)) ms")

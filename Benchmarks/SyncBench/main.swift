@@ -32,14 +32,22 @@ do {
             for (index, target) in targets.enumerated() {
                 let connections = index == 0 ? 8 : 64
                 var results: [String: Wrk.Result] = [:]
+                var cpuPerRequest: [String: Double] = [:]
                 for server in round % 2 == 0 ? ["ours", "nginx"] : ["nginx", "ours"] {
                     let url = server == "ours" ? target.ours : target.nginx
-                    results[server] = try Wrk.run(
+                    // The server's CPU time per request: less moved by the other builds than req/s.
+                    let pids = server == "ours" ? [coffred.process.processIdentifier] : environment.nginxPID.map(BenchEnvironment.children) ?? []
+                    let before = pids.reduce(0) { $0 + BenchEnvironment.cpuSeconds(of: $1) }
+                    let result = try Wrk.run(
                         url: url, connections: connections, seconds: environment.wrkSeconds,
                         token: server == "ours" ? client.token : nil)
+                    let used = pids.reduce(0) { $0 + BenchEnvironment.cpuSeconds(of: $1) } - before
+                    results[server] = result
+                    cpuPerRequest[server] = used * 1e6 / max(1, result.requestsPerSecond * Double(environment.wrkSeconds))
                 }
                 let (ours, nginx) = (results["ours"]!, results["nginx"]!)
-                print("  GET \(target.size) round \(round + 1): coffred \(Int(ours.requestsPerSecond)) req/s, nginx \(Int(nginx.requestsPerSecond)) req/s")
+                print("  GET \(target.size) round \(round + 1): coffred \(Int(ours.requestsPerSecond)) req/s, nginx \(Int(nginx.requestsPerSecond)) req/s; "
+                    + "server CPU per request: coffred \(Int(cpuPerRequest["ours"]!)) µs, nginx \(Int(cpuPerRequest["nginx"]!)) µs")
                 if index == 0 {
                     report.getLargeMBps.ours.append(ours.requestsPerSecond * Double(4 << 20) / 1e6)
                     report.getLargeMBps.nginx.append(nginx.requestsPerSecond * Double(4 << 20) / 1e6)
@@ -57,6 +65,7 @@ do {
     print("  committing \(environment.entries) entries, 1,000 per commit …")
     report.commits = try await sync.commits(entries: environment.entries)
     report.feed = try await sync.feed()
+    print("  coffred RSS after the commits and the feed: \(coffred.residentBytes >> 20) MiB")
     report.wake = try await sync.wakeUps(pollers: 50, rounds: 20)
     let idle = try await SyncPathBench.idlePolls(count: environment.idlePolls, binary: environment.coffred)
     report.idle = (environment.idlePolls, idle.before, idle.waiting, idle.wakeP99)

@@ -26,6 +26,46 @@ import Testing
         #expect(try client.fetchValue("PRAGMA busy_timeout", as: Int.self) == 250)
     }
 
+    @Test func cacheAndCheckpointOptionsAreApplied() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let plain = try Connection(path: dir.path("a.db"))
+        #expect(try plain.fetchValue("PRAGMA cache_size", as: Int.self) == -2_000)
+        #expect(try plain.fetchValue("PRAGMA wal_autocheckpoint", as: Int.self) == 1_000)
+
+        var options = Connection.Options()
+        options.cacheSizeKibibytes = 65_536
+        options.walAutocheckpointPages = 10_000
+        let tuned = try Connection(path: dir.path("b.db"), options: options)
+        // A negative cache_size is in KiB (https://sqlite.org/pragma.html#pragma_cache_size).
+        #expect(try tuned.fetchValue("PRAGMA cache_size", as: Int.self) == -65_536)
+        #expect(try tuned.fetchValue("PRAGMA wal_autocheckpoint", as: Int.self) == 10_000)
+
+        options.access = .readOnly
+        let reader = try Connection(path: dir.path("b.db"), options: options)
+        #expect(try reader.fetchValue("PRAGMA cache_size", as: Int.self) == -65_536)
+    }
+
+    @Test func outOfRangeCacheAndCheckpointOptionsAreRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        for kibibytes in [0, -1, Int.min] {
+            var options = Connection.Options()
+            options.cacheSizeKibibytes = kibibytes
+            #expect(throws: SQLiteError.self) { try Connection(path: dir.path("cache.db"), options: options) }
+        }
+        for pages in [-1, Int.min] {
+            var options = Connection.Options()
+            options.walAutocheckpointPages = pages
+            #expect(throws: SQLiteError.self) { try Connection(path: dir.path("wal.db"), options: options) }
+        }
+        // Zero turns the automatic checkpoint off; it is a valid setting.
+        var options = Connection.Options()
+        options.walAutocheckpointPages = 0
+        let off = try Connection(path: dir.path("off.db"), options: options)
+        #expect(try off.fetchValue("PRAGMA wal_autocheckpoint", as: Int.self) == 0)
+    }
+
     @Test func roundTripsEveryType() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -42,10 +42,10 @@ public final class ServerDatabase: Sendable {
         return options
     }
 
-    /// Page cache per connection (writer and each reader), in KiB.
-    static let cacheSizeKibibytes: Int? = nil
-    /// WAL pages (4 KiB each) that trigger a checkpoint at commit.
-    static let walAutocheckpointPages: Int? = nil
+    /// Page cache per connection (writer and each reader), in KiB: 64 MiB.
+    static let cacheSizeKibibytes: Int? = 65_536
+    /// WAL pages (4 KiB each) that trigger a checkpoint at commit: about 40 MiB of WAL.
+    static let walAutocheckpointPages: Int? = 10_000
 
     /// Opens `coffred.db` in the data directory.
     public convenience init(dataDirectory: DataDirectory, readerCount: Int = 4) throws {
