@@ -17,7 +17,7 @@ struct Coffre: AsyncParsableCommand {
             5 throttled, 6 local state missing or unusable, 7 server not trusted (see docs/cli.md).
             """,
         version: CoffreVersion.current,
-        subcommands: [AccountCommand.self, Login.self, Logout.self, Whoami.self, Devices.self, Password.self])
+        subcommands: [AccountCommand.self, Login.self, Logout.self, Whoami.self, Devices.self, Password.self, Dav.self])
 
     /// Runs the command; every failure ends as one line on stderr and a documented status.
     static func main() async {
