@@ -3,6 +3,7 @@ import CoffreClient
 import Dispatch
 import Foundation
 import Glibc
+import Synchronization
 
 /// `coffre dav`: serves one vault over WebDAV on loopback, decrypted on the fly.
 struct Dav: AsyncParsableCommand {
@@ -31,6 +32,7 @@ struct Dav: AsyncParsableCommand {
     var kdfCost: KDFCost = .standard
 
     func run() async throws {
+        let stop = StopSignal()
         let address = try listen.map { try DAVListenAddress(parsing: $0) } ?? .anyLoopbackPort
         let credentials = try davCredentials()
         let client = try ClientContext.accountClient()
@@ -54,7 +56,7 @@ struct Dav: AsyncParsableCommand {
             throw AccountError.invalidArgument("--listen: cannot listen there (\(error))")
         }
         CommandOutput.print("WebDAV: \(url)\nuser: \(credentials.user)\npassword: \(credentials.password)\n")
-        await Self.waitForStopSignal()
+        await stop.wait()
         await gateway.stop()
     }
 
@@ -68,27 +70,54 @@ struct Dav: AsyncParsableCommand {
             throw AccountError.invalidArgument("--password-file: \(error)")
         }
     }
+}
 
-    /// Returns at the first SIGTERM or SIGINT (Dispatch signal sources: no code runs inside a
-    /// signal handler).
-    private static func waitForStopSignal() async {
-        let queue = DispatchQueue(label: "coffre-dav.signals")
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let sources = [SIGTERM, SIGINT].map { number in
-                signal(number, SIG_IGN)  // the source receives it; the default action must not run
-                return DispatchSource.makeSignalSource(signal: number, queue: queue)
-            }
-            var resumed = false
-            for source in sources {
-                source.setEventHandler {
-                    // Runs on the serial `queue`: `resumed` is only touched there.
-                    guard !resumed else { return }
-                    resumed = true
-                    for each in sources { each.cancel() }
-                    continuation.resume()
+/// SIGTERM and SIGINT turned into one awaited event, through Dispatch signal sources (no code
+/// runs inside a signal handler). Installed before the gateway announces itself, so a signal
+/// sent right after the announcement is never lost to the default action.
+final class StopSignal: Sendable {
+    private let queue = DispatchQueue(label: "coffre-dav.signals")
+    private let state: Mutex<State>
+
+    private struct State: @unchecked Sendable {
+        // @unchecked Sendable: DispatchSourceSignal is not Sendable; a State is only ever
+        // read or written inside `state.withLock`, so no two threads touch it at once.
+        var sources: [any DispatchSourceSignal] = []
+        var signalled = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    init() {
+        state = Mutex(State())
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)  // the source receives it; the default action must not run
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in
+                let waiter: CheckedContinuation<Void, Never>? = self?.state.withLock { state in
+                    state.signalled = true
+                    defer { state.waiter = nil }
+                    return state.waiter
                 }
-                source.resume()
+                waiter?.resume()
             }
+            source.resume()
+            state.withLock { $0.sources.append(source) }
+        }
+    }
+
+    /// Returns once SIGTERM or SIGINT has arrived (at once if one already has).
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now: Bool = state.withLock { state in
+                if state.signalled { return true }
+                state.waiter = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+        state.withLock { state in
+            for source in state.sources { source.cancel() }
+            state.sources.removeAll()
         }
     }
 }
