@@ -26,7 +26,7 @@ struct VaultBlobSender: Sendable {
                     try await remote.putBlobs(request)
                 }
             } catch {
-                throw DAVError.storage("uploading blobs failed")
+                throw VaultDAVStorage.remoteFailure(error, "uploading blobs failed")
             }
         }
     }

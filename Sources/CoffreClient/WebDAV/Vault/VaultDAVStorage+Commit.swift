@@ -81,7 +81,7 @@ extension VaultDAVStorage {
         do {
             outcome = try await remote.commit(CommitRequest(commitId: LocalPublisher.newCommitID(), changes: changes))
         } catch {
-            throw DAVError.storage("the server refused the commit")
+            throw Self.remoteFailure(error, "the server refused the commit")
         }
         switch outcome {
         case .committed(let receipt):
@@ -114,6 +114,13 @@ extension VaultDAVStorage {
             }
         }
         return .preconditionFailed
+    }
+
+    /// A failed call to the server: 507 when the account's quota is the reason (RFC 4918
+    /// §11.5), else 500 with `text` (never the server's own words, which could hold anything).
+    static func remoteFailure(_ error: any Error, _ text: String) -> DAVError {
+        if let error = error as? APIClientError, error.code == .quotaExceeded { return .insufficientStorage("quota exceeded") }
+        return .storage(text)
     }
 
     private func nameTag(_ name: String, parent: EntryID) throws(DAVError) -> NameTag {
