@@ -103,6 +103,19 @@ struct VaultDAVStorageTests {
         }
     }
 
+    @Test func namesOtherClientsWroteThatWebDAVCannotAddressAreLeftOut() async throws {
+        let fixture = try await F()
+        let dav = try await fixture.gateway()
+        _ = try await dav.write(try F.path("fine"), body: F.body("x"), condition: .always)
+        // Valid in a record (NFC, no '/' or NUL) but not as a WebDAV path segment.
+        for name in ["bell\u{7}name", String(repeating: "n", count: 300)] {
+            let record = EntryRecord(kind: .folder, name: name, modificationTime: 0, mode: 0o755, size: 0)
+            let node = try dav.newNode(kind: .folder, parent: .root, record: record, generation: dav.keyring.newest.number)
+            try await dav.commit([VaultDAVStorage.Edit(node: node, baseRev: 0, blobs: [])])
+        }
+        #expect(try await dav.children(of: .root, withProperties: true).map(\.path.name) == ["fine"])
+    }
+
     @Test func deleteCommitsTombstonesForAWholeFolder() async throws {
         let fixture = try await F()
         let dav = try await fixture.gateway()

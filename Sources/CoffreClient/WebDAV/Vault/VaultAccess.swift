@@ -24,7 +24,7 @@ extension AccountClient {
     /// opening the account's private keys, locally). Throws `.invalidArgument` when no vault
     /// or several have that name.
     public func openVault(named name: String, password: String, cost: KDFCost) async throws -> VaultAccess {
-        let (state, _) = try await signedInAPI()
+        let state = try home.requireState()
         let keys = try Self.derive(password, KDFParameters(wire: state.kdf), policy: cost.policy)
         let (agreement, signing) = try Self.openPrivateKeys(state.keys, with: keys, unopenable: .wrongPassword)
         let client = try Self.syncClient(for: state)

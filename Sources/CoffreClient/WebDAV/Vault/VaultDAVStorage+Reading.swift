@@ -1,10 +1,15 @@
 import CoffreProtocol
+import HTTPServer
 
 /// GET and HEAD: a read fetches only the chunks covering the range asked for, opens each
 /// (blob id, GCM tag, framing, key commitment: `ChunkCipher.open`) and streams the plaintext.
 extension VaultDAVStorage {
     /// Largest read answered as one piece of memory instead of a stream.
     static let inlineReadLimit = 1 << 20
+    /// Chunks fetched and opened ahead of the one being sent (each at most 4 MiB).
+    static let readAhead = 3
+    /// Chunks larger than this are opened on the blocking-work queue, off Swift's pool.
+    static let inlineOpenLimit = 64 << 10
 
     public func read(_ path: DAVPath, range: ClosedRange<Int64>?) async throws -> DAVContent {
         guard case .entry(let node) = snapshot().lookup(path), node.record != nil else { throw DAVError.notFound }
@@ -48,8 +53,17 @@ extension VaultDAVStorage {
         }
         let selected = pieces
         return .stream(length: length) { [self] emit in
+            // In order, with up to `readAhead` chunks fetched and opened ahead of the one sent.
+            var ahead: [Task<[UInt8], any Error>] = []
+            defer { for task in ahead { task.cancel() } }
+            var next = 0
             for piece in selected {
-                let bytes = try await plaintext(of: piece.reference, cipher: cipher)
+                while next < selected.count && ahead.count <= Self.readAhead {
+                    let reference = selected[next].reference
+                    ahead.append(Task { try await self.plaintext(of: reference, cipher: cipher) })
+                    next += 1
+                }
+                let bytes = try await ahead.removeFirst().value
                 try await emit(piece.part.count == bytes.count ? bytes : Array(bytes[piece.part]))
             }
         }
@@ -88,7 +102,10 @@ extension VaultDAVStorage {
     /// The opened chunk, from the cache or fetched.
     private func plaintext(of reference: ChunkReference, cipher: ChunkCipher) async throws -> [UInt8] {
         if let cached = cache.chunk(reference.blobID) { return cached }
-        let opened = try cipher.open(try await fetch(reference), reference: reference)
+        let blob = try await fetch(reference)
+        let opened = reference.length > Self.inlineOpenLimit
+            ? try await HTTPBlockingWork.run { try cipher.open(blob, reference: reference) }
+            : try cipher.open(blob, reference: reference)
         cache.keep(opened, for: reference.blobID)
         return opened
     }

@@ -64,7 +64,6 @@ extension VaultDAVStorage {
             return SealedBody(manifest: .inline([chunk.reference]), size: UInt64(prefix.count), blobs: [id])
         }
         let source = VaultBodySource(prefix: prefix, limit: Self.bodyQueueLimit)
-        SecretBytes.wipe(&prefix)
         async let sealing = sealStream(source)
         do {
             while let piece = try await iterator.next() { try await source.push(piece) }
@@ -77,19 +76,24 @@ extension VaultDAVStorage {
         return try await sealing
     }
 
-    /// Runs the sealer over `source`, uploading blobs in groups as they come, then the
-    /// manifest blobs of a long chunk list.
+    /// Runs the sealer over `source`, uploading blobs in groups as they come (one group
+    /// uploading while the next fills), then the manifest blobs of a long chunk list.
     private func sealStream(_ source: VaultBodySource) async throws -> SealedBody {
         defer { source.close() }
         let sender = VaultBlobSender(remote: remote)
         var group: [BlobPayload] = []
+        var uploading: Task<Void, any Error>?
+        defer { uploading?.cancel() }
         let file = try await sealer.seal(source) { blob in
             group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
             if group.count == Self.uploadGroupSize {
-                try await sender.send(group)
+                let full = group
                 group.removeAll()
+                try await uploading?.value
+                uploading = Task { try await sender.send(full) }
             }
         }
+        try await uploading?.value
         try await sender.send(group)
         let packed = try ManifestPacking.pack(file.chunks, using: keyring.newest.chunks)
         try await sender.send(packed.blobs.map { BlobPayload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) })

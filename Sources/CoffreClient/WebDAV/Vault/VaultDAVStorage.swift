@@ -126,8 +126,11 @@ public final class VaultDAVStorage: DAVStorage {
             folder = node.id
         case .absent, .noParent: throw DAVError.notFound
         }
-        return try snapshot.members(of: folder).map { name, node in
-            try Self.info(of: node, at: try path.appending(name), withProperties: withProperties)
+        // A name another client could write but WebDAV cannot address (a control character,
+        // over 255 bytes) is left out of the listing rather than failing it.
+        return try snapshot.members(of: folder).compactMap { name, node in
+            guard let child = try? path.appending(name) else { return nil }
+            return try Self.info(of: node, at: child, withProperties: withProperties)
         }
     }
 
@@ -145,7 +148,9 @@ public final class VaultDAVStorage: DAVStorage {
         return DAVResourceInfo(
             path: path, isCollection: isCollection, contentLength: node.kind == .file ? Int64(record.size) : 0,
             contentType: isCollection ? nil : DAVContentType.forName(record.name), etag: node.etag, lastModified: seconds,
-            creationDate: seconds, deadProperties: withProperties ? try properties(of: record) : nil)
+            // Properties that do not decode (written by another client) are shown as none
+            // rather than failing a whole listing; PROPPATCH still refuses to touch them.
+            creationDate: seconds, deadProperties: withProperties ? ((try? properties(of: record)) ?? [:]) : nil)
     }
 
     /// The dead properties a record carries (hostile bytes until decoded and checked).
