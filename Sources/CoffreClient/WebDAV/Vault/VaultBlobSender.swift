@@ -2,9 +2,12 @@ import CoffreProtocol
 
 /// Uploads the blobs of one write that the server lacks: one "missing" question per group,
 /// then the missing ones grouped as the sync engine's uploader groups them (small blobs in
-/// batch uploads, large ones alone, `BlobUploader.requests(for:)`). The gateway keeps no blob
-/// index, so it asks the server about every group.
+/// batch uploads, large ones alone, `BlobUploader.requests(for:)`), several requests at a
+/// time. The gateway keeps no blob index, so it asks the server about every group.
 struct VaultBlobSender: Sendable {
+    /// Upload requests in flight at once (the server makes each blob durable before answering).
+    static let concurrency = 4
+
     let remote: any SyncRemote
 
     /// Sends whichever of `blobs` the server does not hold.
@@ -18,16 +21,28 @@ struct VaultBlobSender: Sendable {
         } catch {
             throw DAVError.storage("asking which blobs are missing failed")
         }
-        for request in BlobUploader.requests(for: unique.filter { missing.contains($0.id) }) {
-            do {
-                if request.count == 1, request[0].bytes.count > BlobUploader.batchedBlobLimit {
-                    try await remote.putBlob(request[0].id, bytes: request[0].bytes)
-                } else {
-                    try await remote.putBlobs(request)
+        let remote = remote
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for request in BlobUploader.requests(for: unique.filter { missing.contains($0.id) }) {
+                if inFlight == Self.concurrency {
+                    try await group.next()
+                    inFlight -= 1
                 }
-            } catch {
-                throw VaultDAVStorage.remoteFailure(error, "uploading blobs failed")
+                group.addTask {
+                    do {
+                        if request.count == 1, request[0].bytes.count > BlobUploader.batchedBlobLimit {
+                            try await remote.putBlob(request[0].id, bytes: request[0].bytes)
+                        } else {
+                            try await remote.putBlobs(request)
+                        }
+                    } catch {
+                        throw VaultDAVStorage.remoteFailure(error, "uploading blobs failed")
+                    }
+                }
+                inFlight += 1
             }
+            try await group.waitForAll()
         }
     }
 }
