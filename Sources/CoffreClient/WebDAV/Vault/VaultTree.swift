@@ -1,26 +1,5 @@
 import CoffreProtocol
 
-/// One entry of the vault as the gateway knows it: its newest state from the changes feed (or
-/// from a commit of the gateway itself) with the record opened.
-struct VaultNode: Sendable {
-    var id: EntryID
-    var parentID: EntryID
-    var kind: EntryKind
-    var rev: Int64
-    var nameTag: NameTag
-    var deleted: Bool
-    /// The opened record; nil when this client cannot open it (such an entry is not served).
-    var record: EntryRecord?
-    /// The key generation the record (and the file's chunks) are sealed under.
-    var generation: UInt32
-
-    /// Live and readable: what the gateway serves.
-    var isServed: Bool { !deleted && record != nil }
-
-    /// The entity tag: the entry's rev, which every commit touching the entry changes.
-    var etag: String { "r\(rev)" }
-}
-
 /// The vault's tree in memory: every entry by id (tombstones kept, so an older state arriving
 /// late cannot resurrect an entry), the served entries by parent and name, and the feed cursor.
 /// A value type: a request copies it once (copy on write) and sees one consistent snapshot.
