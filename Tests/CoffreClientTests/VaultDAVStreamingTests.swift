@@ -30,6 +30,18 @@ struct VaultDAVStreamingTests {
         await #expect(throws: DAVError.self) { try await reader.read(try F.path("big.bin"), range: 0...400_000) }
     }
 
+    @Test func aSmallPutIsOneUploadWithoutAQuestion() async throws {
+        let fixture = try await F()
+        let dav = try await fixture.gateway()
+        fixture.world.shelf.resetCounters()
+        _ = try await dav.write(try F.path("small"), body: F.body(F.noise(4096, seed: 9)), condition: .always)
+        #expect(fixture.world.shelf.counters.missingQuestions == 0 && fixture.world.shelf.counters.blobsPut == 1)
+        // The same bytes again: the server takes the blob it holds once more, nothing breaks.
+        _ = try await dav.write(try F.path("again"), body: F.body(F.noise(4096, seed: 9)), condition: .always)
+        #expect(try await F.read(dav, "again") == F.noise(4096, seed: 9))
+        #expect(fixture.world.shelf.storedIDs.count == 1)
+    }
+
     @Test func aTamperedChunkIsNeverServed() async throws {
         let fixture = try await F()
         let dav = try await fixture.gateway()

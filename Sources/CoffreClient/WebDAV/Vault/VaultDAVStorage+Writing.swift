@@ -46,7 +46,8 @@ extension VaultDAVStorage {
     }
 
     /// Seals `body`: a body of at most the chunker's minimum size is one chunk by the format
-    /// and is sealed here; a larger one streams through the sealer's pipeline.
+    /// and is sealed and uploaded here (one request); a larger one streams through the
+    /// sealer's pipeline.
     private func seal<Body: AsyncSequence & Sendable>(_ body: Body) async throws -> SealedBody where Body.Element == [UInt8] {
         let generation = keyring.newest
         let limit = generation.chunker.parameters.minimumSize
@@ -60,7 +61,7 @@ extension VaultDAVStorage {
             guard !prefix.isEmpty else { return SealedBody(manifest: .inline([]), size: 0, blobs: []) }
             let chunk = try generation.chunks.seal(prefix)
             let id = BlobID(bytes: chunk.reference.blobID)!
-            try await VaultBlobSender(remote: remote).send([BlobPayload(id: id, bytes: chunk.blob)])
+            try await VaultBlobSender(remote: remote).put(BlobPayload(id: id, bytes: chunk.blob))
             return SealedBody(manifest: .inline([chunk.reference]), size: UInt64(prefix.count), blobs: [id])
         }
         let source = VaultBodySource(prefix: prefix, limit: Self.bodyQueueLimit)
