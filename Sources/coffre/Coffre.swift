@@ -19,7 +19,7 @@ struct Coffre: AsyncParsableCommand {
         version: CoffreVersion.current,
         subcommands: [
             AccountCommand.self, Login.self, Logout.self, Whoami.self, Devices.self, Password.self, VaultCommand.self, SyncCommand.self,
-            StatusCommand.self, HistoryCommand.self, RestoreCommand.self, TrashCommand.self,
+            StatusCommand.self, HistoryCommand.self, RestoreCommand.self, TrashCommand.self, Dav.self,
         ])
 
     /// Runs the command; every failure ends as one line on stderr and a documented status.

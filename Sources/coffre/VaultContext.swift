@@ -9,6 +9,11 @@ struct UnlockOptions: ParsableArguments {
 
     /// The vault client of this `COFFRE_HOME`, its keys opened with the password.
     func vaultClient() throws -> VaultClient {
+        try Self.vaultClient(passwordFile: passwordFile)
+    }
+
+    /// The same, the password read from `passwordFile` (else COFFRE_PASSWORD, else the terminal).
+    static func vaultClient(passwordFile: String?) throws -> VaultClient {
         let home = try ClientContext.home()
         let source = PasswordInput.source(file: passwordFile, variable: "COFFRE_PASSWORD", environment: ProcessInfo.processInfo.environment)
         let password = try PasswordInput.read(from: source, prompt: "Password: ", confirm: false)

@@ -5,7 +5,10 @@ import CoffreCrypto
 ///
 ///     u8 format (1) ‖ u8 kind ‖ lp(name) ‖ i64be mtime ‖ u32be mode ‖ u64be size ‖ lp(target)
 ///     ‖ u8 manifestForm (0 none, 1 inline, 2 indirect) ‖ u16be count ‖ count × ChunkReference
-///     ‖ zeros
+///     ‖ [u16be propertiesLength ‖ properties, only when not empty] ‖ zeros
+///
+/// The properties field is optional: zero padding reads as an absent one, so records written
+/// before it existed decode unchanged and a record without properties encodes as before.
 extension EntryRecord {
     static let format: UInt8 = 1
     /// Records are padded to a multiple of this many bytes.
@@ -13,7 +16,7 @@ extension EntryRecord {
     /// The largest padded plaintext any valid record can have.
     static let maximumPaddedByteCount: Int = {
         let largest = 2 + 2 + maximumNameByteCount + 8 + 4 + 8 + 2 + maximumTargetByteCount + 1 + 2
-            + maximumInlineReferences * ChunkReference.encodedByteCount
+            + maximumInlineReferences * ChunkReference.encodedByteCount + 2 + maximumDeadPropertiesByteCount
         return (largest + bucketByteCount - 1) / bucketByteCount * bucketByteCount
     }()
 
@@ -38,6 +41,10 @@ extension EntryRecord {
         writer.u8(form)
         writer.u16(UInt16(references.count))
         for reference in references { reference.write(to: &writer) }
+        if !deadProperties.isEmpty {
+            writer.u16(UInt16(deadProperties.count))
+            writer.raw(deadProperties)
+        }
         let count = writer.bytes.count
         writer.zeros((count + Self.bucketByteCount - 1) / Self.bucketByteCount * Self.bucketByteCount - count)
         return writer.bytes
@@ -70,6 +77,12 @@ extension EntryRecord {
         var references: [ChunkReference] = []
         references.reserveCapacity(count)
         for _ in 0..<count { references.append(try ChunkReference.read(from: &reader)) }
+        var properties: [UInt8] = []
+        if reader.remaining >= 2 {
+            let length = Int(try reader.u16())
+            guard length <= maximumDeadPropertiesByteCount else { throw .malformed(structure: structure, reason: "dead properties too long") }
+            properties = Array(try reader.take(length))
+        }
         try reader.requireZeroTail()
         let manifest: Manifest
         switch form {
@@ -82,7 +95,8 @@ extension EntryRecord {
         }
         let record = EntryRecord(
             kind: kind, name: name, modificationTime: mtime, mode: mode, size: size,
-            symlinkTarget: kind == .symlink ? target : (target.isEmpty ? nil : target), manifest: manifest)
+            symlinkTarget: kind == .symlink ? target : (target.isEmpty ? nil : target), manifest: manifest,
+            deadProperties: properties)
         try record.validate()
         return record
     }

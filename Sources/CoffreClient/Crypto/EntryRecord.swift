@@ -27,6 +27,9 @@ public struct EntryRecord: Sendable, Equatable {
     public static let maximumNameByteCount = 1024
     /// Longest symlink target, in UTF-8 bytes.
     public static let maximumTargetByteCount = 4096
+    /// Largest `deadProperties` field: what fits with a largest record under the server's
+    /// 16 KiB record limit (docs/format.md, "Record plaintext").
+    public static let maximumDeadPropertiesByteCount = 6_144
 
     /// The kind.
     public var kind: Kind
@@ -42,11 +45,14 @@ public struct EntryRecord: Sendable, Equatable {
     public var symlinkTarget: String?
     /// The chunk list of a file.
     public var manifest: Manifest
+    /// WebDAV dead properties of the entry, as the gateway encodes them (opaque here; empty
+    /// when none). Optional trailing field: a record without it encodes exactly as before.
+    public var deadProperties: [UInt8]
 
     /// A record; `validate()` checks it (encoding does so too).
     public init(
         kind: Kind, name: String, modificationTime: Int64, mode: UInt32, size: UInt64,
-        symlinkTarget: String? = nil, manifest: Manifest = .none
+        symlinkTarget: String? = nil, manifest: Manifest = .none, deadProperties: [UInt8] = []
     ) {
         self.kind = kind
         self.name = name
@@ -55,12 +61,16 @@ public struct EntryRecord: Sendable, Equatable {
         self.size = size
         self.symlinkTarget = symlinkTarget
         self.manifest = manifest
+        self.deadProperties = deadProperties
     }
 
     /// Checks the rules every record obeys, whoever wrote it.
     public func validate() throws(CryptoFormatError) {
         try Self.validateName(name)
         guard mode & ~0o7777 == 0 else { throw .recordInconsistent("mode has bits above 0o7777") }
+        guard deadProperties.count <= Self.maximumDeadPropertiesByteCount else {
+            throw .recordInconsistent("dead properties above \(Self.maximumDeadPropertiesByteCount) bytes")
+        }
         switch kind {
         case .file:
             guard symlinkTarget == nil else { throw .recordInconsistent("a file has no symlink target") }
