@@ -93,9 +93,9 @@ struct CoffredServeTests {
         #expect(info.st_mode & 0o777 == 0o600)
         let token = try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("cfa_"))
-        #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats", bearer: token).status == 200)
+        #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats", authorization: "Bearer " + token).status == 200)
         #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats").status == 401)
-        #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats", bearer: "cfa_forged").status == 401)
+        #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats", authorization: "Bearer cfa_forged").status == 401)
         #expect(first.stop() == 0)
         #expect(!first.standardError().contains(token), "the token itself is never logged")
 
@@ -103,7 +103,7 @@ struct CoffredServeTests {
         let second = try CoffredProcess(dataDirectory: first.dataDirectory)
         try second.waitUntilListening()
         #expect(try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == token)
-        #expect(try await RawHTTP.get(port: second.port, path: "/v1/admin/stats", bearer: token).status == 200)
+        #expect(try await RawHTTP.get(port: second.port, path: "/v1/admin/stats", authorization: "Bearer " + token).status == 200)
         #expect(second.stop() == 0)
         #expect(!second.standardError().contains("first admin token written"))
     }

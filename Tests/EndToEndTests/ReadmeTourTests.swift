@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// The README's "sync two folders" tour, command for command, with `HOME` in a temporary
+/// The README's "sync two folders" and "browse over WebDAV" tours, command for command, with `HOME` in a temporary
 /// folder, `--kdf-cost test`, and the password in `COFFRE_PASSWORD`.
 @Suite("README tour: sync two folders (real binaries)")
 struct ReadmeTourTests {
@@ -34,5 +34,15 @@ struct ReadmeTourTests {
         #expect(daemon.waitForStandardError(containing: "syncing; stop with"))
         #expect(try await coffre(phone, "status").stdout.contains("coffre sync is running"))
         #expect(daemon.stop(signal: SIGINT) == 0, "\(daemon.standardError())")
+
+        // Browse over WebDAV (a free port instead of the README's 8088, which may be taken).
+        let dav = try DavProcess(arguments: ["dav", "--vault", "Documents"], environment: phone)
+        let gateway = try dav.waitUntilServing()
+        let port = try #require(Int(gateway.url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
+        let basic = "Basic " + Data("\(gateway.user):\(gateway.password)".utf8).base64EncodedString()
+        let file = try await RawHTTP.get(port: port, path: "/hello.txt", authorization: basic)
+        #expect(file.status == 200 && file.body == "hello\n")
+        #expect(try await RawHTTP.get(port: port, path: "/hello.txt").status == 401)
+        #expect(dav.stop() == 0)
     }
 }

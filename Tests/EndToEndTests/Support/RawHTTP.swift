@@ -10,13 +10,13 @@ enum RawHTTP {
         var body: String
     }
 
-    /// `GET path` with `Connection: close`; reads to EOF.
-    static func get(port: Int, path: String, bearer: String? = nil) async throws -> Response {
+    /// `GET path` with `Connection: close`; reads to EOF. `authorization` is the header's value.
+    static func get(port: Int, path: String, authorization: String? = nil) async throws -> Response {
         try await onThread {
             let fd = try connect(port: port)
             defer { close(fd) }
-            let authorization = bearer.map { "Authorization: Bearer \($0)\r\n" } ?? ""
-            let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(authorization)Connection: close\r\n\r\n".utf8)
+            let field = authorization.map { "Authorization: \($0)\r\n" } ?? ""
+            let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(field)Connection: close\r\n\r\n".utf8)
             guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { throw Failure("send failed") }
             var received: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
