@@ -36,7 +36,7 @@ struct ReadmeTourTests {
         #expect(daemon.stop(signal: SIGINT) == 0, "\(daemon.standardError())")
 
         // Browse over WebDAV (a free port instead of the README's 8088, which may be taken).
-        let dav = try DavProcess(arguments: ["dav", "--vault", "Documents"], environment: phone)
+        let dav = try RunningTool.dav(arguments: ["dav", "--vault", "Documents"], environment: phone)
         let gateway = try dav.waitUntilServing()
         let port = try #require(Int(gateway.url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
         let basic = "Basic " + Data("\(gateway.user):\(gateway.password)".utf8).base64EncodedString()

@@ -48,8 +48,8 @@ struct WebDAVVaultTests {
         deinit { try? FileManager.default.removeItem(atPath: work) }
 
         /// Runs `coffre dav` with `arguments` after the vault and test options.
-        func dav(_ arguments: [String] = [], vault: String) throws -> DavProcess {
-            try DavProcess(
+        func dav(_ arguments: [String] = [], vault: String) throws -> RunningTool {
+            try RunningTool.dav(
                 arguments: ["dav", "--vault", vault, ] + arguments,
                 environment: ["COFFRE_HOME": home, "COFFRE_PASSWORD": WebDAVVaultTests.password])
         }
@@ -143,67 +143,30 @@ struct WebDAVVaultTests {
     }
 }
 
-/// A running `coffre dav`: its announced URL and credentials, and a clean stop.
-final class DavProcess: @unchecked Sendable {
-    // @unchecked Sendable: set up in init, then used by the owning test one call at a time.
-    let process = Process()
-    private let stdout = Pipe()
-    private let stderr = Pipe()
+/// What a running `coffre dav` announced.
+struct DAVGatewayAnnouncement {
+    let url: String
+    let user: String
+    let password: String
+}
 
-    struct Gateway {
-        let url: String
-        let user: String
-        let password: String
+extension RunningTool {
+    /// Starts `coffre ARGUMENTS` (a `dav` command line).
+    static func dav(arguments: [String], environment: [String: String]) throws -> RunningTool {
+        try RunningTool("coffre", arguments, environment: environment)
     }
 
-    init(arguments: [String], environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: CoffredProcess.binary("coffre"))
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COFFRE_") }
-        env.merge(environment) { $1 }
-        process.environment = env
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-    }
-
-    /// Reads the announcement (URL, user, password lines) or fails when the process exits.
-    func waitUntilServing(timeoutSeconds: Double = 60) throws -> Gateway {
-        var collected = ""
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        let handle = stdout.fileHandleForReading
-        while Date() < deadline {
-            var poller = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 200) > 0 else {
-                if !process.isRunning { break }
-                continue
-            }
-            let data = handle.availableData
-            if data.isEmpty { break }
-            collected += String(decoding: data, as: UTF8.self)
-            let lines = collected.split(separator: "\n").map(String.init)
-            func value(_ prefix: String) -> String? { lines.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) } }
-            if let url = value("WebDAV: "), let user = value("user: "), let password = value("password: ") {
-                return Gateway(url: url, user: user, password: password)
-            }
+    /// Reads `coffre dav`'s announcement (URL, user, password lines); fails when it exits first.
+    func waitUntilServing(timeoutSeconds: Double = 60) throws -> DAVGatewayAnnouncement {
+        func value(_ prefix: String, in text: String) -> String? {
+            text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
         }
-        let errors = process.isRunning ? "" : String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        throw Failure("coffre dav did not start: \(collected) \(errors)")
-    }
-
-    /// Sends `signal` and returns the exit status (nil when it did not exit within a minute).
-    func stop(signal: Int32 = SIGTERM) -> Int32? {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        return process.isRunning ? nil : process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        let announced = waitForStandardOutput(timeoutSeconds: timeoutSeconds) { text in
+            ["WebDAV: ", "user: ", "password: "].allSatisfy { value($0, in: text) != nil }
         }
+        guard let text = announced, let url = value("WebDAV: ", in: text), let user = value("user: ", in: text),
+            let password = value("password: ", in: text)
+        else { throw Failure("coffre dav did not start: \(standardError())") }
+        return DAVGatewayAnnouncement(url: url, user: user, password: password)
     }
 }

@@ -10,8 +10,8 @@ final class CoffredProcess: @unchecked Sendable {
     let process = Process()
     let dataDirectory: String
     private(set) var url = ""
-    private let stdout = Pipe()
-    private let stderr = Pipe()
+    private let stdout = PipeReader()
+    private let stderr = PipeReader()
     private var ownsDataDirectory: Bool
 
     static func binary(_ name: String) -> String {
@@ -42,32 +42,21 @@ final class CoffredProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COFFRE_") }
         env.merge(environment) { $1 }
         process.environment = env
-        process.standardOutput = stdout
-        process.standardError = stderr
+        process.standardOutput = stdout.pipe
+        process.standardError = stderr.pipe
         try process.run()
     }
 
     /// Waits for the "listening on URL" line (or the process exiting) and returns the URL.
     @discardableResult
     func waitUntilListening(timeoutSeconds: Double = 60) throws -> String {
-        var collected = ""
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        let handle = stdout.fileHandleForReading
-        while Date() < deadline {
-            var poller = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 200) > 0 else {
-                if !process.isRunning { break }
-                continue
-            }
-            let data = handle.availableData
-            if data.isEmpty { break }
-            collected += String(decoding: data, as: UTF8.self)
-            if let line = collected.split(separator: "\n").first(where: { $0.hasPrefix("coffred listening on ") }) {
-                url = String(line.dropFirst("coffred listening on ".count))
-                return url
-            }
-        }
-        throw Failure("coffred did not start: \(standardError())")
+        let prefix = "coffred listening on "
+        func announced(_ text: String) -> Substring? { text.split(separator: "\n").first { $0.hasPrefix(prefix) } }
+        guard stdout.wait(for: process, timeoutSeconds: timeoutSeconds, until: { announced($0) != nil }),
+            let line = announced(stdout.text)
+        else { throw Failure("coffred did not start: \(standardError())") }
+        url = String(line.dropFirst(prefix.count))
+        return url
     }
 
     var port: Int { Int(url.split(separator: ":").last ?? "") ?? 0 }
@@ -87,8 +76,7 @@ final class CoffredProcess: @unchecked Sendable {
 
     /// Everything the process wrote to stderr so far (after it exited: all of it).
     func standardError() -> String {
-        if process.isRunning { return "(still running)" }
-        return String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.isRunning ? "(still running)" : stderr.all()
     }
 
     deinit {

@@ -7,8 +7,8 @@ final class RunningTool: @unchecked Sendable {
     // @unchecked Sendable: the Process and pipes are set up in init and afterwards used by the
     // test that owns this object, one call at a time.
     let process = Process()
-    private let output = Pipe()
-    private let errors = Pipe()
+    private let output = PipeReader()
+    private let errors = PipeReader()
 
     init(_ name: String, _ arguments: [String], environment: [String: String]) throws {
         process.executableURL = URL(fileURLWithPath: CoffredProcess.binary(name))
@@ -17,8 +17,8 @@ final class RunningTool: @unchecked Sendable {
         env.merge(environment) { $1 }
         process.environment = env
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
+        process.standardOutput = output.pipe
+        process.standardError = errors.pipe
         try process.run()
     }
 
@@ -32,29 +32,21 @@ final class RunningTool: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    private var collected = ""
-
     /// Waits until standard error holds `text` (or the process exits, or `timeoutSeconds`
     /// pass: a limit so a broken command cannot hang the suite, not a timing assertion).
     func waitForStandardError(containing text: String, timeoutSeconds: Double = 60) -> Bool {
-        let handle = errors.fileHandleForReading
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while !collected.contains(text), Date() < deadline {
-            var poller = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) > 0 else {
-                if !process.isRunning { break }
-                continue
-            }
-            let data = handle.availableData
-            if data.isEmpty { break }
-            collected += String(decoding: data, as: UTF8.self)
-        }
-        return collected.contains(text)
+        errors.wait(for: process, timeoutSeconds: timeoutSeconds) { $0.contains(text) }
+    }
+
+    /// Waits until `done` holds for what standard output holds so far; returns that text, or
+    /// nil when the process exited or `timeoutSeconds` passed first.
+    func waitForStandardOutput(timeoutSeconds: Double = 60, until done: (String) -> Bool) -> String? {
+        output.wait(for: process, timeoutSeconds: timeoutSeconds, until: done) ? output.text : nil
     }
 
     /// Everything written to standard error (once the process has exited).
     func standardError() -> String {
-        process.isRunning ? "(still running)" : collected + String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.isRunning ? "(still running)" : errors.all()
     }
 
     deinit {
