@@ -62,9 +62,20 @@ struct ContentSealer: Sendable {
         return results
     }
 
-    /// Seals one file of any size.
-    func seal(_ path: LocalPath) async throws -> SealResult {
-        try await sealLarge(path)
+    /// Seals one file of any size. Chunks of `previous` (the file's last synced chunk list)
+    /// that the chunk cache places on the server and that the file still holds are not sealed
+    /// again (`KnownChunks`), nor uploaded.
+    func seal(_ path: LocalPath, previous: [ChunkReference] = []) async throws -> SealResult {
+        try await sealLarge(path, known: try await knownChunks(among: previous))
+    }
+
+    /// The chunks of `references` the server holds, as far as the chunk cache knows (a blob
+    /// the server reported missing was forgotten there, so it is sealed and sent again).
+    private func knownChunks(among references: [ChunkReference]) async throws -> KnownChunks? {
+        guard !references.isEmpty else { return nil }
+        guard let uploader else { return KnownChunks(references) }
+        let held = try await uploader.index.knownBlobs(references.compactMap { BlobID(bytes: $0.blobID) })
+        return KnownChunks(references.filter { BlobID(bytes: $0.blobID).map(held.contains) ?? false })
     }
 
     /// One small file read whole and sealed as one chunk; `result` nil when it turned out
@@ -102,7 +113,7 @@ struct ContentSealer: Sendable {
 
     /// A large file through the pipeline: blobs streamed to the uploader in groups, then the
     /// manifest packed (and its blobs uploaded when it is indirect).
-    private func sealLarge(_ path: LocalPath) async throws -> SealResult {
+    private func sealLarge(_ path: LocalPath, known: KnownChunks? = nil) async throws -> SealResult {
         let root = root
         let hook = faultHook
         let opened = try await HTTPBlockingWork.run { Self.openReader(path, root: root, faultHook: hook).map(StableSource.init) }
@@ -114,7 +125,7 @@ struct ContentSealer: Sendable {
         try faultHook?(.readingForUpload(path: path.onDisk))
         let file: SealedFile
         do {
-            file = try await sealStreaming(source)
+            file = try await sealStreaming(source, known: known)
         } catch let error as LocalFSError {
             guard case .system(_, let code) = error else { return .changedWhileReading }
             return .unreadable(errno: code)
@@ -132,13 +143,14 @@ struct ContentSealer: Sendable {
     /// goes on: at most `uploadGroupsInFlight` groups at once, so the sealer waits for the
     /// network only when that many are behind (memory stays bounded by them). Returns once
     /// every group is uploaded; the first failure cancels the others and is thrown.
-    private func sealStreaming(_ source: StableSource) async throws -> SealedFile {
+    private func sealStreaming(_ source: StableSource, known: KnownChunks?) async throws -> SealedFile {
         let sealer = sealer
-        guard let uploader else { return try await sealer.seal(source) { _ in } }
+        guard let uploader else { return try await sealer.seal(source, reusing: known) { _ in } }
         return try await withThrowingTaskGroup(of: Void.self) { uploads in
             var group: [BlobPayload] = []
             var inFlight = 0
-            let file = try await sealer.seal(source) { blob in
+            let file = try await sealer.seal(source, reusing: known) { blob in
+                guard !blob.isKnown else { return }
                 group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
                 guard group.count == Self.uploadGroupSize else { return }
                 if inFlight == Self.uploadGroupsInFlight {

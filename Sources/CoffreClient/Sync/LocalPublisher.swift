@@ -96,7 +96,7 @@ final class LocalPublisher {
         }
         for change in large {
             guard let path = change.local?.path else { continue }
-            record(try await sealer.seal(path), for: change, into: &sealed)
+            record(try await sealer.seal(path, previous: change.synced?.chunks ?? []), for: change, into: &sealed)
         }
         return sealed
     }
