@@ -93,7 +93,7 @@ struct BlobUploader: Sendable {
 
     /// One request: a batch, or a `PUT` for a lone blob beyond the batch limit. A batch the
     /// server finds too large (413) is sent again in two halves.
-    private static func put(_ request: [BlobPayload], to remote: any SyncRemote) async throws {
+    static func put(_ request: [BlobPayload], to remote: any SyncRemote) async throws {
         if request.count == 1, request[0].bytes.count > batchByteLimit {
             try await remote.putBlob(request[0].id, bytes: request[0].bytes)
             return
