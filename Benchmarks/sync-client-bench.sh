@@ -14,8 +14,10 @@
 #   big    one BIG_MIB (1024) MiB random file                (Syncthing b.: 5.98 s)
 #   delta  10 bytes changed in the middle of the big file    (Syncthing c.: 5.50 s, 1.09 MB sent)
 #   noop   NOOP_FILES (100000) × 100 B, then a pass with nothing changed (Syncthing d.: 2.73 s rescan)
-# Env: COFFRE_BIN_DIR (.build/release). Everything it starts is stopped by PID and its temp dir
-# removed on exit, error or Ctrl-C.
+# Each sync is logged with its wall time, the load average, its own user/system CPU and peak RSS
+# (time(1)) and the server's CPU meanwhile (/proc/PID/stat): CPU well below wall time is waiting.
+# Env: COFFRE_BIN_DIR (.build/release; point it at an older build for a before/after in the same
+# minutes). Everything it starts is stopped by PID and its temp dir removed on exit, error or Ctrl-C.
 set -u -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
