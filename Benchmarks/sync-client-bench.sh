@@ -14,8 +14,10 @@
 #   big    one BIG_MIB (1024) MiB random file                (Syncthing b.: 5.98 s)
 #   delta  10 bytes changed in the middle of the big file    (Syncthing c.: 5.50 s, 1.09 MB sent)
 #   noop   NOOP_FILES (100000) × 100 B, then a pass with nothing changed (Syncthing d.: 2.73 s rescan)
-# Env: COFFRE_BIN_DIR (.build/release). Everything it starts is stopped by PID and its temp dir
-# removed on exit, error or Ctrl-C.
+# Each sync is logged with its wall time, the load average, its own user/system CPU and peak RSS
+# (time(1)) and the server's CPU meanwhile (/proc/PID/stat): CPU well below wall time is waiting.
+# Env: COFFRE_BIN_DIR (.build/release; point it at an older build for a before/after in the same
+# minutes). Everything it starts is stopped by PID and its temp dir removed on exit, error or Ctrl-C.
 set -u -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,15 +68,23 @@ COFFRE_HOME="$TMP/home-b" "$BIN/coffre" login --server "$URL" --user alice --dev
 
 RESULTS=()
 now() { date +%s.%N; }
-# sync DEVICE FOLDER VAULT: one `coffre sync --once`; prints its summary line to the log; sets SECONDS_TAKEN.
+TICKS="$(getconf CLK_TCK)"
+# server_cpu: coffred's user+system CPU seconds so far (proc(5), /proc/PID/stat fields 14 and 15).
+server_cpu() { awk -v t="$TICKS" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$SERVER_PID/stat"; }
+# sync DEVICE FOLDER VAULT: one `coffre sync --once`; prints its summary line, the client's CPU
+# and peak RSS (time(1)) and the server's CPU to the log; sets SECONDS_TAKEN, LAST_SUMMARY, LAST_RSS_MIB.
 sync_once() {
-  local start end out
+  local start end out server_before
+  server_before="$(server_cpu)"
   start="$(now)"
-  out="$(COFFRE_HOME="$TMP/home-$1" "$BIN/coffre" sync "$TMP/$2" --vault "$3" --once 2>&1)" || die "sync $1 $2 failed: $out"
+  out="$(COFFRE_HOME="$TMP/home-$1" /usr/bin/time -f 'client-cpu %U user %S sys, peak RSS %M KiB' -o "$TMP/time.out" \
+    "$BIN/coffre" sync "$TMP/$2" --vault "$3" --once 2>&1)" || die "sync $1 $2 failed: $out"
   end="$(now)"
   SECONDS_TAKEN="$(printf '%.2f' "$(echo "$end - $start" | bc)")"
   LAST_SUMMARY="$(echo "$out" | head -1)"
-  log "$1 ($SECONDS_TAKEN s): $LAST_SUMMARY"
+  LAST_RSS_MIB="$(awk '{ printf "%.0f", $(NF-1) / 1024 }' "$TMP/time.out")"
+  log "$1 ($SECONDS_TAKEN s, load $(cut -d' ' -f1 /proc/loadavg)): $LAST_SUMMARY"
+  log "   $(cat "$TMP/time.out"); server-cpu $(echo "$(server_cpu) - $server_before" | bc) s"
 }
 # pair NAME VAULT ANCHOR: A then B; one result row.
 pair() {
@@ -119,11 +129,11 @@ for i in range(count):
 PY
   pair "initial: $NOOP_FILES × 100 B" noop "206.4 s"
   sync_once a a-noop noop
-  RESULTS+=("| noop: pass over $NOOP_FILES unchanged files | $SECONDS_TAKEN | — | ${LAST_SUMMARY%%,*} | 2.73 s (full rescan) |")
+  RESULTS+=("| noop: pass over $NOOP_FILES unchanged files (peak RSS $LAST_RSS_MIB MiB) | $SECONDS_TAKEN | — | ${LAST_SUMMARY%%,*} | 2.73 s (full rescan) |")
 fi
 
 echo
-echo "coffre sync --once, device A then device B, release build, loopback, $(nproc) cores (times in s)"
+echo "coffre sync --once, device A then device B, release build, loopback, $(nproc) cores (times in s), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| scenario | end to end | A / B | A sent | Syncthing 1.19.2 anchor |"
 echo "|---|---|---|---|---|"

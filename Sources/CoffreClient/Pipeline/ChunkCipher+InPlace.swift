@@ -17,6 +17,17 @@ extension ChunkCipher {
     /// Largest blob: a 4 MiB plaintext, framed, padded and sealed (4,325,393 bytes).
     static var maximumBlobByteCount: Int { blobByteCount(plaintextLength: Int(maximumPlaintextByteCount)) }
 
+    /// The chunk key of the `length` plaintext bytes that lie at `plaintextOffset` in `buffer`:
+    /// `HMAC(convergence, plaintext)`, hashed where they lie.
+    func chunkKeyInPlace(_ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int) throws(CryptoFormatError) -> [UInt8] {
+        precondition(buffer.count >= Self.plaintextOffset + length, "chunk buffer smaller than the plaintext")
+        return try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
+            let mac = try HMACSHA256(key: convergenceKey)
+            try mac.update(UnsafeRawBufferPointer(rebasing: buffer[Self.plaintextOffset..<(Self.plaintextOffset + length)]))
+            return try mac.finalize()
+        }
+    }
+
     /// Seals the `length` plaintext bytes that lie at `plaintextOffset` in `buffer`, in place:
     /// `buffer[0..<blobByteCount(plaintextLength: length)]` becomes the blob. Returns the
     /// chunk's reference (blob id, chunk key, length).

@@ -28,6 +28,10 @@ final class ChunkSlot: @unchecked Sendable {
     var reference: ChunkReference?
     /// Where the result lies in `buffer`: the blob (sealing) or the plaintext (opening).
     var output: Range<Int> = 0..<0
+    /// Sealing: the chunks the server holds, from the run's caller (nil: none known).
+    var knownChunks: KnownChunks?
+    /// Sealing: the chunk was found in `knownChunks` and not sealed; `output` is empty.
+    var isKnown = false
 
     /// A slot of `capacity` bytes, aligned for vector loads.
     init(capacity: Int) {

@@ -26,7 +26,17 @@ public final class FileSealer: Sendable {
             name: "coffre-seal", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
             transform: { slot in
                 do throws(CryptoFormatError) {
+                    if let known = slot.knownChunks,
+                        let reference = known.reference(
+                            key: try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount), length: slot.inputCount)
+                    {
+                        slot.reference = reference
+                        slot.isKnown = true
+                        slot.output = 0..<0
+                        return
+                    }
                     slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount)
+                    slot.isKnown = false
                     slot.output = 0..<ChunkCipher.blobByteCount(plaintextLength: slot.inputCount)
                 } catch {
                     throw PipelineError.sealingFailed(index: slot.index, reason: error)
@@ -62,11 +72,14 @@ public final class FileSealer: Sendable {
     /// read that blocks forever cannot be interrupted by cancellation. The source is read on
     /// the sealer's reader thread, hence `sending` and a conformance that is not isolated to
     /// an actor (`SendableMetatype`).
+    ///
+    /// A chunk among `known` (chunks whose blobs the server holds) is not sealed: the sink gets
+    /// it with `isKnown` set, its known reference and no bytes.
     public func seal(
-        _ source: sending some ByteSource & SendableMetatype,
+        _ source: sending some ByteSource & SendableMetatype, reusing known: KnownChunks? = nil,
         to sink: (borrowing SealedBlob) async throws -> Void
     ) async throws -> SealedFile {
-        let run = try await pipeline.beginRun(SourceHandOff(source))
+        let run = try await pipeline.beginRun(SourceHandOff(source, known: known?.isEmpty == false ? known : nil))
         let outcome: Result<SealedFile, any Error>
         do {
             outcome = .success(
@@ -96,7 +109,8 @@ public final class FileSealer: Sendable {
                 defer { pipeline.release(slot, for: run) }
                 guard let reference = slot.reference else { preconditionFailure("a sealed slot carries its reference") }
                 let blob = SealedBlob(
-                    index: slot.index, plaintextOffset: slot.plaintextOffset, reference: reference, bytes: slot.outputBytes)
+                    index: slot.index, plaintextOffset: slot.plaintextOffset, reference: reference, isKnown: slot.isKnown,
+                    bytes: slot.outputBytes)
                 try await sink(blob)
                 chunks.append(reference)
                 byteCount += UInt64(reference.length)
@@ -117,6 +131,7 @@ public final class FileSealer: Sendable {
                 UnsafeMutableRawBufferPointer(rebasing: slot.buffer[start..<(start + bytes.count)]).copyMemory(from: bytes)
                 slot.inputCount = bytes.count
                 slot.plaintextOffset = UInt64(chunk.offset)
+                slot.knownChunks = handOff.known
                 pipeline.submit(slot, for: run)
             }
         } catch is Stopped {
@@ -135,8 +150,11 @@ public final class FileSealer: Sendable {
 /// the reader has finished with it.
 final class SourceHandOff: @unchecked Sendable {
     var source: any ByteSource
+    /// The chunks not to seal again, for every chunk of the run.
+    let known: KnownChunks?
 
-    init(_ source: sending any ByteSource) {
+    init(_ source: sending any ByteSource, known: KnownChunks?) {
         self.source = source
+        self.known = known
     }
 }

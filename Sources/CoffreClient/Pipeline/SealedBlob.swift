@@ -10,19 +10,23 @@ public struct SealedBlob: ~Copyable {
     public let plaintextOffset: UInt64
     /// Blob id, chunk key and plaintext length: the chunk's manifest entry.
     public let reference: ChunkReference
+    /// The chunk is one of the run's `KnownChunks`: it was not sealed and has no bytes here;
+    /// the server holds its blob.
+    public let isKnown: Bool
     private let bytes: UnsafeRawBufferPointer
 
-    init(index: Int, plaintextOffset: UInt64, reference: ChunkReference, bytes: UnsafeRawBufferPointer) {
+    init(index: Int, plaintextOffset: UInt64, reference: ChunkReference, isKnown: Bool, bytes: UnsafeRawBufferPointer) {
         self.index = index
         self.plaintextOffset = plaintextOffset
         self.reference = reference
+        self.isKnown = isKnown
         self.bytes = bytes
     }
 
     /// SHA-256 of the blob, the id the server stores it under.
     public var blobID: [UInt8] { reference.blobID }
 
-    /// Size of the blob in bytes.
+    /// Size of the blob in bytes (0 for a known chunk).
     public var byteCount: Int { bytes.count }
 
     /// Reads the blob in place. The pointer must not escape `body`.

@@ -2,15 +2,19 @@ import CoffreProtocol
 
 /// Sends the blobs the server lacks (DESIGN §7: "only missing blobs are uploaded"): blobs of
 /// synced files are known to be there and are not even asked about; the others are asked in
-/// "missing" batches, and the missing ones go in batch uploads when small, one request each
-/// when large, several requests at a time.
+/// "missing" batches, and the missing ones go in batch uploads, several requests at a time.
+///
+/// Large chunks are batched too: the server makes a batch durable with one fsync pass and
+/// records it in one transaction, where a `PUT` per blob costs a transaction (and its
+/// fdatasync) each, one after the other — that wait, not the bytes, limited a large file's
+/// upload. A server configured with a blob limit below a batch's size (413 `body_too_large`)
+/// gets that batch again in halves, down to one `PUT` per blob.
 struct BlobUploader: Sendable {
     /// Ids per "missing" question (the server takes up to 10,000).
     static let idsPerQuestion = 1_000
-    /// Largest blob sent in a batch upload; larger ones get a request of their own.
-    static let batchedBlobLimit = 512 * 1024
-    /// Bytes and blobs per batch upload.
-    static let batchByteLimit = 4 << 20
+    /// Bytes and blobs per batch upload; a blob larger than the byte limit gets a request of
+    /// its own. The server's default body limit for a batch (`storage.maxBlobBytes`) is 64 MiB.
+    static let batchByteLimit = 16 << 20
     static let batchCountLimit = 256
 
     let remote: any SyncRemote
@@ -40,13 +44,13 @@ struct BlobUploader: Sendable {
         try await send(Self.requests(for: candidates.filter { missing.contains($0.id) }))
     }
 
-    /// Groups blobs into requests: small ones batched by size and count, large ones alone.
+    /// Groups blobs into requests: batched by size and count, a blob beyond the byte limit alone.
     static func requests(for blobs: [BlobPayload]) -> [[BlobPayload]] {
         var requests: [[BlobPayload]] = []
         var batch: [BlobPayload] = []
         var batchBytes = 0
         for blob in blobs {
-            guard blob.bytes.count <= batchedBlobLimit else {
+            guard blob.bytes.count <= batchByteLimit else {
                 requests.append([blob])
                 continue
             }
@@ -75,11 +79,7 @@ struct BlobUploader: Sendable {
                 }
                 group.addTask {
                     do {
-                        if request.count == 1, request[0].bytes.count > Self.batchedBlobLimit {
-                            try await remote.putBlob(request[0].id, bytes: request[0].bytes)
-                        } else {
-                            try await remote.putBlobs(request)
-                        }
+                        try await Self.put(request, to: remote)
                     } catch {
                         throw SyncClientError.remote(operation: "upload blobs", underlying: error)
                     }
@@ -88,6 +88,26 @@ struct BlobUploader: Sendable {
                 inFlight += 1
             }
             try await group.waitForAll()
+        }
+    }
+
+    /// One request: a batch, or a `PUT` for a lone blob beyond the batch limit. A batch the
+    /// server finds too large (413) is sent again in two halves.
+    static func put(_ request: [BlobPayload], to remote: any SyncRemote) async throws {
+        if request.count == 1, request[0].bytes.count > batchByteLimit {
+            try await remote.putBlob(request[0].id, bytes: request[0].bytes)
+            return
+        }
+        do {
+            try await remote.putBlobs(request)
+        } catch let error as APIClientError where error.code == .bodyTooLarge {
+            guard request.count > 1 else {
+                try await remote.putBlob(request[0].id, bytes: request[0].bytes)
+                return
+            }
+            let half = request.count / 2
+            try await put(Array(request[..<half]), to: remote)
+            try await put(Array(request[half...]), to: remote)
         }
     }
 }

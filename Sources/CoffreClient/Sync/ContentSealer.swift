@@ -24,11 +24,13 @@ enum SealResult: Sendable {
 /// Reads local files consistently (`StableFileReader`) and seals them (docs/format.md): a file
 /// of at most the chunker's minimum size is one chunk by the format and is sealed in place;
 /// larger files go through `FileSealer`'s parallel pipeline, their blobs streamed to the
-/// uploader in groups. With no uploader it only computes the manifest (to compare a local
+/// uploader in groups that upload while sealing goes on. With no uploader it only computes the manifest (to compare a local
 /// file with a remote one).
 struct ContentSealer: Sendable {
-    /// Blobs of a large file handed to the uploader at once.
-    static let uploadGroupSize = 8
+    /// Blobs of a large file handed to the uploader at once (one "missing" question).
+    static let uploadGroupSize = 16
+    /// Groups of a large file uploading at once while sealing goes on.
+    static let uploadGroupsInFlight = 3
 
     let root: SyncRoot
     let generation: VaultKeyring.Generation
@@ -60,9 +62,20 @@ struct ContentSealer: Sendable {
         return results
     }
 
-    /// Seals one file of any size.
-    func seal(_ path: LocalPath) async throws -> SealResult {
-        try await sealLarge(path)
+    /// Seals one file of any size. Chunks of `previous` (the file's last synced chunk list)
+    /// that the chunk cache places on the server and that the file still holds are not sealed
+    /// again (`KnownChunks`), nor uploaded.
+    func seal(_ path: LocalPath, previous: [ChunkReference] = []) async throws -> SealResult {
+        try await sealLarge(path, known: try await knownChunks(among: previous))
+    }
+
+    /// The chunks of `references` the server holds, as far as the chunk cache knows (a blob
+    /// the server reported missing was forgotten there, so it is sealed and sent again).
+    private func knownChunks(among references: [ChunkReference]) async throws -> KnownChunks? {
+        guard !references.isEmpty else { return nil }
+        guard let uploader else { return KnownChunks(references) }
+        let held = try await uploader.index.knownBlobs(references.compactMap { BlobID(bytes: $0.blobID) })
+        return KnownChunks(references.filter { BlobID(bytes: $0.blobID).map(held.contains) ?? false })
     }
 
     /// One small file read whole and sealed as one chunk; `result` nil when it turned out
@@ -100,7 +113,7 @@ struct ContentSealer: Sendable {
 
     /// A large file through the pipeline: blobs streamed to the uploader in groups, then the
     /// manifest packed (and its blobs uploaded when it is indirect).
-    private func sealLarge(_ path: LocalPath) async throws -> SealResult {
+    private func sealLarge(_ path: LocalPath, known: KnownChunks? = nil) async throws -> SealResult {
         let root = root
         let hook = faultHook
         let opened = try await HTTPBlockingWork.run { Self.openReader(path, root: root, faultHook: hook).map(StableSource.init) }
@@ -110,22 +123,13 @@ struct ContentSealer: Sendable {
         case .failure(let failure): return failure.result
         }
         try faultHook?(.readingForUpload(path: path.onDisk))
-        var group: [BlobPayload] = []
         let file: SealedFile
         do {
-            file = try await sealer.seal(source) { blob in
-                guard let uploader else { return }
-                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
-                if group.count == Self.uploadGroupSize {
-                    try await uploader.upload(group)
-                    group.removeAll()
-                }
-            }
+            file = try await sealStreaming(source, known: known)
         } catch let error as LocalFSError {
             guard case .system(_, let code) = error else { return .changedWhileReading }
             return .unreadable(errno: code)
         }
-        try await uploader?.upload(group)
         let verdict = try await HTTPBlockingWork.run { (try? source.reader.finish()) ?? .changedWhileReading }
         guard case .stable(let metadata) = verdict else {
             return .changedWhileReading
@@ -133,6 +137,36 @@ struct ContentSealer: Sendable {
         let packed = try ManifestPacking.pack(file.chunks, using: generation.chunks)
         try await uploader?.upload(packed.blobs.map { BlobPayload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) })
         return .sealed(SealedContent(chunks: file.chunks, manifest: StoredManifest(packed.manifest), metadata: metadata))
+    }
+
+    /// Seals a large file, its blobs handed to the uploader in groups that upload while sealing
+    /// goes on: at most `uploadGroupsInFlight` groups at once, so the sealer waits for the
+    /// network only when that many are behind (memory stays bounded by them). Returns once
+    /// every group is uploaded; the first failure cancels the others and is thrown.
+    private func sealStreaming(_ source: StableSource, known: KnownChunks?) async throws -> SealedFile {
+        let sealer = sealer
+        guard let uploader else { return try await sealer.seal(source, reusing: known) { _ in } }
+        return try await withThrowingTaskGroup(of: Void.self) { uploads in
+            var group: [BlobPayload] = []
+            var inFlight = 0
+            let file = try await sealer.seal(source, reusing: known) { blob in
+                guard !blob.isKnown else { return }
+                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
+                guard group.count == Self.uploadGroupSize else { return }
+                if inFlight == Self.uploadGroupsInFlight {
+                    try await uploads.next()
+                    inFlight -= 1
+                }
+                let batch = group
+                uploads.addTask { try await uploader.upload(batch) }
+                inFlight += 1
+                group.removeAll()
+            }
+            let rest = group
+            if !rest.isEmpty { uploads.addTask { try await uploader.upload(rest) } }
+            try await uploads.waitForAll()
+            return file
+        }
     }
 
     /// Opens a file for a consistent read, or says why not.

@@ -12,6 +12,8 @@ final class LocalPublisher {
     static let attemptsPerBatch = 3
     /// Small files sealed per blocking call.
     static let smallFileGroup = 256
+    /// Groups of small files being sealed or uploaded at once.
+    static let smallGroupsInFlight = 3
     /// Blob references one commit may carry (the server takes up to 200,000).
     static let blobsPerCommit = 100_000
 
@@ -85,18 +87,32 @@ final class LocalPublisher {
         var sealed: [EntryID: SealedContent] = [:]
         let small = changes.filter { ($0.local?.metadata.size ?? 0) <= Int64(sealer.smallFileLimit) }
         let large = changes.filter { ($0.local?.metadata.size ?? 0) > Int64(sealer.smallFileLimit) }
-        var start = 0
-        while start < small.count {
-            let group = Array(small[start..<min(start + Self.smallFileGroup, small.count)])
-            let results = try await sealer.sealSmallFiles(group.compactMap { $0.local?.path })
-            for (change, result) in zip(group, results) { record(result, for: change, into: &sealed) }
-            start += Self.smallFileGroup
+        let groups = stride(from: 0, to: small.count, by: Self.smallFileGroup).map {
+            Array(small[$0..<min($0 + Self.smallFileGroup, small.count)])
+        }
+        let results = try await Self.sealGroups(groups.map { $0.compactMap(\.local?.path) }, with: sealer)
+        for (group, groupResults) in zip(groups, results) {
+            for (change, result) in zip(group, groupResults) { record(result, for: change, into: &sealed) }
         }
         for change in large {
             guard let path = change.local?.path else { continue }
-            record(try await sealer.seal(path), for: change, into: &sealed)
+            record(try await sealer.seal(path, previous: change.synced?.chunks ?? []), for: change, into: &sealed)
         }
         return sealed
+    }
+
+    /// Seals and uploads groups of small files, `smallGroupsInFlight` at once, so one group is
+    /// read and sealed while the one before it is uploaded. Results in the order of `groups`.
+    private static func sealGroups(_ groups: [[LocalPath]], with sealer: ContentSealer) async throws -> [[SealResult]] {
+        try await withThrowingTaskGroup(of: (Int, [SealResult]).self) { tasks in
+            var results = [[SealResult]](repeating: [], count: groups.count)
+            for (number, paths) in groups.enumerated() {
+                if number >= smallGroupsInFlight, let (done, sealed) = try await tasks.next() { results[done] = sealed }
+                tasks.addTask { (number, try await sealer.sealSmallFiles(paths)) }
+            }
+            for try await (done, sealed) in tasks { results[done] = sealed }
+            return results
+        }
     }
 
     private func record(_ result: SealResult, for change: LocalChange, into sealed: inout [EntryID: SealedContent]) {

@@ -41,11 +41,7 @@ struct VaultBlobSender: Sendable {
                 }
                 group.addTask {
                     do {
-                        if request.count == 1, request[0].bytes.count > BlobUploader.batchedBlobLimit {
-                            try await remote.putBlob(request[0].id, bytes: request[0].bytes)
-                        } else {
-                            try await remote.putBlobs(request)
-                        }
+                        try await BlobUploader.put(request, to: remote)
                     } catch {
                         throw VaultDAVStorage.remoteFailure(error, "uploading blobs failed")
                     }
