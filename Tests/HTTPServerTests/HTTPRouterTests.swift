@@ -81,6 +81,29 @@ struct HTTPRouterTests {
         }
     }
 
+    @Test func badEscapesRefuseEvenWhenOnlyTheMethodDiffers() async throws {
+        await #expect(throws: HTTPServerError.badRequest(reason: "invalid percent-encoding in path")) {
+            try await respond(.delete, "/v1/vaults/%zz/blobs/b")
+        }
+    }
+
+    @Test func firstMatchingRouteWinsAndOthersAreNotDecoded() async throws {
+        var router = HTTPRouter()
+        try router.add(.get, "/a/{x}/c") { request in .text("first \(request.pathParameters["x"] ?? "-")") }
+        try router.add(.get, "/a/b/{y}") { request in .text("second \(request.pathParameters["y"] ?? "-")") }
+        try router.add(.get, "/a/{rest...}") { request in .text("rest \(request.pathParameters["rest"] ?? "-")") }
+        let first = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b/c"))
+        #expect(text(first) == "first b")
+        let second = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b/d%20e"))
+        #expect(text(second) == "second d e")
+        let rest = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b/c/d"))
+        #expect(text(rest) == "rest b/c/d")
+        let bare = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a"))
+        #expect(text(bare) == "rest ")
+        let parameters = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b"))
+        #expect(text(parameters) == "rest b")
+    }
+
     @Test(arguments: ["relative", "/a/{x", "/a/{x}/{x}", "/a/{rest...}/b", "/a/{}", "/a/b}"])
     func refusesInvalidPatterns(_ pattern: String) {
         var router = HTTPRouter()
