@@ -1,4 +1,4 @@
-import HTTPServer
+@testable import HTTPServer
 import HTTPTypes
 import Testing
 
@@ -102,6 +102,14 @@ struct HTTPRouterTests {
         #expect(text(bare) == "rest ")
         let parameters = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b"))
         #expect(text(parameters) == "rest b")
+    }
+
+    @Test func segmentsSplitOnSlashBytesOnly() {
+        #expect(HTTPRouter.segments(of: "/") == [""])
+        #expect(HTTPRouter.segments(of: "/a//b/") == ["a", "", "b", ""])
+        #expect(HTTPRouter.segments(of: "/é/\u{301}x/日本") == ["é", "\u{301}x", "日本"])
+        #expect(HTTPRouter.segments(of: "a/b").isEmpty)
+        #expect(HTTPRouter.segments(of: "").isEmpty)
     }
 
     @Test(arguments: ["relative", "/a/{x", "/a/{x}/{x}", "/a/{rest...}/b", "/a/{}", "/a/b}"])
