@@ -19,6 +19,16 @@ struct BenchEnvironment {
     let nginxPID: Int32?
     /// Idle long-polls held open at once.
     let idlePolls: Int
+    /// How commits and feed pages travel (`SYNC_BENCH_WIRE`, docs/protocol.md, "Binary encodings").
+    let wire: Wire
+
+    /// The encoding of commit bodies and feed pages.
+    enum Wire: String {
+        /// `application/vnd.coffre.commit` and `…changes`, as `SyncAPIClient` sends and asks.
+        case binary
+        /// JSON both ways, as curl and other clients do.
+        case json
+    }
 
     static func fromProcess() throws -> BenchEnvironment {
         let env = ProcessInfo.processInfo.environment
@@ -34,7 +44,11 @@ struct BenchEnvironment {
             wrkSeconds: try integer("WRK_DURATION", 8, 1...120),
             nginxURL: env["SYNC_BENCH_NGINX_URL"], nginxRoot: env["SYNC_BENCH_NGINX_ROOT"],
             nginxPID: env["SYNC_BENCH_NGINX_PID"].flatMap { Int32($0) },
-            idlePolls: try integer("SYNC_BENCH_IDLE_POLLS", 1_000, 1...20_000))
+            idlePolls: try integer("SYNC_BENCH_IDLE_POLLS", 1_000, 1...20_000),
+            wire: try env["SYNC_BENCH_WIRE"].map {
+                guard let wire = Wire(rawValue: $0) else { throw BenchFailure("SYNC_BENCH_WIRE must be binary or json") }
+                return wire
+            } ?? .binary)
     }
 
     /// The 1, 5 and 15 minute load averages.

@@ -1,10 +1,12 @@
 import CoffreProtocol
 import Foundation
 
-/// Commit bodies written straight as JSON bytes, so that building a request of 1,000 entries
+/// Commit bodies built before the clock starts, so that building a request of 1,000 entries
 /// costs the bench little next to what the server does with it. Each commit is a new folder
 /// and 999 new files in it, each file with a 285-byte record (a typical small-file record,
-/// docs/sync-engine.md) and one blob reference.
+/// docs/sync-engine.md) and one blob reference. Written in the binary encoding the client
+/// sends (`CommitRequest+Binary`), or with `SYNC_BENCH_WIRE=json` as JSON bytes written
+/// straight, without JSONEncoder.
 struct CommitBodies {
     static let entriesPerCommit = 1_000
     static let recordBytes = 285
@@ -15,28 +17,45 @@ struct CommitBodies {
         state = seed | 1
     }
 
-    /// The body of the next commit, its files referencing `blobs` in turn.
-    mutating func next(blobs: [BlobID], offset: Int) -> [UInt8] {
-        let folder = randomBytes(16)
-        var json = Array(#"{"changes":["#.utf8)
-        json.reserveCapacity(Self.entriesPerCommit * 560)
-        append(entry: folder, parent: [UInt8](repeating: 0, count: 16), kind: "folder", blob: nil, to: &json)
+    /// The next commit, its files referencing `blobs` in turn.
+    mutating func next(blobs: [BlobID], offset: Int) -> CommitRequest {
+        let folder = EntryID(bytes: randomBytes(16))!
+        var changes = [change(entry: folder, parent: .root, kind: .folder, blob: nil)]
+        changes.reserveCapacity(Self.entriesPerCommit)
         for index in 1..<Self.entriesPerCommit {
-            json.append(UInt8(ascii: ","))
-            append(entry: randomBytes(16), parent: folder, kind: "file", blob: blobs[(offset + index) % blobs.count], to: &json)
+            changes.append(
+                change(entry: EntryID(bytes: randomBytes(16))!, parent: folder, kind: .file, blob: blobs[(offset + index) % blobs.count]))
+        }
+        return CommitRequest(changes: changes)
+    }
+
+    /// The body of `commit` in `wire`, with its Content-Type.
+    static func body(_ commit: CommitRequest, wire: BenchEnvironment.Wire) -> (bytes: [UInt8], contentType: String) {
+        switch wire {
+        case .binary: return (commit.binaryEncoded(), CommitRequest.binaryMediaType)
+        case .json: return (json(commit), "application/json")
+        }
+    }
+
+    private mutating func change(entry: EntryID, parent: EntryID, kind: EntryKind, blob: BlobID?) -> EntryChange {
+        EntryChange(
+            entryId: entry, baseRev: 0, parentId: parent, kind: kind, nameTag: NameTag(bytes: randomBytes(32))!,
+            record: Base64Bytes(randomBytes(Self.recordBytes)), blobs: blob.map { [$0] } ?? [])
+    }
+
+    private static func json(_ commit: CommitRequest) -> [UInt8] {
+        var json = Array(#"{"changes":["#.utf8)
+        json.reserveCapacity(commit.changes.count * 560)
+        for (index, change) in commit.changes.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            json += Array(#"{"entryId":"\#(change.entryId.hex)","baseRev":\#(change.baseRev),"parentId":"\#(change.parentId.hex)""#.utf8)
+            json += Array(#","kind":"\#(change.kind.rawValue)","nameTag":"\#(Data(change.nameTag.bytes).base64EncodedString())""#.utf8)
+            json += Array(#","deleted":\#(change.deleted),"record":"\#(change.record.base64)","blobs":["#.utf8)
+            json += Array(change.blobs.map { #""\#($0.hex)""# }.joined(separator: ",").utf8)
+            json += Array("]}".utf8)
         }
         json += Array("]}".utf8)
         return json
-    }
-
-    private mutating func append(entry: [UInt8], parent: [UInt8], kind: String, blob: BlobID?, to json: inout [UInt8]) {
-        json += Array(#"{"entryId":""#.utf8) + Self.hex(entry)
-        json += Array(#"","baseRev":0,"parentId":""#.utf8) + Self.hex(parent)
-        json += Array(#"","kind":"\#(kind)","nameTag":""#.utf8) + Array(Data(randomBytes(32)).base64EncodedString().utf8)
-        json += Array(#"","deleted":false,"record":""#.utf8) + Array(Data(randomBytes(Self.recordBytes)).base64EncodedString().utf8)
-        json += Array(#"","blobs":["#.utf8)
-        if let blob { json += Array(#""\#(blob.hex)""#.utf8) }
-        json += Array("]}".utf8)
     }
 
     private mutating func randomBytes(_ count: Int) -> [UInt8] {
@@ -46,10 +65,5 @@ struct CommitBodies {
             state ^= state >> 27
             return UInt8(truncatingIfNeeded: (state &* 2_685_821_657_736_338_717) >> 56)
         }
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> [UInt8] {
-        let digits = Array("0123456789abcdef".utf8)
-        return bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }
     }
 }

@@ -50,7 +50,7 @@ struct SyncBenchReport {
         if let feed {
             line("  full feed: \(feed.entries) entries in \(format(feed.seconds, 2)) s (\(format(Double(feed.entries) / feed.seconds))/s, "
                 + "pages of 5,000 decoded by the client); CPU: server \(format(feed.serverCPUSeconds, 2)) s, "
-                + "client (HTTP and JSON decoding) \(format(feed.clientCPUSeconds, 2)) s")
+                + "client (HTTP and decoding) \(format(feed.clientCPUSeconds, 2)) s")
             // Issue 5's target is for a vault of 1,000,000 entries; a smaller run only checks the path.
             let scale = feed.entries == 1_000_000 ? "" : " (the target is for 1,000,000; a smaller vault does not settle it)"
             target("full feed of the vault ≤ 10 s", feed.seconds <= 10, "\(format(feed.seconds, 2)) s for \(feed.entries) entries\(scale)")

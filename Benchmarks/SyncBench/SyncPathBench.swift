@@ -22,9 +22,9 @@ struct SyncPathBench {
         let serverCPUSeconds: Double
     }
 
-    /// Commits `entries` new entries, 1,000 per commit, each file referencing one of 1,000
-    /// blobs uploaded first in one batch. Only the HTTP exchanges are timed.
-    func commits(entries: Int) async throws -> CommitFigures {
+    /// Commits `entries` new entries, 1,000 per commit in `wire`, each file referencing one of
+    /// 1,000 blobs uploaded first in one batch. Only the HTTP exchanges are timed.
+    func commits(entries: Int, wire: BenchEnvironment.Wire) async throws -> CommitFigures {
         let blobs = try TransferBench.blobs(count: 1_000, size: 64, seed: 7)
         let batch = try await client.uploadBatch(vault, blobs.map { (id: $0.id, bytes: $0.bytes) })
         guard batch.results.allSatisfy({ $0.outcome == .stored }) else { throw BenchFailure("seeding blobs failed") }
@@ -34,12 +34,12 @@ struct SyncPathBench {
         var firstHundredThousand = 0.0
         let cpuBefore = coffred.cpuSeconds
         for commit in 0..<(entries / CommitBodies.entriesPerCommit) {
-            let body = bodies.next(blobs: ids, offset: commit)
+            let body = CommitBodies.body(bodies.next(blobs: ids, offset: commit), wire: wire)
             var fields = HTTPFields()
             fields[.authorization] = "Bearer " + client.token
-            fields[.contentType] = "application/json"
+            fields[.contentType] = body.contentType
             var request = try HTTPClientRequest(
-                method: .post, url: coffred.url + SyncPath.commits(vault), headerFields: fields, body: .bytes(body))
+                method: .post, url: coffred.url + SyncPath.commits(vault), headerFields: fields, body: .bytes(body.bytes))
             request.readIdleTimeout = .seconds(120)
             let start = ContinuousClock.now
             let response = try await http.execute(request)
@@ -59,9 +59,10 @@ struct SyncPathBench {
             serverCPUSeconds: coffred.cpuSeconds - cpuBefore)
     }
 
-    /// Seconds to read the whole feed from cursor 0, pages of 5,000, decoded by the typed client;
-    /// the CPU seconds coffred and this process (the client's HTTP and JSON decoding) used.
-    func feed() async throws -> (seconds: Double, entries: Int, serverCPUSeconds: Double, clientCPUSeconds: Double) {
+    /// Seconds to read the whole feed from cursor 0, pages of 5,000 in `wire`, decoded into
+    /// `ChangesPage`s (binary: by the typed client); the CPU seconds coffred and this process
+    /// (the client's HTTP and decoding) used.
+    func feed(wire: BenchEnvironment.Wire) async throws -> (seconds: Double, entries: Int, serverCPUSeconds: Double, clientCPUSeconds: Double) {
         let cpuBefore = coffred.cpuSeconds
         let clientBefore = BenchEnvironment.cpuSeconds(of: getpid())
         let start = ContinuousClock.now
@@ -69,7 +70,7 @@ struct SyncPathBench {
         var count = 0
         var more = true
         while more {
-            let page = try await client.changes(vault, since: cursor, limit: 5_000)
+            let page = wire == .binary ? try await client.changes(vault, since: cursor, limit: 5_000) : try await jsonPage(since: cursor)
             count += page.entries.count
             cursor = page.cursor
             more = page.hasMore
@@ -77,6 +78,19 @@ struct SyncPathBench {
         return (
             seconds(since: start), count, coffred.cpuSeconds - cpuBefore, BenchEnvironment.cpuSeconds(of: getpid()) - clientBefore
         )
+    }
+
+    /// One feed page asked and decoded as JSON (`Accept: application/json`).
+    private func jsonPage(since cursor: Int64) async throws -> ChangesPage {
+        var fields = HTTPFields()
+        fields[.authorization] = "Bearer " + client.token
+        fields[.accept] = "application/json"
+        let request = try HTTPClientRequest(
+            method: .get, url: coffred.url + SyncPath.changes(vault, since: cursor, limit: 5_000, waitSeconds: nil), headerFields: fields)
+        let response = try await http.execute(request)
+        let body = try await response.body.collect(upTo: SyncAPIClient.maximumJSONBytes)
+        guard response.status.code == 200 else { throw BenchFailure("feed page: \(response.status.code)") }
+        return try JSONDecoder().decode(ChangesPage.self, from: Data(body))
     }
 
     /// Milliseconds from sending a commit to each waiting long-poll's answer, `pollers` at a

@@ -8,7 +8,7 @@ import HTTPServer
 BenchEnvironment.raiseOpenFileLimit()
 do {
     let environment = try BenchEnvironment.fromProcess()
-    print("sync-bench: \(environment.entries) entries, \(environment.runs) runs, load average \(BenchEnvironment.loadAverage)")
+    print("sync-bench: \(environment.entries) entries, \(environment.runs) runs, \(environment.wire.rawValue) commits and feed, load average \(BenchEnvironment.loadAverage)")
     let coffred = try CoffredUnderTest(binary: environment.coffred)
     defer { coffred.stop() }
     var configuration = HTTPClientConfiguration()
@@ -62,9 +62,9 @@ do {
     }
 
     let sync = SyncPathBench(coffred: coffred, http: http, client: client, vault: vault)
-    print("  committing \(environment.entries) entries, 1,000 per commit …")
-    report.commits = try await sync.commits(entries: environment.entries)
-    report.feed = try await sync.feed()
+    print("  committing \(environment.entries) entries, 1,000 per commit, commits and feed pages in \(environment.wire.rawValue) …")
+    report.commits = try await sync.commits(entries: environment.entries, wire: environment.wire)
+    report.feed = try await sync.feed(wire: environment.wire)
     print("  coffred RSS after the commits and the feed: \(coffred.residentBytes >> 20) MiB")
     report.wake = try await sync.wakeUps(pollers: 50, rounds: 20)
     let idle = try await SyncPathBench.idlePolls(count: environment.idlePolls, binary: environment.coffred)

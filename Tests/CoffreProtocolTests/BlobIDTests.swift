@@ -97,3 +97,30 @@ import Testing
         }
     }
 }
+
+@Suite struct BlobIDFastPathTests {
+    @Test func substringsAndRawBytesParseLikeStrings() throws {
+        let id = try #require(BlobID(hex: BlobIDTests.emptyDigest))
+        let path = "/blobs/" + BlobIDTests.emptyDigest
+        #expect(BlobID(hex: path.dropFirst(7)) == id)
+        #expect(Array(BlobIDTests.emptyDigest.utf8).withUnsafeBytes { BlobID(hexUTF8: $0) } == id)
+        #expect(id.withUnsafeBytes { BlobID(bytes: $0) } == id)
+        #expect(BlobID(bytes: id.bytes[...]) == id)
+    }
+
+    @Test(arguments: BlobIDTests.nonCanonical)
+    func rawBytesRefuseNonCanonicalText(_ text: String) {
+        #expect(Array(text.utf8).withUnsafeBytes { BlobID(hexUTF8: $0) } == nil)
+        #expect(BlobID(hex: Substring(text)) == nil)
+    }
+
+    @Test func randomIdsRoundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1_000 {
+            let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let id = try #require(BlobID(bytes: bytes))
+            #expect(id.bytes == bytes)
+            #expect(BlobID(hex: id.hex) == id)
+        }
+    }
+}

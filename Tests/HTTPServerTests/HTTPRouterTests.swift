@@ -1,4 +1,4 @@
-import HTTPServer
+@testable import HTTPServer
 import HTTPTypes
 import Testing
 
@@ -79,6 +79,37 @@ struct HTTPRouterTests {
         await #expect(throws: HTTPServerError.badRequest(reason: "path parameter is not valid UTF-8")) {
             try await respond(.get, "/v1/vaults/a%00b/blobs/b")
         }
+    }
+
+    @Test func badEscapesRefuseEvenWhenOnlyTheMethodDiffers() async throws {
+        await #expect(throws: HTTPServerError.badRequest(reason: "invalid percent-encoding in path")) {
+            try await respond(.delete, "/v1/vaults/%zz/blobs/b")
+        }
+    }
+
+    @Test func firstMatchingRouteWinsAndOthersAreNotDecoded() async throws {
+        var router = HTTPRouter()
+        try router.add(.get, "/a/{x}/c") { request in .text("first \(request.pathParameters["x"] ?? "-")") }
+        try router.add(.get, "/a/b/{y}") { request in .text("second \(request.pathParameters["y"] ?? "-")") }
+        try router.add(.get, "/a/{rest...}") { request in .text("rest \(request.pathParameters["rest"] ?? "-")") }
+        let first = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b/c"))
+        #expect(text(first) == "first b")
+        let second = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b/d%20e"))
+        #expect(text(second) == "second d e")
+        let rest = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b/c/d"))
+        #expect(text(rest) == "rest b/c/d")
+        let bare = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a"))
+        #expect(text(bare) == "rest ")
+        let parameters = try await router.respond(to: HTTPServerRequest(method: .get, target: "/a/b"))
+        #expect(text(parameters) == "rest b")
+    }
+
+    @Test func segmentsSplitOnSlashBytesOnly() {
+        #expect(HTTPRouter.segments(of: "/") == [""])
+        #expect(HTTPRouter.segments(of: "/a//b/") == ["a", "", "b", ""])
+        #expect(HTTPRouter.segments(of: "/é/\u{301}x/日本") == ["é", "\u{301}x", "日本"])
+        #expect(HTTPRouter.segments(of: "a/b").isEmpty)
+        #expect(HTTPRouter.segments(of: "").isEmpty)
     }
 
     @Test(arguments: ["relative", "/a/{x", "/a/{x}/{x}", "/a/{rest...}/b", "/a/{}", "/a/b}"])

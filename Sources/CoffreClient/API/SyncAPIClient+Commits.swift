@@ -10,9 +10,13 @@ extension SyncAPIClient {
         case rejected(CommitRejection)
     }
 
-    /// Sends a commit. A 409 with conflicts is a result, not an error.
+    /// Sends a commit in its binary encoding (`CommitRequest+Binary`, docs/protocol.md,
+    /// "Binary encodings"). A 409 with conflicts is a result, not an error.
     public func commit(_ vault: VaultID, _ request: CommitRequest) async throws(APIClientError) -> CommitResult {
-        let answer = try await exchange(.post, SyncPath.commits(vault), json: request, expecting: [200, 409], readTimeout: nil)
+        let outgoing = self.request(
+            .post, SyncPath.commits(vault), body: .bytes(request.binaryEncoded()), contentType: CommitRequest.binaryMediaType)
+        let answer = try await read(try await send(outgoing))
+        guard answer.status == 200 || answer.status == 409 else { throw CoffreAPI.refusal(answer) }
         if answer.status == 200 {
             return .committed(try Self.decode(CommitReceipt.self, from: answer.body, status: 200))
         }
@@ -26,14 +30,29 @@ extension SyncAPIClient {
     }
 
     /// One page of the changes feed after `since`; with `waitSeconds`, waits up to that long
-    /// for a commit when there is nothing new (long-poll).
+    /// for a commit when there is nothing new (long-poll). Asks for the binary encoding
+    /// (`ChangesPage+Binary`) and reads JSON too, should the server answer that.
     public func changes(
         _ vault: VaultID, since: Int64, limit: Int? = nil, waitSeconds: Int? = nil
     ) async throws(APIClientError) -> ChangesPage {
+        var outgoing = request(.get, SyncPath.changes(vault, since: since, limit: limit, waitSeconds: waitSeconds))
+        outgoing.headerFields[.accept] = ChangesPage.binaryMediaType + ", application/json;q=0.5"
         // The server answers a long poll after at most `waitSeconds`: allow that plus a margin.
-        let timeout = waitSeconds.map { Duration.seconds($0 + 30) }
-        return try await call(
-            .get, SyncPath.changes(vault, since: since, limit: limit, waitSeconds: waitSeconds), readTimeout: timeout)
+        outgoing.readIdleTimeout = waitSeconds.map { Duration.seconds($0 + 30) }
+        let answer = try await read(try await send(outgoing))
+        guard answer.status == 200 else { throw CoffreAPI.refusal(answer) }
+        // RFC 9110 §8.3.1: the media type before any parameter, case-insensitive.
+        let mediaType = answer.headerField("Content-Type")?.split(separator: ";").first.map {
+            $0.filter { $0 != " " && $0 != "\t" }.lowercased()
+        }
+        guard mediaType == ChangesPage.binaryMediaType else {
+            return try Self.decode(ChangesPage.self, from: answer.body, status: 200)
+        }
+        do {
+            return try ChangesPage(binary: answer.body)
+        } catch {
+            throw .badResponse(status: 200, reason: "the changes page in the answer is malformed (\(error))")
+        }
     }
 
     /// A page of an entry's retained revisions, newest first.

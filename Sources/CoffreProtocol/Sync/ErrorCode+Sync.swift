@@ -20,6 +20,9 @@ extension ErrorCode {
     public static let blobSizeMismatch = ErrorCode(rawValue: "blob_size_mismatch")
     /// 400: a blob-batch body breaks its framing (`BlobBatchFraming`).
     public static let malformedBatch = ErrorCode(rawValue: "malformed_batch")
+    /// 400: a binary commit body (`CommitRequest+Binary`) breaks its layout: truncated,
+    /// trailing bytes, an unknown version byte or an invalid field value.
+    public static let malformedBinary = ErrorCode(rawValue: "malformed_binary")
     /// 411: a blob upload needs a Content-Length (RFC 9110 §15.5.12).
     public static let lengthRequired = ErrorCode(rawValue: "length_required")
     /// 507: the server's disk is short of space (RFC 4918 §11.5).

@@ -56,14 +56,14 @@ public struct OpaqueIdentifier<Purpose: IdentifierPurpose>: Hashable, Sendable, 
     }
 
     /// An id from exactly 16 raw bytes; nil for any other length.
+    @inlinable
     public init?(bytes: some Collection<UInt8>) {
-        guard bytes.count == Self.byteCount else { return nil }
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for (index, byte) in bytes.enumerated() {
-            if index < 8 { high = high << 8 | UInt64(byte) } else { low = low << 8 | UInt64(byte) }
-        }
-        self.init(high: high, low: low)
+        guard bytes.count == 16 else { return nil }
+        let id =
+            bytes.withContiguousStorageIfAvailable { Self(bytes: UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { Self(bytes: $0) }
+        guard let id else { return nil }
+        self = id
     }
 
     /// An id from exactly 16 raw bytes in memory (a database column, say); nil for any other
@@ -76,31 +76,37 @@ public struct OpaqueIdentifier<Purpose: IdentifierPurpose>: Hashable, Sendable, 
             low: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
     }
 
-    /// Parses exactly 32 characters from `0-9a-f`; nil for anything else.
+    /// Parses exactly 32 characters from `0-9a-f`; nil for anything else. Inlinable and
+    /// non-generic in its scan (`HexText`), so ids in URLs and JSON parse at memory speed.
+    @inlinable
     public init?(hex text: some StringProtocol) {
-        let utf8 = text.utf8
-        // Length first, so a hostile megabyte is refused without being scanned.
-        guard utf8.count == Self.hexCount else { return nil }
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for (index, char) in utf8.enumerated() {
-            let nibble: UInt8
-            switch char {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = char &- UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = char &- UInt8(ascii: "a") &+ 10
-            default: return nil
-            }
-            if index < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt64(nibble) }
+        var words: (UInt64, UInt64) = (0, 0)
+        let parsed = Swift.withUnsafeMutableBytes(of: &words) { raw in
+            HexText.parse(text, into: raw.bindMemory(to: UInt64.self))
         }
-        self.init(high: high, low: low)
+        guard parsed else { return nil }
+        self.init(high: words.0, low: words.1)
+    }
+
+    /// Parses exactly 32 UTF-8 bytes from `0-9a-f`; nil for anything else.
+    @inlinable
+    public init?(hexUTF8 text: UnsafeRawBufferPointer) {
+        var words: (UInt64, UInt64) = (0, 0)
+        let parsed = Swift.withUnsafeMutableBytes(of: &words) { raw in
+            HexText.parse(text, into: raw.bindMemory(to: UInt64.self))
+        }
+        guard parsed else { return nil }
+        self.init(high: words.0, low: words.1)
     }
 
     /// Same as `init?(hex:)`.
+    @inlinable
     public init?(_ description: String) {
         self.init(hex: description)
     }
 
     /// The 16 raw bytes.
+    @inlinable
     public var bytes: [UInt8] {
         withUnsafeBytes { Array($0) }
     }
@@ -116,19 +122,14 @@ public struct OpaqueIdentifier<Purpose: IdentifierPurpose>: Hashable, Sendable, 
     }
 
     /// The text form: 32 lowercase hexadecimal characters.
+    @inlinable
     public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(Self.hexCount)
-        for word in [high, low] {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                out.append(digits[Int((word >> UInt64(shift)) & 0xf)])
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        let words = (high, low)
+        return Swift.withUnsafeBytes(of: words) { HexText.string($0.bindMemory(to: UInt64.self)) }
     }
 
     /// The text form.
+    @inlinable
     public var description: String { hex }
 
     /// Byte-wise order, the order SQLite sorts the stored bytes in.
@@ -148,7 +149,9 @@ extension OpaqueIdentifier where Purpose == EntryIDPurpose {
 
 extension OpaqueIdentifier: CanonicalTextCodable {
     /// The id written as `hex` (32 lowercase hexadecimal characters).
+    @inlinable
     public init?(canonicalText text: String) { self.init(hex: text) }
+    @inlinable
     public var canonicalText: String { hex }
     public static var canonicalTextForm: String { "a \(Purpose.label) is 32 lowercase hexadecimal characters" }
 }

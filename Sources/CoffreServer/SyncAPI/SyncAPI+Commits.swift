@@ -13,7 +13,10 @@ extension SyncAPI {
             Route(.post, SyncPath.commitsPattern) { request in
                 let session = try await authenticator.device(for: request, requiring: .sync)
                 let vault = try request.vaultID()
-                let commit = try await request.decodeJSON(CommitRequest.self, maxBytes: maxJSON)
+                let commit =
+                    request.bodyIs(CommitRequest.binaryMediaType)
+                    ? try await request.decodeBinaryCommit(maxBytes: maxJSON, limits: store.limits)
+                    : try await request.decodeJSON(CommitRequest.self, maxBytes: maxJSON)
                 switch try await store.commit(vault, user: session.userID, commit) {
                 case .committed(let receipt):
                     return try .json(receipt)
@@ -31,7 +34,7 @@ extension SyncAPI {
                 let maxWait = Int64(store.limits.maxWaitSeconds)
                 let wait = try query.integer("wait", in: 0...maxWait).map { Duration.seconds($0) }
                 let page = try await store.changes(vault, user: session.userID, since: since, limit: limit, wait: wait)
-                return try await Self.feedResponse(page)
+                return try await Self.feedResponse(page, binary: request.accepts(ChangesPage.binaryMediaType))
             },
             Route(.get, SyncPath.revisionsPattern) { request in
                 let session = try await authenticator.reader(for: request)
@@ -55,11 +58,21 @@ extension SyncAPI {
         ]
     }
 
-    /// A changes page as JSON, encoded on the blocking-work queue (a page holds up to several
-    /// megabytes of records).
-    static func feedResponse(_ page: ChangesPage) async throws -> HTTPServerResponse {
-        if page.entries.isEmpty { return try .json(page) }
-        return try await largeJSON(page)
+    /// A changes page as JSON, or in its binary form when the client asked for it; a page with
+    /// entries is encoded on the blocking-work queue (it holds up to several megabytes of
+    /// records). Either way the answer varies with Accept (RFC 9110 §12.5.5).
+    static func feedResponse(_ page: ChangesPage, binary: Bool) async throws -> HTTPServerResponse {
+        var response: HTTPServerResponse
+        if binary {
+            let encode: @Sendable () -> [UInt8] = { page.binaryEncoded() }
+            let bytes = page.entries.isEmpty ? encode() : try await HTTPBlockingWork.run(encode)
+            response = HTTPServerResponse(status: .ok, body: .bytes(bytes))
+            response.headerFields[.contentType] = ChangesPage.binaryMediaType
+        } else {
+            response = page.entries.isEmpty ? try .json(page) : try await largeJSON(page)
+        }
+        response.headerFields[.vary] = "Accept"
+        return response
     }
 
     /// A JSON answer encoded off the event loop.

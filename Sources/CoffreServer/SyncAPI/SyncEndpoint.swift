@@ -3,7 +3,7 @@ import HTTPServer
 import Logging
 
 /// Wraps a sync route's handler so that what it throws leaves as an `APIError`, with the codes
-/// of docs/protocol.md ("Sync"): `SyncError`, `BlobStoreError` and `BlobBatchFramingError` are
+/// of docs/protocol.md ("Sync"): `SyncError`, `BlobStoreError`, `BinaryWireError` and `BlobBatchFramingError` are
 /// mapped here, everything else by `APIEndpoint`. Failures of the server itself (database,
 /// I/O) are logged with the route pattern and answered 500 without their text.
 enum SyncEndpoint {
@@ -17,6 +17,14 @@ enum SyncEndpoint {
                 throw mapped(error, logger: logger, route: route)
             } catch let error as BlobStoreError {
                 throw mapped(error, logger: logger, route: route)
+            } catch let error as BinaryWireError {
+                switch error {
+                case .limitExceeded(let rule):
+                    // The same answer the store gives a JSON commit over the same limit.
+                    throw APIError(statusCode: 400, code: .invalidRequest, message: rule)
+                case .unsupportedVersion, .truncated, .trailingBytes, .invalidValue:
+                    throw APIError(statusCode: 400, code: .malformedBinary, message: error.description)
+                }
             } catch let error as BlobBatchFramingError {
                 switch error {
                 case .blobTooLarge(let limit):

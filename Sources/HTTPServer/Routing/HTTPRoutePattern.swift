@@ -11,6 +11,10 @@ struct HTTPRoutePattern: Sendable {
 
     let text: String
     let segments: [Segment]
+    /// Path segments before a final `{name...}`, or all of them.
+    let fixedSegmentCount: Int
+    /// True when the pattern ends with `{name...}`.
+    let endsWithRemainder: Bool
 
     init(_ text: String) throws(HTTPServerError) {
         guard text.hasPrefix("/") else { throw .invalidConfiguration("route pattern must start with /") }
@@ -36,26 +40,58 @@ struct HTTPRoutePattern: Sendable {
         }
         self.text = text
         self.segments = segments
+        if case .remainder = segments.last {
+            endsWithRemainder = true
+            fixedSegmentCount = segments.count - 1
+        } else {
+            endsWithRemainder = false
+            fixedSegmentCount = segments.count
+        }
+    }
+
+    /// True when a raw path (its segments after the leading `/`) has this pattern's shape: the
+    /// segment count first, then each literal byte for byte and each parameter non-empty.
+    /// Allocates nothing, so trying every route of a request costs only comparisons.
+    func matches(_ pathSegments: [Substring]) -> Bool {
+        guard endsWithRemainder ? pathSegments.count >= fixedSegmentCount : pathSegments.count == fixedSegmentCount else {
+            return false
+        }
+        for index in 0..<fixedSegmentCount {
+            switch segments[index] {
+            case .literal(let literal):
+                guard pathSegments[index].utf8.elementsEqual(literal.utf8) else { return false }
+            case .parameter:
+                guard !pathSegments[index].isEmpty else { return false }
+            case .remainder:
+                return false
+            }
+        }
+        return true
+    }
+
+    /// The decoded parameters of a path that `matches`; throws 400 when a parameter is not
+    /// valid percent-encoded UTF-8.
+    func parameters(_ pathSegments: [Substring]) throws(HTTPServerError) -> HTTPPathParameters {
+        var parameters = HTTPPathParameters()
+        for (index, segment) in segments.enumerated() {
+            switch segment {
+            case .literal:
+                continue
+            case .parameter(let name):
+                parameters.append(name, try Self.percentDecoded(pathSegments[index]))
+            case .remainder(let name):
+                let rest = index < pathSegments.count ? pathSegments[index...].joined(separator: "/") : ""
+                parameters.append(name, try Self.percentDecoded(Substring(rest)))
+            }
+        }
+        return parameters
     }
 
     /// Matches a raw path; returns the decoded parameters, nil when the path does not match,
     /// or throws 400 when a parameter is not valid percent-encoded UTF-8.
     func match(_ pathSegments: [Substring]) throws(HTTPServerError) -> HTTPPathParameters? {
-        var parameters = HTTPPathParameters()
-        for (index, segment) in segments.enumerated() {
-            switch segment {
-            case .literal(let literal):
-                guard index < pathSegments.count, pathSegments[index] == literal else { return nil }
-            case .parameter(let name):
-                guard index < pathSegments.count, !pathSegments[index].isEmpty else { return nil }
-                parameters.append(name, try Self.percentDecoded(pathSegments[index]))
-            case .remainder(let name):
-                let rest = index < pathSegments.count ? pathSegments[index...].joined(separator: "/") : ""
-                parameters.append(name, try Self.percentDecoded(Substring(rest)))
-                return parameters
-            }
-        }
-        return pathSegments.count == segments.count ? parameters : nil
+        guard matches(pathSegments) else { return nil }
+        return try parameters(pathSegments)
     }
 
     /// Decodes `%XX` escapes (RFC 3986 §2.1); the result must be valid UTF-8 without NUL.
