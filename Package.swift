@@ -104,6 +104,6 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol", "CoffreClient", "CoffreCrypto"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HTTPServer", "CoffreProtocol", "CoffreClient", "CoffreCrypto", "CSystemShims"]),
     ]
 )

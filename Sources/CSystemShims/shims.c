@@ -5,6 +5,7 @@
 #include <sys/sendfile.h>
 #include <pthread.h>
 #include <string.h>
+#include <spawn.h>
 
 const int COFFRE_EPOLL_CTL_ADD = EPOLL_CTL_ADD;
 const int COFFRE_EPOLL_CTL_MOD = EPOLL_CTL_MOD;
@@ -51,4 +52,12 @@ int coffre_set_thread_name(const char *name) {
     strncpy(truncated, name, sizeof truncated - 1);
     truncated[sizeof truncated - 1] = 0;
     return pthread_setname_np(pthread_self(), truncated);
+}
+
+int coffre_spawn_add_closefrom(void *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, from);
+}
+
+int coffre_spawn_add_chdir(void *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np((posix_spawn_file_actions_t *)actions, path);
 }

@@ -56,17 +56,13 @@ final class WebDAVGatewayFixture: Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw ClientMissing(path: executable) }
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                process.currentDirectoryURL = URL(fileURLWithPath: directory)
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
                 let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = pipe
-                process.standardInput = FileHandle.nullDevice
                 do {
-                    try process.run()
+                    let process = try ChildProcess(
+                        executable: executable, arguments: arguments,
+                        environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, directory: directory,
+                        standardOutput: pipe.fileHandleForWriting.fileDescriptor, standardError: pipe.fileHandleForWriting.fileDescriptor)
+                    try pipe.fileHandleForWriting.close()
                     let data = pipe.fileHandleForReading.readDataToEndOfFile()
                     process.waitUntilExit()
                     continuation.resume(returning: Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self)))

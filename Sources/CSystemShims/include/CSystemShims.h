@@ -37,4 +37,11 @@ ssize_t coffre_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
 /** Names the calling thread (pthread_setname_np(3)); the name is cut to 15 bytes. */
 int coffre_set_thread_name(const char *name);
 
+/* posix_spawn file actions that glibc declares only under _GNU_SOURCE (glibc 2.29 and 2.34);
+ * `actions` is a posix_spawn_file_actions_t. Each returns 0 or an error number. */
+/** posix_spawn_file_actions_addclosefrom_np: the child closes every descriptor from `from` up. */
+int coffre_spawn_add_closefrom(void *actions, int from);
+/** posix_spawn_file_actions_addchdir_np: the child changes to `path` before exec. */
+int coffre_spawn_add_chdir(void *actions, const char *path);
+
 #endif

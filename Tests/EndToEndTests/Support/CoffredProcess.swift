@@ -7,7 +7,7 @@ import Glibc
 final class CoffredProcess: @unchecked Sendable {
     // @unchecked Sendable: the Process and pipes are set up in init and afterwards only used by
     // the test that owns this object, one call at a time.
-    let process = Process()
+    let process: ChildProcess
     let dataDirectory: String
     private(set) var url = ""
     private let stdout = PipeReader()
@@ -37,14 +37,11 @@ final class CoffredProcess: @unchecked Sendable {
     init(arguments: [String] = [], dataDirectory: String? = nil, environment: [String: String] = [:]) throws {
         self.ownsDataDirectory = dataDirectory == nil
         self.dataDirectory = dataDirectory ?? Self.temporaryDirectory("coffred-e2e")
-        process.executableURL = URL(fileURLWithPath: Self.binary("coffred"))
-        process.arguments = ["serve", "--data", self.dataDirectory, "--listen", "127.0.0.1:0"] + arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COFFRE_") }
-        env.merge(environment) { $1 }
-        process.environment = env
-        process.standardOutput = stdout.pipe
-        process.standardError = stderr.pipe
-        try process.run()
+        process = try ChildProcess(
+            executable: Self.binary("coffred"), arguments: ["serve", "--data", self.dataDirectory, "--listen", "127.0.0.1:0"] + arguments,
+            environment: ChildProcess.environment(environment), standardOutput: stdout.childEnd, standardError: stderr.childEnd)
+        stdout.childStarted()
+        stderr.childStarted()
     }
 
     /// Waits for the "listening on URL" line (or the process exiting) and returns the URL.

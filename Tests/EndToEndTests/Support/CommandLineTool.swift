@@ -27,19 +27,17 @@ enum CommandLineTool {
     private static func runBlocking(
         _ name: String, _ arguments: [String], _ environment: [String: String], _ stdin: String, _ timeoutSeconds: Double
     ) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CoffredProcess.binary(name))
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COFFRE_") }
-        env.merge(environment) { $1 }
-        process.environment = env
         let input = Pipe()
         let output = Pipe()
         let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        let process = try ChildProcess(
+            executable: CoffredProcess.binary(name), arguments: arguments, environment: ChildProcess.environment(environment),
+            standardInput: input.fileHandleForReading.fileDescriptor, standardOutput: output.fileHandleForWriting.fileDescriptor,
+            standardError: errors.fileHandleForWriting.fileDescriptor)
+        // This process's copies of the child's ends, so that its exit reads as end of file.
+        try input.fileHandleForReading.close()
+        try output.fileHandleForWriting.close()
+        try errors.fileHandleForWriting.close()
         input.fileHandleForWriting.write(Data(stdin.utf8))
         try input.fileHandleForWriting.close()
         // Standard error is drained on another thread so that neither pipe can fill up and

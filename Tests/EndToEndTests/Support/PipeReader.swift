@@ -12,7 +12,7 @@ final class PipeReader: @unchecked Sendable {
     /// Reads until `done(text)` holds, the pipe closes, the process exits or `timeoutSeconds`
     /// pass (a limit so that a broken command cannot hang the suite, not a timing assertion).
     /// Returns whether `done` held.
-    func wait(for process: Process, timeoutSeconds: Double = 60, until done: (String) -> Bool) -> Bool {
+    func wait(for process: ChildProcess, timeoutSeconds: Double = 60, until done: (String) -> Bool) -> Bool {
         let handle = pipe.fileHandleForReading
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while !done(text), Date() < deadline {
@@ -26,6 +26,15 @@ final class PipeReader: @unchecked Sendable {
             text += String(decoding: data, as: UTF8.self)
         }
         return done(text)
+    }
+
+    /// The end the child writes to.
+    var childEnd: Int32 { pipe.fileHandleForWriting.fileDescriptor }
+
+    /// Closes this process's copy of the child's end once the child is started, so that the
+    /// child's exit is seen as end of file.
+    func childStarted() {
+        try? pipe.fileHandleForWriting.close()
     }
 
     /// Everything written, once the process has exited (it closed the pipe).

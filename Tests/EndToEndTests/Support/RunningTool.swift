@@ -4,22 +4,18 @@ import Glibc
 /// A `coffre` command left running (the sync daemon, a sync to interrupt), with the same
 /// environment rules as `CommandLineTool.run`; stopped by a signal.
 final class RunningTool: @unchecked Sendable {
-    // @unchecked Sendable: the Process and pipes are set up in init and afterwards used by the
+    // @unchecked Sendable: the process and pipes are set up in init and afterwards used by the
     // test that owns this object, one call at a time.
-    let process = Process()
+    let process: ChildProcess
     private let output = PipeReader()
     private let errors = PipeReader()
 
     init(_ name: String, _ arguments: [String], environment: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: CoffredProcess.binary(name))
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("COFFRE_") }
-        env.merge(environment) { $1 }
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output.pipe
-        process.standardError = errors.pipe
-        try process.run()
+        process = try ChildProcess(
+            executable: CoffredProcess.binary(name), arguments: arguments, environment: ChildProcess.environment(environment),
+            standardOutput: output.childEnd, standardError: errors.childEnd)
+        output.childStarted()
+        errors.childStarted()
     }
 
     var isRunning: Bool { process.isRunning }
