@@ -221,10 +221,8 @@ struct AccountCommandsTLSTests {
     @Test func pinsOnFirstUseAndRefusesAReplacedCertificate() async throws {
         let directory = CoffredProcess.temporaryDirectory("coffre-tls")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try TLSCertificateGenerator.selfSigned(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-        try first.certificatePEM.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
-        try first.privateKeyPEM.write(toFile: directory + "/key.pem", atomically: true, encoding: .utf8)
-        let server = try CoffredProcess(arguments: ["--tls-cert", directory + "/cert.pem", "--tls-key", directory + "/key.pem"])
+        let first = try CoffredProcess.writeSelfSignedCertificate(in: directory)
+        let server = try CoffredProcess(arguments: CoffredProcess.tlsArguments(in: directory))
         let url = try server.waitUntilListening()
         #expect(url.hasPrefix("https://"))
         let fingerprint = first.fingerprintSHA256.map { String(format: "%02x", $0) }.joined()
@@ -250,9 +248,7 @@ struct AccountCommandsTLSTests {
         #expect(whoami.stdout.contains(shown))
 
         // The server's certificate is replaced (SIGHUP reload): the pinned client refuses it.
-        let second = try TLSCertificateGenerator.selfSigned(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-        try second.certificatePEM.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
-        try second.privateKeyPEM.write(toFile: directory + "/key.pem", atomically: true, encoding: .utf8)
+        let second = try CoffredProcess.writeSelfSignedCertificate(in: directory)
         kill(server.process.processIdentifier, SIGHUP)
         var seen = first.fingerprintSHA256
         for _ in 0..<100 where seen != second.fingerprintSHA256 {

@@ -56,10 +56,8 @@ struct CoffredServeTests {
     @Test func servesTLSAndReloadsTheCertificateOnSIGHUP() async throws {
         let directory = CoffredProcess.temporaryDirectory("coffred-tls")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try TLSCertificateGenerator.selfSigned(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-        try first.certificatePEM.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
-        try first.privateKeyPEM.write(toFile: directory + "/key.pem", atomically: true, encoding: .utf8)
-        let server = try CoffredProcess(arguments: ["--tls-cert", directory + "/cert.pem", "--tls-key", directory + "/key.pem"])
+        let first = try CoffredProcess.writeSelfSignedCertificate(in: directory)
+        let server = try CoffredProcess(arguments: CoffredProcess.tlsArguments(in: directory))
         let url = try server.waitUntilListening()
         #expect(url.hasPrefix("https://"))
         #expect(try await RawHTTP.peerFingerprint(port: server.port) == first.fingerprintSHA256)
@@ -70,9 +68,7 @@ struct CoffredServeTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await RawHTTP.peerFingerprint(port: server.port) == first.fingerprintSHA256)
 
-        let second = try TLSCertificateGenerator.selfSigned(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
-        try second.certificatePEM.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
-        try second.privateKeyPEM.write(toFile: directory + "/key.pem", atomically: true, encoding: .utf8)
+        let second = try CoffredProcess.writeSelfSignedCertificate(in: directory)
         kill(server.process.processIdentifier, SIGHUP)
         var seen = first.fingerprintSHA256
         for _ in 0..<100 where seen != second.fingerprintSHA256 {
