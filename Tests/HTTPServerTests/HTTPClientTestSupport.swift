@@ -43,7 +43,17 @@ final class RawTestServer: Sendable {
         let thread = Thread {
             while true {
                 let client = Glibc.accept(fd, nil, nil)
-                guard client >= 0 else { return }
+                guard client >= 0 else {
+                    // EINVAL: `stop()` shut the listener down (accept(2) on a socket that is no
+                    // longer listening); only then does this thread close it, so the number is
+                    // never shut down or closed after another thread reused it.
+                    if errno == EINVAL {
+                        Glibc.close(fd)
+                        return
+                    }
+                    usleep(10_000)  // EINTR, ECONNABORTED, EMFILE: try again
+                    continue
+                }
                 let number = counter.value.add(1, ordering: .relaxed).newValue
                 let handler = Thread {
                     let connection = RawTestConnection(descriptor: client)
@@ -58,8 +68,9 @@ final class RawTestServer: Sendable {
 
     deinit { stop() }
 
-    /// Stops accepting (shutdown(2) wakes the blocked accept) and closes the listener.
-    func stop() {
+    /// Stops accepting: shutdown(2) wakes the blocked accept, whose thread then closes the
+    /// listener. Called once, from deinit.
+    private func stop() {
         Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
     }
 

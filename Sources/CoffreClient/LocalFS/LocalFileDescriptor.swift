@@ -18,7 +18,9 @@ final class LocalFileDescriptor: Sendable {
     deinit {
         // close(2): on Linux the descriptor is released even when close reports EINTR, so it is
         // never retried (a retry could close a descriptor another thread just opened).
-        _ = close(raw)
+        let result = close(raw)
+        // EBADF: closed twice somewhere, which can close another thread's descriptor.
+        assert(result == 0 || errno != EBADF, "close(2) of a descriptor that is not open: a double close")
     }
 
     /// openat(2) of `name` relative to `directory` with O_CLOEXEC added; the errno on failure.

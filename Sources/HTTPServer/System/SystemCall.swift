@@ -18,8 +18,11 @@ enum SystemCall {
     }
 
     /// Closes a descriptor once; EINTR is not retried (Linux closes the fd even then, close(2)).
+    /// EBADF means the number was closed already: a double close, which in a threaded process
+    /// can close a descriptor another thread just opened; debug builds stop right there.
     static func close(_ descriptor: Int32) {
-        _ = Glibc.close(descriptor)
+        let result = Glibc.close(descriptor)
+        assert(result == 0 || errno != EBADF, "close(2) of a descriptor that is not open: a double close")
     }
 
     /// The monotonic clock in nanoseconds (clock_gettime(2), CLOCK_MONOTONIC).

@@ -48,13 +48,13 @@ final class TestClient {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
         }
-        guard result == 0 else {
-            Glibc.close(fd)
-            throw Failure(description: "connect failed: errno \(errno)")
-        }
+        // No close here: every stored property is set, so a throw releases the object and
+        // deinit closes the socket. Closing it here too would close whatever descriptor
+        // another thread opened under the same number in between (it failed a CI run).
+        guard result == 0 else { throw Failure(description: "connect failed: errno \(errno)") }
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 

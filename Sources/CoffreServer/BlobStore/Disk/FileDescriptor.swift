@@ -17,7 +17,9 @@ final class FileDescriptor: Sendable {
     deinit {
         // close(2): on Linux the descriptor is released even when close reports EINTR, so it
         // is never retried (a retry could close a descriptor another thread just opened).
-        _ = close(raw)
+        let result = close(raw)
+        // EBADF: closed twice somewhere, which can close another thread's descriptor.
+        assert(result == 0 || errno != EBADF, "close(2) of a descriptor that is not open: a double close")
     }
 
     /// openat(2) of `path` relative to `directory` (or the working directory), with
