@@ -14,6 +14,11 @@ struct HTTPServerBasicTests {
             let body = try await request.body.collect(upTo: 1 << 20)
             return HTTPServerResponse(status: .ok, body: .bytes(body))
         }
+        try router.add(.put, "/checksum") { request in
+            var checksum = Checksum()
+            for try await chunk in request.body { checksum.add(chunk) }
+            return .text(checksum.text)
+        }
         try router.add(.get, "/slow/{ms}") { request in
             let milliseconds = Int(request.pathParameters["ms"] ?? "0") ?? 0
             try await Task.sleep(for: .milliseconds(milliseconds))
@@ -87,6 +92,40 @@ struct HTTPServerBasicTests {
             }
             #expect(responses.map(\.text) == ["slept 60", "ping", "ok", "slept 0", "ok", "hello last"])
         }
+    }
+
+    /// A large Content-Length body is read straight into the handler's chunks; those reads
+    /// must stop exactly at the body's end, so the request pipelined right behind it (in the
+    /// same segments) is still parsed as a request.
+    @Test func largeBodiesArriveWholeAndPipelinedRequestsAfterThemStillCount() async throws {
+        let body = (0..<(3 << 20) + 123).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+        var expected = Checksum()
+        expected.add(body)
+        try await withTestServer(router: Self.router()) { _, port in
+            let responses = try await blocking {
+                let client = try TestClient(port: port)
+                let head = Array("PUT /checksum HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+                let next = Array("GET /hello/after HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+                try client.send(head + body[..<1000])
+                try client.send(Array(body[1000...]) + next)
+                return try (0..<2).map { _ in try client.readResponse() }
+            }
+            #expect(responses.map(\.status) == [200, 200])
+            #expect(responses.map(\.text) == [expected.text, "hello after"])
+        }
+    }
+
+    /// Byte count and FNV-1a of a body, as text.
+    struct Checksum {
+        var count = 0
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        mutating func add(_ bytes: [UInt8]) {
+            count += bytes.count
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
+
+        var text: String { "\(count) \(String(hash, radix: 16))" }
     }
 
     @Test func ownsFramingFieldsAndHonoursHandlerClose() async throws {

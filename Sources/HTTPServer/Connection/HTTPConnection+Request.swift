@@ -134,17 +134,7 @@ extension HTTPConnection {
         switch body {
         case .remaining(let remaining):
             let take = Int(min(Int64(bytes.count), remaining))
-            let chunk = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
-            bodyReceived += Int64(take)
-            lastProgressAt = loop.now
-            let left = remaining - Int64(take)
-            body = left == 0 ? .complete : .remaining(left)
-            let keepReading = channel.append(chunk)
-            if left == 0 {
-                channel.finish()
-            } else if !keepReading {
-                bodyWaitsForDemand = true
-            }
+            deliverBody([UInt8](UnsafeRawBufferPointer(rebasing: bytes[0..<take])), to: channel, remaining: remaining)
             return take
         case .chunked(var decoder):
             var chunk: [UInt8] = []
@@ -172,6 +162,55 @@ extension HTTPConnection {
         case .complete, .abandoned:
             return 0
         }
+    }
+
+    /// Hands a chunk of a Content-Length body (at most the bytes still expected) to the
+    /// handler, ending the body when it was the last.
+    private func deliverBody(_ chunk: [UInt8], to channel: RequestBodyChannel, remaining: Int64) {
+        bodyReceived += Int64(chunk.count)
+        lastProgressAt = loop.now
+        let left = remaining - Int64(chunk.count)
+        body = left == 0 ? .complete : .remaining(left)
+        let keepReading = channel.append(chunk)
+        if left == 0 {
+            channel.finish()
+        } else if !keepReading {
+            bodyWaitsForDemand = true
+        }
+    }
+
+    /// The size of a read that can go straight into a body chunk: while a Content-Length body
+    /// streams to a handler that wants more and no received bytes wait in `inbound`, the
+    /// socket is read into the very array the handler gets, one copy fewer than through the
+    /// loop's shared buffer. Half the channel's high-water mark, so that the loop reads twice
+    /// before pausing for the handler; never more than the body has left, so the next request
+    /// of a pipelining client is never read into it. Nil when the shared buffer is used.
+    var directBodyReadSize: Int? {
+        guard phase == .handling, !bodyWaitsForDemand, bodyChannel != nil, inboundStart >= inbound.count,
+            case .remaining(let remaining) = body, remaining > 0
+        else { return nil }
+        let preferred = min(max(context.configuration.limits.requestBodyBufferBytes / 2, 16 * 1024), 1 << 20)
+        return Int(min(Int64(preferred), remaining))
+    }
+
+    /// Reads up to `size` body bytes into a new array (see `directBodyReadSize`). A short read
+    /// into a large array is copied into one of its own size, so that the bytes waiting in the
+    /// channel, which back-pressure counts, are also the memory they hold.
+    func readBodyChunk(_ size: Int) -> (TransportResult, [UInt8]?) {
+        var result = TransportResult.wantRead
+        var chunk = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            result = transport.read(into: UnsafeMutableRawBufferPointer(buffer))
+            if case .done(let read) = result { count = read } else { count = 0 }
+        }
+        guard case .done = result else { return (result, nil) }
+        if chunk.count < size / 4 { chunk = chunk.withUnsafeBufferPointer { Array($0) } }
+        return (result, chunk)
+    }
+
+    /// Delivers a chunk from `readBodyChunk`.
+    func deliverBody(_ chunk: [UInt8]) {
+        guard let channel = bodyChannel, case .remaining(let remaining) = body else { return }
+        deliverBody(chunk, to: channel, remaining: remaining)
     }
 
     /// Stops reading a body that cannot be continued; the handler sees `error`, and the

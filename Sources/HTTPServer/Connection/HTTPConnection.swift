@@ -129,12 +129,22 @@ final class HTTPConnection {
         var reads = 0
         while phase != .closed && wantsInput && reads < 16 {
             reads += 1
-            let result = transport.read(into: loop.readBuffer)
+            let result: TransportResult
+            var bodyChunk: [UInt8]?
+            if let size = directBodyReadSize {
+                (result, bodyChunk) = readBodyChunk(size)
+            } else {
+                result = transport.read(into: loop.readBuffer)
+            }
             switch result {
             case .done(let count):
                 readBlockedOnWrite = false
                 context.metrics.recordReceived(count)
-                consume(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
+                if let bodyChunk {
+                    deliverBody(bodyChunk)
+                } else {
+                    consume(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
+                }
                 if !transport.isEncrypted { return true }
             case .wantRead:
                 readBlockedOnWrite = false
