@@ -75,6 +75,7 @@ bench-sync: deps
 # Syncthing anchor (docs/sync-client.md, "Performance"). Knobs: SMALL_FILES (10000), BIG_MIB
 # (1024), NOOP_FILES (100000), SYNC_CLIENT_BENCH_SKIP ("small big delta noop").
 bench-sync-client: deps
+	$(call apt_install,syncthing,bench-sync-client)
 	$(SWIFT) build -c release --product coffred
 	$(SWIFT) build -c release --product coffre
 	$(SWIFT) build -c release --product coffre-admin
