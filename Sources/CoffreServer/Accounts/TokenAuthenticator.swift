@@ -47,8 +47,8 @@ public final class TokenAuthenticator: Sendable {
         return try await authenticate(token: token)
     }
 
-    /// The token of `Bearer <token>`: the scheme name in any case, spaces around and between the
-    /// two words, nothing else. Read as bytes, since it runs on every request: splitting the
+    /// The token of `Bearer <token>` (RFC 6750 §2.1: `"Bearer" 1*SP b64token`; the scheme name in
+    /// any case, RFC 9110 §11.1), spaces allowed around the two words, nothing else. Read as bytes, since it runs on every request: splitting the
     /// `String` into `Character`s and lowercasing it cost more than the token's SHA-256.
     static func bearerToken(in authorization: String) -> String? {
         let bytes = authorization.utf8
