@@ -50,6 +50,45 @@ import Testing
         }
     }
 
+    /// Small blobs answering in full go as in-memory bytes (`SyncAPI.inMemoryBlobLimit`), the
+    /// others and every conditional or ranged answer through the file path: both must give the
+    /// same answers, on either side of the limit and for an empty blob.
+    @Test(arguments: [0, 1, 4_096, 16_384, 16_385])
+    func smallBlobsAnswerLikeFileResponses(size: Int) async throws {
+        try await withServer { harness in
+            let alice = try await harness.user("alice")
+            let vault = SyncSamples.vaultID()
+            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+            let blob = SyncSamples.blob(size)
+            #expect(try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes) == true)
+
+            let raw = APITestClient(port: harness.app.localPort)
+            let path = SyncPath.blob(vault, blob.id)
+            let full = try await raw.send("GET", path, token: alice.token)
+            #expect(full.status == 200 && full.body == blob.bytes)
+            #expect(full.header("Content-Length") == "\(size)")
+            #expect(full.header("ETag") == "\"\(blob.id.hex)\"")
+            #expect(full.header("Accept-Ranges") == "bytes")
+            #expect(full.header("Content-Type") == "application/octet-stream")
+            #expect(full.header("Cache-Control") == "private, max-age=31536000, immutable")
+            let head = try await raw.send("HEAD", path, token: alice.token)
+            #expect(head.status == 200 && head.body.isEmpty && head.header("Content-Length") == "\(size)")
+            let cached = try await raw.send("GET", path, token: alice.token, headers: ["If-None-Match": "\"\(blob.id.hex)\""])
+            #expect(cached.status == 304 && cached.body.isEmpty)
+            let other = try await raw.send("GET", path, token: alice.token, headers: ["If-None-Match": "\"other\""])
+            #expect(other.status == 200 && other.body == blob.bytes)
+            let beyond = try await raw.send("GET", path, token: alice.token, headers: ["Range": "bytes=\(size)-"])
+            #expect(beyond.status == 416 && beyond.header("Content-Range") == "bytes */\(size)")
+            if size > 1 {
+                let part = try await raw.send("GET", path, token: alice.token, headers: ["Range": "bytes=1-1"])
+                #expect(part.status == 206 && part.body == [blob.bytes[1]] && part.header("Content-Range") == "bytes 1-1/\(size)")
+            }
+            let stranger = try await harness.user("mallory")
+            let refused = try await raw.send("GET", path, token: stranger.token)
+            #expect(refused.status == 404 && refused.body != blob.bytes)
+        }
+    }
+
     @Test func wrongBytesAndWrongLengthsAreRefusedAndLeaveNothing() async throws {
         try await withServer({ $0.storage.maxBlobBytes = 1 << 20 }) { harness in
             let alice = try await harness.user("alice", quota: 10 << 20)

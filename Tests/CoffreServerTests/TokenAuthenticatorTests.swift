@@ -14,10 +14,12 @@ import Testing
             "Bearer cft_", "Bearer " + login.token.dropLast() + "!", "Bearer cfi_AAAAAAAAAAAAAAAAAAAAAA",
             "Bearer " + String(repeating: "A", count: 10_000), "Bearer cft_" + String(repeating: "A", count: 43),
             "Bearer cfa_" + String(login.token.dropFirst(4)),
+            "Bearer\t\(login.token)", "Bearerx \(login.token)", "Bear \(login.token)", "Bearér \(login.token)",
+            "Bearer \(login.token)\t", "Bearer \(login.token) \(login.token)", "\(login.token) Bearer",
         ] {
             await #expect(throws: APIError.unauthenticated) { try await authenticator.authenticate(authorization: header) }
         }
-        for header in ["Bearer \(login.token)", "bearer \(login.token)", "BEARER  \(login.token)"] {
+        for header in ["Bearer \(login.token)", "bearer \(login.token)", "BEARER  \(login.token)", " bEaReR \(login.token)  "] {
             #expect(try await authenticator.authenticate(authorization: header) == .device(try await harness.session(login.token)))
         }
     }

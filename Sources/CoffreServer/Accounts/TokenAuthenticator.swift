@@ -43,10 +43,32 @@ public final class TokenAuthenticator: Sendable {
     /// name is case-insensitive, RFC 9110 §11.1). Missing, malformed, unknown, revoked tokens and
     /// tokens of disabled users all give `unauthenticated`.
     public func authenticate(authorization: String?) async throws(APIError) -> Principal {
-        guard let authorization, authorization.utf8.count <= 256 else { throw .unauthenticated }
-        let parts = authorization.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .unauthenticated }
-        return try await authenticate(token: String(parts[1]))
+        guard let authorization, let token = Self.bearerToken(in: authorization) else { throw .unauthenticated }
+        return try await authenticate(token: token)
+    }
+
+    /// The token of `Bearer <token>` (RFC 6750 §2.1: `"Bearer" 1*SP b64token`; the scheme name in
+    /// any case, RFC 9110 §11.1), spaces allowed around the two words, nothing else. Read as bytes, since it runs on every request: splitting the
+    /// `String` into `Character`s and lowercasing it cost more than the token's SHA-256.
+    static func bearerToken(in authorization: String) -> String? {
+        let bytes = authorization.utf8
+        guard bytes.count <= 256 else { return nil }
+        let space = UInt8(ascii: " ")
+        var index = bytes.startIndex
+        while index != bytes.endIndex, bytes[index] == space { bytes.formIndex(after: &index) }
+        for letter in "bearer".utf8 {
+            // ASCII letters differ from their capitals only by 0x20.
+            guard index != bytes.endIndex, bytes[index] | 0x20 == letter else { return nil }
+            bytes.formIndex(after: &index)
+        }
+        guard index != bytes.endIndex, bytes[index] == space else { return nil }
+        while index != bytes.endIndex, bytes[index] == space { bytes.formIndex(after: &index) }
+        let start = index
+        while index != bytes.endIndex, bytes[index] != space { bytes.formIndex(after: &index) }
+        let end = index
+        while index != bytes.endIndex, bytes[index] == space { bytes.formIndex(after: &index) }
+        guard start != end, index == bytes.endIndex else { return nil }
+        return String(authorization.utf8[start..<end])
     }
 
     /// Authenticates a token's text (`cft_…` or `cfa_…`).
