@@ -24,22 +24,18 @@ public final class FileSealer: Sendable {
     public init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
         pipeline = ChunkPipeline(
             name: "coffre-seal", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
-            transform: { slot in
-                do throws(CryptoFormatError) {
-                    if let known = slot.knownChunks,
-                        let reference = known.reference(
-                            key: try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount), length: slot.inputCount)
-                    {
-                        slot.reference = reference
-                        slot.isKnown = true
-                        slot.output = 0..<0
-                        return
+            makeTransform: {
+                // This worker's OpenSSL contexts, made with its first chunk and kept for all.
+                var workspace: ChunkCipherWorkspace?
+                return { slot in
+                    do throws(CryptoFormatError) {
+                        let contexts: ChunkCipherWorkspace
+                        if let workspace { contexts = workspace } else { contexts = try cipher.makeWorkspace() }
+                        workspace = contexts
+                        try Self.seal(slot, with: cipher, using: contexts)
+                    } catch {
+                        throw PipelineError.sealingFailed(index: slot.index, reason: error)
                     }
-                    slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount)
-                    slot.isKnown = false
-                    slot.output = 0..<ChunkCipher.blobByteCount(plaintextLength: slot.inputCount)
-                } catch {
-                    throw PipelineError.sealingFailed(index: slot.index, reason: error)
                 }
             },
             makeService: {
@@ -93,6 +89,23 @@ public final class FileSealer: Sendable {
         }
         if let failure = await pipeline.endRun(run) { throw failure }
         return try outcome.get()
+    }
+
+    /// A worker's part: seals the chunk in `slot` in place, unless the caller's known chunks
+    /// already hold its key (then only the chunk key is computed).
+    private static func seal(_ slot: ChunkSlot, with cipher: ChunkCipher, using workspace: ChunkCipherWorkspace) throws(CryptoFormatError) {
+        if let known = slot.knownChunks,
+            let reference = known.reference(
+                key: try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace), length: slot.inputCount)
+        {
+            slot.reference = reference
+            slot.isKnown = true
+            slot.output = 0..<0
+            return
+        }
+        slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace)
+        slot.isKnown = false
+        slot.output = 0..<ChunkCipher.blobByteCount(plaintextLength: slot.inputCount)
     }
 
     /// Takes sealed chunks in order, hands each to the sink, gives its buffer back.
