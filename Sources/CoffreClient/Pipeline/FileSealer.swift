@@ -4,7 +4,8 @@ import Foundation
 /// docs/format.md specifies: FastCDC chunks (keyed), `chunkKey = HMAC(convergence, plaintext)`,
 /// AES-256-GCM over the padded framing, blob id = SHA-256 of the blob.
 ///
-/// Parallel and bounded: one reader thread chunks ahead while `workerCount` threads seal
+/// Parallel and bounded: one reader thread reads and chunks ahead, straight into the buffers
+/// the blobs are framed in (`SlotChunkReader`), while `workerCount` threads seal
 /// chunks concurrently, with at most two chunks per worker in flight in buffers allocated once
 /// (about 4.3 MB each) and reused for every chunk and every file. Blobs reach the sink in file
 /// order. Nothing CPU-bound or blocking runs on Swift's cooperative pool: the caller's task
@@ -39,9 +40,9 @@ public final class FileSealer: Sendable {
                 }
             },
             makeService: {
-                // The reader thread's own chunker window (5 MiB), reused for every file.
-                let streaming = StreamingChunker(chunker: chunker)
-                return { pipeline, handOff, run in Self.read(handOff, with: streaming, into: pipeline, run: run) }
+                // The reader thread's own reader (and carry buffer), reused for every file.
+                let reader = SlotChunkReader(chunker: chunker)
+                return { pipeline, handOff, run in Self.read(handOff, with: reader, into: pipeline, run: run) }
             })
     }
 
@@ -131,23 +132,14 @@ public final class FileSealer: Sendable {
         }
     }
 
-    /// The reader thread's part of a run: chunks the source and copies each chunk once, from
-    /// the chunker's window to where its blob will be framed in a free buffer.
+    /// The reader thread's part of a run: reads and chunks the source straight into free
+    /// buffers, where the blobs will be framed.
     private static func read(
-        _ handOff: SourceHandOff, with streaming: StreamingChunker, into pipeline: ChunkPipeline<SourceHandOff>, run: PipelineRun
+        _ handOff: SourceHandOff, with reader: SlotChunkReader, into pipeline: ChunkPipeline<SourceHandOff>, run: PipelineRun
     ) {
-        struct Stopped: Error {}
         do {
-            try streaming.forEachChunk(of: &handOff.source) { chunk, bytes in
-                guard let slot = pipeline.acquireSlot(for: run) else { throw Stopped() }
-                let start = ChunkCipher.plaintextOffset
-                UnsafeMutableRawBufferPointer(rebasing: slot.buffer[start..<(start + bytes.count)]).copyMemory(from: bytes)
-                slot.inputCount = bytes.count
-                slot.plaintextOffset = UInt64(chunk.offset)
-                slot.knownChunks = handOff.known
-                pipeline.submit(slot, for: run)
-            }
-        } catch is Stopped {
+            try reader.read(&handOff.source, known: handOff.known, into: pipeline, run: run)
+        } catch is SlotChunkReader.Stopped {
             // The run failed elsewhere; its error is already recorded.
         } catch {
             pipeline.fail(run, with: error)
