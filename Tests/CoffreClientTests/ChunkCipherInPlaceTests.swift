@@ -146,35 +146,39 @@ import Testing
         }
     }
 
-    @Test func aTamperedLaterSliceIsRefusedAndWiped() throws {
-        // The flipped byte lies in the third slice: the first two are already decrypted when the
-        // id and the tag are checked, and must not survive the refusal.
+    @Test func aTamperedLaterSliceIsRefusedAndNothingDecryptedSurvives() throws {
+        // The flipped byte lies in the third slice of what sealing interleaves.
         let plaintext = ChunkerFixtures.pseudoRandom(count: 3 * ChunkCipher.interleaveSliceByteCount, seed: 99)
         let sealed = try cipher.seal(plaintext)
         var tampered = sealed.blob
         tampered[2 * ChunkCipher.interleaveSliceByteCount + 100] ^= 1
-        let relabeled = try ChunkReference(blobID: SHA256.hash(tampered), key: sealed.reference.key, length: sealed.reference.length)
-        for (reference, error) in [
-            (sealed.reference, CryptoFormatError.blobIDMismatch), (relabeled, CryptoFormatError.authenticationFailed(structure: "chunk blob")),
-        ] {
-            var buffer = tampered
-            buffer.withUnsafeMutableBytes { raw in
-                #expect(throws: error) { try cipher.openInPlace(raw, reference: reference, using: workspace) }
-                #expect(raw[1..<(raw.count - 16)].allSatisfy { $0 == 0 })
-            }
+        // A wrong id is refused before anything is decrypted: the buffer is as fetched.
+        var buffer = tampered
+        buffer.withUnsafeMutableBytes { raw in
+            #expect(throws: CryptoFormatError.blobIDMismatch) { try cipher.openInPlace(raw, reference: sealed.reference, using: workspace) }
         }
-    }
-
-    @Test func aWrongVersionIsRefusedAndWiped() throws {
-        let sealed = try cipher.seal(ChunkerFixtures.pseudoRandom(count: 5000, seed: 5))
-        var versioned = sealed.blob
-        versioned[0] = 2
-        let relabeled = try ChunkReference(blobID: SHA256.hash(versioned), key: sealed.reference.key, length: sealed.reference.length)
-        versioned.withUnsafeMutableBytes { raw in
-            #expect(throws: CryptoFormatError.unsupportedVersion(structure: "chunk blob", version: 2)) {
+        #expect(buffer == tampered)
+        // A relabeled id passes, the tag does not: what was decrypted is wiped.
+        let relabeled = try ChunkReference(blobID: SHA256.hash(tampered), key: sealed.reference.key, length: sealed.reference.length)
+        buffer.withUnsafeMutableBytes { raw in
+            #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) {
                 try cipher.openInPlace(raw, reference: relabeled, using: workspace)
             }
             #expect(raw[1..<(raw.count - 16)].allSatisfy { $0 == 0 })
         }
+    }
+
+    @Test func aWrongVersionIsRefusedBeforeDecrypting() throws {
+        let sealed = try cipher.seal(ChunkerFixtures.pseudoRandom(count: 5000, seed: 5))
+        var versioned = sealed.blob
+        versioned[0] = 2
+        let relabeled = try ChunkReference(blobID: SHA256.hash(versioned), key: sealed.reference.key, length: sealed.reference.length)
+        var buffer = versioned
+        buffer.withUnsafeMutableBytes { raw in
+            #expect(throws: CryptoFormatError.unsupportedVersion(structure: "chunk blob", version: 2)) {
+                try cipher.openInPlace(raw, reference: relabeled, using: workspace)
+            }
+        }
+        #expect(buffer == versioned)
     }
 }
