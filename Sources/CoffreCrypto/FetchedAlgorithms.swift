@@ -7,9 +7,10 @@ import COpenSSL
 /// code that runs the same operation many times should fetch it once and pass that object.
 /// Hashing and sealing chunk after chunk is that case.
 ///
-/// `@unchecked Sendable`: the pointers are set once, in `init`, and never freed or changed;
-/// fetched algorithm objects are reference-counted and may be used from any number of threads
-/// at once (openssl-threads(7): they are read-only once fetched).
+/// `@unchecked Sendable`: the pointers are set once, in `init`, and never freed or changed.
+/// The objects they point to are only read after the fetch (each context takes its own
+/// reference), and openssl-threads(7) allows shared objects that are not modified to be used
+/// from several threads at once, as crypto(7) "Performance" does with one prefetched object.
 final class FetchedAlgorithms: @unchecked Sendable {
     /// The process-wide instance, fetched on first use (Swift runs a static's initializer once).
     static let shared = FetchedAlgorithms()
