@@ -22,20 +22,31 @@ public final class AES256GCM {
 
     /// Prepares a cipher under `key` (32 bytes).
     public init(key: some RandomAccessCollection<UInt8>) throws(CryptoError) {
-        guard key.count == Self.keyByteCount else {
-            throw CryptoError.invalidLength(what: "AES-256-GCM key", expected: Self.keyByteCount, actual: key.count)
-        }
+        let algorithm = try FetchedAlgorithms.require(FetchedAlgorithms.shared.aes256GCM, "AES-256-GCM")
         guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError.fromQueue("EVP_CIPHER_CTX_new") }
         context = ctx
-        // EVP_EncryptInit_ex(3): the key is kept in the context; the direction is chosen per
-        // message by the init calls in begin*.
-        let ok = ByteAccess.with(key) { k in
-            EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, 1)
+        // EVP_EncryptInit(3): the cipher is chosen once; the direction is chosen per message by
+        // the init calls in begin*.
+        guard EVP_CipherInit_ex(ctx, algorithm, nil, nil, nil, 1) == 1 else {
+            throw CryptoError.fromQueue("EVP_CipherInit_ex(aes-256-gcm)")
         }
-        guard ok == 1 else { throw CryptoError.fromQueue("EVP_CipherInit_ex(aes-256-gcm)") }
+        try rekey(key)
     }
 
     deinit { EVP_CIPHER_CTX_free(context) }
+
+    /// Replaces the key (32 bytes) in the same context, ending any message in progress: one
+    /// context serves many keys, with no allocation or algorithm fetch per key.
+    public func rekey(_ key: some RandomAccessCollection<UInt8>) throws(CryptoError) {
+        state = .idle
+        try ByteAccess.with(key, count: Self.keyByteCount, what: "AES-256-GCM key") { (k: UnsafeRawBufferPointer) throws(CryptoError) -> Void in
+            // EVP_EncryptInit(3): NULL cipher keeps the cipher, enc -1 keeps the direction; the
+            // key is kept in the context.
+            guard EVP_CipherInit_ex(context, nil, nil, k.baseAddress!.assumingMemoryBound(to: UInt8.self), nil, -1) == 1 else {
+                throw CryptoError.fromQueue("EVP_CipherInit_ex(key)")
+            }
+        }
+    }
 
     // MARK: Streaming
 
@@ -82,11 +93,7 @@ public final class AES256GCM {
         guard tag.count == Self.tagByteCount else {
             throw CryptoError.invalidLength(what: "AES-GCM tag", expected: Self.tagByteCount, actual: tag.count)
         }
-        var written: Int32 = 0
-        var scratch = [UInt8](repeating: 0, count: 16)
-        guard EVP_CipherFinal_ex(context, &scratch, &written) == 1, written == 0 else {
-            throw CryptoError.fromQueue("EVP_EncryptFinal_ex")
-        }
+        guard finalUpdate() == 0 else { throw CryptoError.fromQueue("EVP_EncryptFinal_ex") }
         // EVP_EncryptInit(3), "GCM and OCB Modes": EVP_CTRL_AEAD_GET_TAG after Final.
         guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(Self.tagByteCount), tag.baseAddress) == 1 else {
             throw CryptoError.fromQueue("EVP_CTRL_AEAD_GET_TAG")
@@ -105,13 +112,22 @@ public final class AES256GCM {
         guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagByteCount), UnsafeMutableRawPointer(mutating: tag.baseAddress)) == 1 else {
             throw CryptoError.fromQueue("EVP_CTRL_AEAD_SET_TAG")
         }
-        var written: Int32 = 0
-        var scratch = [UInt8](repeating: 0, count: 16)
-        guard EVP_CipherFinal_ex(context, &scratch, &written) == 1 else {
+        guard finalUpdate() != nil else {
             // A failed tag check is the only way DecryptFinal fails for GCM once set up.
             CryptoError.drainQueue()
             throw CryptoError.authenticationFailed
         }
+    }
+
+    /// EVP_CipherFinal_ex into a stack scratch block (GCM writes nothing there); the count it
+    /// wrote, or nil when it failed.
+    private func finalUpdate() -> Int32? {
+        var scratch: (UInt64, UInt64) = (0, 0)
+        var written: Int32 = 0
+        let ok = withUnsafeMutableBytes(of: &scratch) { block in
+            EVP_CipherFinal_ex(context, block.baseAddress!.assumingMemoryBound(to: UInt8.self), &written)
+        }
+        return ok == 1 ? written : nil
     }
 
     private func begin(encrypting: Bool, nonce: some RandomAccessCollection<UInt8>, aad: UnsafeRawBufferPointer) throws(CryptoError) {

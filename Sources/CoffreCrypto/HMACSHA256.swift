@@ -2,7 +2,8 @@ import COpenSSL
 
 /// HMAC-SHA256 (RFC 2104) over OpenSSL's `EVP_MAC` interface, streaming or one-shot.
 ///
-/// Owns one `EVP_MAC_CTX`. Not thread-safe: use one instance per message.
+/// Owns one `EVP_MAC_CTX`. Not thread-safe: use one instance per message, or one per key and
+/// thread with `restart()` between messages (the key schedule is then computed once).
 public final class HMACSHA256 {
     /// Tag length in bytes.
     public static let byteCount = 32
@@ -11,8 +12,7 @@ public final class HMACSHA256 {
 
     /// Starts a MAC under `key` (any length; RFC 2104 hashes keys longer than the block size).
     public init(key: some RandomAccessCollection<UInt8>) throws(CryptoError) {
-        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { throw CryptoError.fromQueue("EVP_MAC_fetch") }
-        defer { EVP_MAC_free(mac) }
+        let mac = try FetchedAlgorithms.require(FetchedAlgorithms.shared.hmac, "HMAC")
         guard let ctx = EVP_MAC_CTX_new(mac) else { throw CryptoError.fromQueue("EVP_MAC_CTX_new") }
         context = ctx
         // The digest name is passed through OSSLParameterList so its C string outlives the call.
@@ -33,6 +33,14 @@ public final class HMACSHA256 {
 
     deinit { EVP_MAC_CTX_free(context) }
 
+    /// Starts a new message under the same key in the same context, whatever state the last
+    /// message was left in.
+    public func restart() throws(CryptoError) {
+        // EVP_MAC_init(3): a NULL key keeps the key already set; HMAC then restarts from its
+        // saved inner and outer pads (no key schedule, no digest fetch).
+        guard EVP_MAC_init(context, nil, 0, nil) == 1 else { throw CryptoError.fromQueue("EVP_MAC_init(restart)") }
+    }
+
     /// Feeds bytes into the MAC, in place.
     public func update(_ bytes: UnsafeRawBufferPointer) throws(CryptoError) {
         guard bytes.count > 0 else { return }
@@ -46,14 +54,24 @@ public final class HMACSHA256 {
         try ByteAccess.with(bytes) { (raw: UnsafeRawBufferPointer) throws(CryptoError) in try update(raw) }
     }
 
-    /// Finishes and returns the 32-byte tag. The instance must not be used afterwards.
+    /// Finishes and returns the 32-byte tag. Only `restart()` may follow.
     public func finalize() throws(CryptoError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Self.byteCount)
+        try ByteAccess.withMutable(&out) { (raw: UnsafeMutableRawBufferPointer) throws(CryptoError) in try finalize(into: raw) }
+        return out
+    }
+
+    /// Finishes into `output` (exactly 32 bytes). Only `restart()` may follow.
+    public func finalize(into output: UnsafeMutableRawBufferPointer) throws(CryptoError) {
+        guard output.count == Self.byteCount else {
+            throw CryptoError.invalidLength(what: "HMAC-SHA256 output", expected: Self.byteCount, actual: output.count)
+        }
         var length = 0
-        guard EVP_MAC_final(context, &out, &length, out.count) == 1, length == Self.byteCount else {
+        guard EVP_MAC_final(context, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, output.count) == 1,
+            length == Self.byteCount
+        else {
             throw CryptoError.fromQueue("EVP_MAC_final")
         }
-        return out
     }
 
     /// One-shot HMAC-SHA256 of `message` under `key`.

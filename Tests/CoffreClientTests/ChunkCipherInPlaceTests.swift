@@ -6,13 +6,19 @@ import Testing
 /// references as `ChunkCipher.seal`, the same refusals as `ChunkCipher.open`.
 @Suite struct ChunkCipherInPlaceTests {
     let cipher = PipelineFixtures.cipher()
+    /// One workspace for every chunk of a test, as a pipeline worker keeps one.
+    let workspace: ChunkCipherWorkspace
+
+    init() throws {
+        workspace = try cipher.makeWorkspace()
+    }
 
     /// Seals `plaintext` the pipeline's way: copied behind the header, sealed in place.
     func sealInPlace(_ plaintext: [UInt8]) throws -> (blob: [UInt8], reference: ChunkReference) {
         let slot = ChunkSlot(capacity: ChunkCipher.maximumBlobByteCount)
         let start = ChunkCipher.plaintextOffset
         plaintext.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: slot.buffer[start..<(start + $0.count)]).copyMemory(from: $0) }
-        let reference = try cipher.sealInPlace(slot.buffer, plaintextLength: plaintext.count)
+        let reference = try cipher.sealInPlace(slot.buffer, plaintextLength: plaintext.count, using: workspace)
         let count = ChunkCipher.blobByteCount(plaintextLength: plaintext.count)
         return (Array(UnsafeRawBufferPointer(rebasing: slot.buffer[0..<count])), reference)
     }
@@ -21,7 +27,7 @@ import Testing
     func openInPlace(_ blob: [UInt8], reference: ChunkReference) throws(CryptoFormatError) -> [UInt8] {
         var buffer = blob
         return try ByteAccess.withMutable(&buffer) { (raw: UnsafeMutableRawBufferPointer) throws(CryptoFormatError) -> [UInt8] in
-            let range = try cipher.openInPlace(raw, reference: reference)
+            let range = try cipher.openInPlace(raw, reference: reference, using: workspace)
             return Array(UnsafeRawBufferPointer(rebasing: raw[range]))
         }
     }
@@ -54,7 +60,7 @@ import Testing
         let slot = ChunkSlot(capacity: ChunkCipher.maximumBlobByteCount)
         let plaintext = try vectors.bytes(name, "plaintext")
         plaintext.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: slot.buffer[5..<(5 + $0.count)]).copyMemory(from: $0) }
-        let reference = try cipher.sealInPlace(slot.buffer, plaintextLength: plaintext.count)
+        let reference = try cipher.sealInPlace(slot.buffer, plaintextLength: plaintext.count, using: try cipher.makeWorkspace())
         let blob = Array(UnsafeRawBufferPointer(rebasing: slot.buffer[0..<ChunkCipher.blobByteCount(plaintextLength: plaintext.count)]))
         #expect(Hex.encode(blob) == (try vectors.text(name, "blob")))
         #expect(Hex.encode(reference.blobID) == (try vectors.text(name, "blob-id")))
@@ -64,7 +70,7 @@ import Testing
     @Test func refusesPlaintextAboveFourMiB() {
         let slot = ChunkSlot(capacity: ChunkCipher.maximumBlobByteCount + 1)
         #expect(throws: CryptoFormatError.malformed(structure: "chunk", reason: "plaintext above 4194304 bytes")) {
-            try cipher.sealInPlace(slot.buffer, plaintextLength: (4 << 20) + 1)
+            try cipher.sealInPlace(slot.buffer, plaintextLength: (4 << 20) + 1, using: workspace)
         }
     }
 
@@ -114,9 +120,65 @@ import Testing
         tampered[tampered.count - 1] ^= 1
         let relabeled = try ChunkReference(blobID: SHA256.hash(tampered), key: sealed.reference.key, length: sealed.reference.length)
         tampered.withUnsafeMutableBytes { raw in
-            #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) { try cipher.openInPlace(raw, reference: relabeled) }
+            #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) { try cipher.openInPlace(raw, reference: relabeled, using: workspace) }
             // The framed part, decrypted before the tag check, is wiped.
             #expect(raw[1..<(raw.count - 16)].allSatisfy { $0 == 0 })
         }
+    }
+
+    @Test func oneWorkspaceSealsAndOpensChunkAfterChunk() throws {
+        // Sizes around the interleaving slice, in an order that shrinks and grows the blob, with
+        // refused opens in between: the reused contexts carry nothing from one chunk to the next.
+        let slice = ChunkCipher.interleaveSliceByteCount
+        let sealed = try [3 * slice + 7, 10, slice - 21, 2 * slice, 0, slice - 20].map { length in
+            let plaintext = ChunkerFixtures.pseudoRandom(count: length, seed: UInt64(length) + 7)
+            let inPlace = try sealInPlace(plaintext)
+            let expected = try cipher.seal(plaintext)
+            #expect(inPlace.blob == expected.blob)
+            #expect(inPlace.reference == expected.reference)
+            return (plaintext, inPlace)
+        }
+        for (plaintext, inPlace) in sealed {
+            var tampered = inPlace.blob
+            tampered[tampered.count / 2] ^= 0x40
+            #expect(throws: CryptoFormatError.blobIDMismatch) { try openInPlace(tampered, reference: inPlace.reference) }
+            #expect(try openInPlace(inPlace.blob, reference: inPlace.reference) == plaintext)
+        }
+    }
+
+    @Test func aTamperedLaterSliceIsRefusedAndNothingDecryptedSurvives() throws {
+        // The flipped byte lies in the third slice of what sealing interleaves.
+        let plaintext = ChunkerFixtures.pseudoRandom(count: 3 * ChunkCipher.interleaveSliceByteCount, seed: 99)
+        let sealed = try cipher.seal(plaintext)
+        var tampered = sealed.blob
+        tampered[2 * ChunkCipher.interleaveSliceByteCount + 100] ^= 1
+        // A wrong id is refused before anything is decrypted: the buffer is as fetched.
+        var buffer = tampered
+        buffer.withUnsafeMutableBytes { raw in
+            #expect(throws: CryptoFormatError.blobIDMismatch) { try cipher.openInPlace(raw, reference: sealed.reference, using: workspace) }
+        }
+        #expect(buffer == tampered)
+        // A relabeled id passes, the tag does not: what was decrypted is wiped.
+        let relabeled = try ChunkReference(blobID: SHA256.hash(tampered), key: sealed.reference.key, length: sealed.reference.length)
+        buffer.withUnsafeMutableBytes { raw in
+            #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) {
+                try cipher.openInPlace(raw, reference: relabeled, using: workspace)
+            }
+            #expect(raw[1..<(raw.count - 16)].allSatisfy { $0 == 0 })
+        }
+    }
+
+    @Test func aWrongVersionIsRefusedBeforeDecrypting() throws {
+        let sealed = try cipher.seal(ChunkerFixtures.pseudoRandom(count: 5000, seed: 5))
+        var versioned = sealed.blob
+        versioned[0] = 2
+        let relabeled = try ChunkReference(blobID: SHA256.hash(versioned), key: sealed.reference.key, length: sealed.reference.length)
+        var buffer = versioned
+        buffer.withUnsafeMutableBytes { raw in
+            #expect(throws: CryptoFormatError.unsupportedVersion(structure: "chunk blob", version: 2)) {
+                try cipher.openInPlace(raw, reference: relabeled, using: workspace)
+            }
+        }
+        #expect(buffer == versioned)
     }
 }

@@ -123,3 +123,34 @@ import Testing
         #expect(throws: CryptoError.self) { try out.withUnsafeBytes { try cipher.finishOpening(tag: UnsafeRawBufferPointer(rebasing: $0[0..<16])) } }
     }
 }
+
+extension AES256GCMTests {
+    @Test func rekeyedContextMatchesAFreshOne() throws {
+        let first = Self.vectors[2], second = Self.vectors[1]
+        let cipher = try AES256GCM(key: Hex.decode(first.key))
+        var out = [UInt8](repeating: 0, count: 64 + 16)
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        // A message left unfinished under the first key, then the second vector under its key.
+        try cipher.beginSealing(nonce: Hex.decode(first.nonce), aad: none)
+        try cipher.rekey(Hex.decode(second.key))
+        #expect(throws: CryptoError.misuse("finishSealing without beginSealing")) {
+            try out.withUnsafeMutableBytes { try cipher.finishSealing(tag: UnsafeMutableRawBufferPointer(rebasing: $0[0..<16])) }
+        }
+        let plaintext = Hex.decode(second.plaintext)
+        try plaintext.withUnsafeBytes { p in
+            try out.withUnsafeMutableBytes { o in
+                try cipher.beginSealing(nonce: Hex.decode(second.nonce), aad: none)
+                try cipher.update(p, into: UnsafeMutableRawBufferPointer(rebasing: o[0..<p.count]))
+                try cipher.finishSealing(tag: UnsafeMutableRawBufferPointer(rebasing: o[p.count..<(p.count + 16)]))
+            }
+        }
+        #expect(Hex.encode(Array(out.prefix(plaintext.count + 16))) == second.ciphertext + second.tag)
+    }
+
+    @Test func rekeyRefusesAWrongLengthKey() throws {
+        let cipher = try AES256GCM(key: [UInt8](repeating: 1, count: 32))
+        #expect(throws: CryptoError.invalidLength(what: "AES-256-GCM key", expected: 32, actual: 31)) {
+            try cipher.rekey([UInt8](repeating: 1, count: 31))
+        }
+    }
+}

@@ -30,3 +30,32 @@ extension HMACSHA256Tests {
         #expect(try HMACSHA256.authenticationCode(for: message, key: key.dropLast()) != expected)
     }
 }
+
+extension HMACSHA256Tests {
+    @Test func restartStartsAFreshMessageUnderTheSameKey() throws {
+        let key = Array("Jefe".utf8)
+        let message = Array("what do ya want for nothing?".utf8)
+        let mac = try HMACSHA256(key: key)
+        // Restarted mid-message: the bytes before the restart count for nothing.
+        try mac.update(Array("abandoned".utf8))
+        try mac.restart()
+        try mac.update(message)
+        var tag = [UInt8](repeating: 0, count: 32)
+        try tag.withUnsafeMutableBytes { try mac.finalize(into: $0) }
+        #expect(SHA256Tests.hex(tag) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        // Restarted after a finished message, many times over.
+        for length in [0, 1, 64, 1000] {
+            try mac.restart()
+            try mac.update(Array(repeating: 7, count: length))
+            #expect(try mac.finalize() == HMACSHA256.authenticationCode(for: [UInt8](repeating: 7, count: length), key: key))
+        }
+    }
+
+    @Test func finalizeIntoRefusesAWrongSizedOutput() throws {
+        let mac = try HMACSHA256(key: [UInt8](repeating: 1, count: 32))
+        var short = [UInt8](repeating: 0, count: 31)
+        #expect(throws: CryptoError.invalidLength(what: "HMAC-SHA256 output", expected: 32, actual: 31)) {
+            try short.withUnsafeMutableBytes { try mac.finalize(into: $0) }
+        }
+    }
+}

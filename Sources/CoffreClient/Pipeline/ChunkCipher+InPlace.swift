@@ -8,65 +8,83 @@ import Darwin
 
 /// Chunk sealing and opening inside a caller's reusable buffer, for the pipeline's hot path:
 /// the same format and checks as `seal(_:)` and `open(_:reference:)` (docs/format.md,
-/// "Chunks"), with no allocation of the blob or the plaintext and no copy — each pass (HMAC,
-/// AES-GCM, SHA-256) reads the bytes where they lie.
+/// "Chunks"), with no allocation of the blob or the plaintext and no copy — each pass reads
+/// the bytes where they lie — and the OpenSSL contexts of a `ChunkCipherWorkspace`, reused
+/// from chunk to chunk.
+///
+/// When sealing, AES-GCM and the blob's SHA-256 run slice by slice, one right behind the other,
+/// so SHA-256 reads each slice of ciphertext while it is still in the core's L1/L2 cache
+/// instead of in a second pass over the whole blob (docs/performance.md, "Client encryption
+/// pipeline").
 extension ChunkCipher {
     /// Offset of the plaintext in a blob: version byte, then the u32be length header.
     static let plaintextOffset = 5
 
+    /// Bytes sealing encrypts before SHA-256 hashes them: small enough to stay in the L2 cache
+    /// (and mostly L1) between the two passes, large enough that the calls cost nothing next
+    /// to the work. 64 KiB measured faster than 256 KiB and than two whole passes.
+    static let interleaveSliceByteCount = 64 << 10
+
     /// Largest blob: a 4 MiB plaintext, framed, padded and sealed (4,325,393 bytes).
     static var maximumBlobByteCount: Int { blobByteCount(plaintextLength: Int(maximumPlaintextByteCount)) }
 
+    /// A workspace for this cipher's chunks; one per thread.
+    func makeWorkspace() throws(CryptoFormatError) -> ChunkCipherWorkspace {
+        try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in try ChunkCipherWorkspace(for: self) }
+    }
+
     /// The chunk key of the `length` plaintext bytes that lie at `plaintextOffset` in `buffer`:
     /// `HMAC(convergence, plaintext)`, hashed where they lie.
-    func chunkKeyInPlace(_ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int) throws(CryptoFormatError) -> [UInt8] {
+    func chunkKeyInPlace(
+        _ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, using workspace: ChunkCipherWorkspace
+    ) throws(CryptoFormatError) -> SecretBytes {
         precondition(buffer.count >= Self.plaintextOffset + length, "chunk buffer smaller than the plaintext")
+        precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
         return try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
-            let mac = try HMACSHA256(key: convergenceKey)
-            try mac.update(UnsafeRawBufferPointer(rebasing: buffer[Self.plaintextOffset..<(Self.plaintextOffset + length)]))
-            return try mac.finalize()
+            try workspace.chunkKey(of: UnsafeRawBufferPointer(rebasing: buffer[Self.plaintextOffset..<(Self.plaintextOffset + length)]))
         }
     }
 
     /// Seals the `length` plaintext bytes that lie at `plaintextOffset` in `buffer`, in place:
     /// `buffer[0..<blobByteCount(plaintextLength: length)]` becomes the blob. Returns the
     /// chunk's reference (blob id, chunk key, length).
-    func sealInPlace(_ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int) throws(CryptoFormatError) -> ChunkReference {
+    func sealInPlace(
+        _ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, using workspace: ChunkCipherWorkspace
+    ) throws(CryptoFormatError) -> ChunkReference {
         guard length <= Self.maximumPlaintextByteCount else {
             throw .malformed(structure: "chunk", reason: "plaintext above \(Self.maximumPlaintextByteCount) bytes")
         }
         let framedCount = Padme.paddedLength(4 + length)
         let total = 1 + framedCount + AES256GCM.tagByteCount
         precondition(buffer.count >= total, "chunk buffer smaller than the blob")
-        let plaintextEnd = Self.plaintextOffset + length
-        let (chunkKey, id) = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
-            // chunkKey = HMAC(convergence, plaintext), hashed where the plaintext lies.
-            let mac = try HMACSHA256(key: convergenceKey)
-            try mac.update(UnsafeRawBufferPointer(rebasing: buffer[Self.plaintextOffset..<plaintextEnd]))
-            var tag = try mac.finalize()
-            defer { SecretBytes.wipe(&tag) }
-            let chunkKey = SecretBytes(copying: tag)
-
+        // chunkKey = HMAC(convergence, plaintext), hashed where the plaintext lies.
+        let chunkKey = try chunkKeyInPlace(buffer, plaintextLength: length, using: workspace)
+        let id = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
             // framed = u32be(len) ‖ plaintext ‖ zeros up to Padmé(4 + len), behind the version byte.
             buffer[0] = Self.version
             withUnsafeBytes(of: UInt32(length).bigEndian) { header in
                 UnsafeMutableRawBufferPointer(rebasing: buffer[1..<5]).copyMemory(from: header)
             }
+            let plaintextEnd = Self.plaintextOffset + length
             UnsafeMutableRawBufferPointer(rebasing: buffer[plaintextEnd..<(1 + framedCount)]).initializeMemory(as: UInt8.self, repeating: 0)
 
-            // AES-256-GCM in place, nonce 12 zero bytes, aad "coffre/v1/chunk", tag after it.
-            let framed = UnsafeMutableRawBufferPointer(rebasing: buffer[1..<(1 + framedCount)])
-            let cipher = try AES256GCM(key: chunkKey)
+            // AES-256-GCM in place (nonce 12 zero bytes, aad "coffre/v1/chunk", tag after it),
+            // each slice hashed into blobId = SHA-256(blob) right after it is encrypted.
+            let cipher = try workspace.cipher(key: chunkKey)
             try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
                 try cipher.beginSealing(nonce: Self.nonce, aad: aad)
             }
-            try cipher.update(UnsafeRawBufferPointer(framed), into: framed)
-            try cipher.finishSealing(tag: UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + framedCount)..<total]))
-
-            // blobId = SHA-256(blob), hashed in place.
-            let hasher = try SHA256()
-            try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<total]))
-            return (chunkKey, try hasher.finalize())
+            let hasher = workspace.hasher
+            try hasher.restart()
+            try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<1]))
+            try Self.forEachSlice(of: UnsafeMutableRawBufferPointer(rebasing: buffer[1..<(1 + framedCount)])) { slice throws(CryptoError) in
+                try cipher.update(UnsafeRawBufferPointer(slice), into: slice)
+                try hasher.update(UnsafeRawBufferPointer(slice))
+            }
+            let tag = UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + framedCount)..<total])
+            try cipher.finishSealing(tag: tag)
+            try hasher.update(UnsafeRawBufferPointer(tag))
+            return try hasher.finalize()
         }
         return try ChunkReference(blobID: id, key: chunkKey, length: UInt32(length))
     }
@@ -75,13 +93,20 @@ extension ChunkCipher {
     /// size bounds, blob id, version, GCM tag, framing, zero padding, expected length, key
     /// commitment. Returns where the plaintext lies in `blob`. On a failed tag the decrypted
     /// (unauthenticated) bytes are wiped before the error is thrown.
-    func openInPlace(_ blob: UnsafeMutableRawBufferPointer, reference: ChunkReference) throws(CryptoFormatError) -> Range<Int> {
+    ///
+    /// Unlike sealing, the id is hashed over the whole blob before anything is decrypted:
+    /// hashing and decrypting slice by slice measured no faster here (docs/performance.md).
+    func openInPlace(
+        _ blob: UnsafeMutableRawBufferPointer, reference: ChunkReference, using workspace: ChunkCipherWorkspace
+    ) throws(CryptoFormatError) -> Range<Int> {
         guard blob.count >= Self.overhead + 4, blob.count <= Self.maximumBlobByteCount else {
             throw .malformed(structure: "chunk blob", reason: "size \(blob.count) outside \(Self.overhead + 4)...\(Self.maximumBlobByteCount)")
         }
+        precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
         // The id is checked before anything is decrypted in place, while the bytes are as fetched.
         let id = try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in
-            let hasher = try SHA256()
+            let hasher = workspace.hasher
+            try hasher.restart()
             try hasher.update(UnsafeRawBufferPointer(blob))
             return try hasher.finalize()
         }
@@ -92,7 +117,7 @@ extension ChunkCipher {
         let framed = UnsafeMutableRawBufferPointer(rebasing: blob[1..<(1 + framedCount)])
         let tag = UnsafeRawBufferPointer(rebasing: blob[(1 + framedCount)...])
         try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in
-            let cipher = try AES256GCM(key: reference.key)
+            let cipher = try workspace.cipher(key: reference.key)
             try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
                 try cipher.beginOpening(nonce: Self.nonce, aad: aad)
             }
@@ -117,13 +142,22 @@ extension ChunkCipher {
             throw .chunkLengthMismatch(expected: reference.length, actual: UInt32(claimed))
         }
         let plaintext = Self.plaintextOffset..<(Self.plaintextOffset + claimed)
-        let commitment = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
-            let mac = try HMACSHA256(key: convergenceKey)
-            try mac.update(UnsafeRawBufferPointer(rebasing: blob[plaintext]))
-            return try mac.finalize()
-        }
+        let commitment = try chunkKeyInPlace(blob, plaintextLength: claimed, using: workspace)
         guard ConstantTime.equals(commitment, reference.key) else { throw .keyCommitmentMismatch }
         return plaintext
+    }
+
+    /// Calls `body` on consecutive slices of `bytes` of `interleaveSliceByteCount` bytes (the
+    /// last one shorter), in order.
+    private static func forEachSlice(
+        of bytes: UnsafeMutableRawBufferPointer, _ body: (UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void
+    ) throws(CryptoError) {
+        var start = 0
+        while start < bytes.count {
+            let end = min(start + interleaveSliceByteCount, bytes.count)
+            try body(UnsafeMutableRawBufferPointer(rebasing: bytes[start..<end]))
+            start = end
+        }
     }
 
     /// True when every byte is zero: the first is zero and each equals the next (memcmp(3) of

@@ -20,8 +20,9 @@ import Foundation
 /// threads start in `init` and stop in `shutDown`, which the owner calls from its `deinit`
 /// (the threads hold the pipeline, so it cannot do so itself).
 final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
-    /// Work done on a chunk by a worker thread; errors fail the run.
-    typealias Transform = @Sendable (ChunkSlot) throws -> Void
+    /// Work done on a chunk by a worker thread; errors fail the run. It is made on that
+    /// thread, so it may own non-Sendable state (OpenSSL contexts) across chunks and runs.
+    typealias Transform = (ChunkSlot) throws -> Void
     /// The service thread's job for one run; it is made on that thread, so it may own
     /// non-Sendable state (a chunker window) across runs.
     typealias Service = (ChunkPipeline, ServiceInput, PipelineRun) -> Void
@@ -35,11 +36,11 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
     let slotCount: Int
     private let monitor: PipelineMonitor<PipelineState<ServiceInput>>
 
-    /// Starts `workerCount` (≥ 1) workers and the service thread, with slots of
-    /// `slotCapacity` bytes. Threads carry the Foundation names `name-worker-N` and
+    /// Starts `workerCount` (≥ 1) workers, each running the transform `makeTransform` makes
+    /// on it, and the service thread, with slots of `slotCapacity` bytes. Threads carry the Foundation names `name-worker-N` and
     /// `name-service`, and inherit the creating thread's CPU affinity.
     init(
-        name: String, workerCount: Int, slotCapacity: Int, transform: @escaping Transform,
+        name: String, workerCount: Int, slotCapacity: Int, makeTransform: @escaping @Sendable () -> Transform,
         makeService: @escaping @Sendable () -> Service
     ) {
         precondition(workerCount >= 1, "a pipeline needs at least one worker")
@@ -47,7 +48,7 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
         slotCount = workerCount * Self.slotsPerWorker
         monitor = PipelineMonitor(PipelineState(slots: (0..<slotCount).map { _ in ChunkSlot(capacity: slotCapacity) }))
         for number in 1...workerCount {
-            startThread(name: "\(name)-worker-\(number)") { self.runWorker(transform) }
+            startThread(name: "\(name)-worker-\(number)") { self.runWorker(makeTransform()) }
         }
         startThread(name: "\(name)-service") { self.runService(makeService()) }
     }

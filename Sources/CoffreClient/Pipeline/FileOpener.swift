@@ -18,13 +18,20 @@ public final class FileOpener: Sendable {
     public init(cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
         pipeline = ChunkPipeline(
             name: "coffre-open", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
-            transform: { slot in
-                guard let reference = slot.reference else { preconditionFailure("a fetched slot carries its reference") }
-                do throws(CryptoFormatError) {
-                    let blob = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[0..<slot.inputCount])
-                    slot.output = try cipher.openInPlace(blob, reference: reference)
-                } catch {
-                    throw PipelineError.chunkRejected(index: slot.index, reason: error)
+            makeTransform: {
+                // This worker's OpenSSL contexts, made with its first chunk and kept for all.
+                var workspace: ChunkCipherWorkspace?
+                return { slot in
+                    guard let reference = slot.reference else { preconditionFailure("a fetched slot carries its reference") }
+                    do throws(CryptoFormatError) {
+                        let contexts: ChunkCipherWorkspace
+                        if let workspace { contexts = workspace } else { contexts = try cipher.makeWorkspace() }
+                        workspace = contexts
+                        let blob = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[0..<slot.inputCount])
+                        slot.output = try cipher.openInPlace(blob, reference: reference, using: contexts)
+                    } catch {
+                        throw PipelineError.chunkRejected(index: slot.index, reason: error)
+                    }
                 }
             },
             makeService: {

@@ -4,7 +4,8 @@ import Foundation
 /// docs/format.md specifies: FastCDC chunks (keyed), `chunkKey = HMAC(convergence, plaintext)`,
 /// AES-256-GCM over the padded framing, blob id = SHA-256 of the blob.
 ///
-/// Parallel and bounded: one reader thread chunks ahead while `workerCount` threads seal
+/// Parallel and bounded: one reader thread reads and chunks ahead, straight into the buffers
+/// the blobs are framed in (`SlotChunkReader`), while `workerCount` threads seal
 /// chunks concurrently, with at most two chunks per worker in flight in buffers allocated once
 /// (about 4.3 MB each) and reused for every chunk and every file. Blobs reach the sink in file
 /// order. Nothing CPU-bound or blocking runs on Swift's cooperative pool: the caller's task
@@ -24,28 +25,24 @@ public final class FileSealer: Sendable {
     public init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
         pipeline = ChunkPipeline(
             name: "coffre-seal", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
-            transform: { slot in
-                do throws(CryptoFormatError) {
-                    if let known = slot.knownChunks,
-                        let reference = known.reference(
-                            key: try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount), length: slot.inputCount)
-                    {
-                        slot.reference = reference
-                        slot.isKnown = true
-                        slot.output = 0..<0
-                        return
+            makeTransform: {
+                // This worker's OpenSSL contexts, made with its first chunk and kept for all.
+                var workspace: ChunkCipherWorkspace?
+                return { slot in
+                    do throws(CryptoFormatError) {
+                        let contexts: ChunkCipherWorkspace
+                        if let workspace { contexts = workspace } else { contexts = try cipher.makeWorkspace() }
+                        workspace = contexts
+                        try Self.seal(slot, with: cipher, using: contexts)
+                    } catch {
+                        throw PipelineError.sealingFailed(index: slot.index, reason: error)
                     }
-                    slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount)
-                    slot.isKnown = false
-                    slot.output = 0..<ChunkCipher.blobByteCount(plaintextLength: slot.inputCount)
-                } catch {
-                    throw PipelineError.sealingFailed(index: slot.index, reason: error)
                 }
             },
             makeService: {
-                // The reader thread's own chunker window (5 MiB), reused for every file.
-                let streaming = StreamingChunker(chunker: chunker)
-                return { pipeline, handOff, run in Self.read(handOff, with: streaming, into: pipeline, run: run) }
+                // The reader thread's own reader (and carry buffer), reused for every file.
+                let reader = SlotChunkReader(chunker: chunker)
+                return { pipeline, handOff, run in Self.read(handOff, with: reader, into: pipeline, run: run) }
             })
     }
 
@@ -95,6 +92,23 @@ public final class FileSealer: Sendable {
         return try outcome.get()
     }
 
+    /// A worker's part: seals the chunk in `slot` in place, unless the caller's known chunks
+    /// already hold its key (then only the chunk key is computed).
+    private static func seal(_ slot: ChunkSlot, with cipher: ChunkCipher, using workspace: ChunkCipherWorkspace) throws(CryptoFormatError) {
+        if let known = slot.knownChunks,
+            let reference = known.reference(
+                key: try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace), length: slot.inputCount)
+        {
+            slot.reference = reference
+            slot.isKnown = true
+            slot.output = 0..<0
+            return
+        }
+        slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace)
+        slot.isKnown = false
+        slot.output = 0..<ChunkCipher.blobByteCount(plaintextLength: slot.inputCount)
+    }
+
     /// Takes sealed chunks in order, hands each to the sink, gives its buffer back.
     private func deliver(_ run: PipelineRun, to sink: (borrowing SealedBlob) async throws -> Void) async throws -> SealedFile {
         var chunks: [ChunkReference] = []
@@ -118,23 +132,14 @@ public final class FileSealer: Sendable {
         }
     }
 
-    /// The reader thread's part of a run: chunks the source and copies each chunk once, from
-    /// the chunker's window to where its blob will be framed in a free buffer.
+    /// The reader thread's part of a run: reads and chunks the source straight into free
+    /// buffers, where the blobs will be framed.
     private static func read(
-        _ handOff: SourceHandOff, with streaming: StreamingChunker, into pipeline: ChunkPipeline<SourceHandOff>, run: PipelineRun
+        _ handOff: SourceHandOff, with reader: SlotChunkReader, into pipeline: ChunkPipeline<SourceHandOff>, run: PipelineRun
     ) {
-        struct Stopped: Error {}
         do {
-            try streaming.forEachChunk(of: &handOff.source) { chunk, bytes in
-                guard let slot = pipeline.acquireSlot(for: run) else { throw Stopped() }
-                let start = ChunkCipher.plaintextOffset
-                UnsafeMutableRawBufferPointer(rebasing: slot.buffer[start..<(start + bytes.count)]).copyMemory(from: bytes)
-                slot.inputCount = bytes.count
-                slot.plaintextOffset = UInt64(chunk.offset)
-                slot.knownChunks = handOff.known
-                pipeline.submit(slot, for: run)
-            }
-        } catch is Stopped {
+            try reader.read(&handOff.source, known: handOff.known, into: pipeline, run: run)
+        } catch is SlotChunkReader.Stopped {
             // The run failed elsewhere; its error is already recorded.
         } catch {
             pipeline.fail(run, with: error)

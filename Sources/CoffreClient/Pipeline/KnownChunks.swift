@@ -27,8 +27,8 @@ public struct KnownChunks: Sendable {
     public var isEmpty: Bool { references.isEmpty }
 
     /// The known chunk whose key is `key` and whose plaintext is `length` bytes long.
-    func reference(key: [UInt8], length: Int) -> ChunkReference? {
-        guard let known = references[key], Int(known.length) == length else { return nil }
+    func reference(key: SecretBytes, length: Int) -> ChunkReference? {
+        guard let known = references[key.withUnsafeBytes { Array($0) }], Int(known.length) == length else { return nil }
         return known
     }
 }
