@@ -104,6 +104,30 @@ struct HTTPRouterTests {
         #expect(text(parameters) == "rest b")
     }
 
+    /// Routes are tried by segment count (`RouteCandidates`); the order they were added in
+    /// still decides, across fixed and `{name...}` patterns, for short and long paths.
+    @Test func candidatesBySegmentCountKeepTheOrderRoutesWereAddedIn() async throws {
+        var router = HTTPRouter()
+        try router.add(.get, "/x/{rest...}") { request in .text("x-rest \(request.pathParameters["rest"] ?? "-")") }
+        try router.add(.get, "/x/{a}/{b}") { _ in .text("x-fixed") }
+        try router.add(.get, "/y/{a}/{b}") { _ in .text("y-fixed") }
+        try router.add(.get, "/{rest...}") { request in .text("any \(request.pathParameters["rest"] ?? "-")") }
+        try router.add(.put, "/y/{a}/{b}") { _ in .text("y-put") }
+        let cases: [(String, String)] = [
+            ("/x/1/2", "x-rest 1/2"), ("/y/1/2", "y-fixed"), ("/y/1", "any y/1"), ("/y/1/2/3/4/5/6/7", "any y/1/2/3/4/5/6/7"),
+            ("/x/1/2/3/4/5/6/7/8/9", "x-rest 1/2/3/4/5/6/7/8/9"), ("/", "any "),
+        ]
+        for (target, expected) in cases {
+            let response = try await router.respond(to: HTTPServerRequest(method: .get, target: target))
+            #expect(text(response) == expected, "\(target)")
+        }
+        let put = try await router.respond(to: HTTPServerRequest(method: .put, target: "/y/1/2"))
+        #expect(text(put) == "y-put")
+        let delete = try await router.respond(to: HTTPServerRequest(method: .delete, target: "/y/1/2"))
+        #expect(delete.status == .methodNotAllowed)
+        #expect(delete.headerFields[.allow] == "GET, PUT, HEAD")
+    }
+
     @Test func segmentsSplitOnSlashBytesOnly() {
         #expect(HTTPRouter.segments(of: "/") == [""])
         #expect(HTTPRouter.segments(of: "/a//b/") == ["a", "", "b", ""])

@@ -12,7 +12,11 @@ public struct HTTPRouter: HTTPResponder {
         let handler: HTTPHandler
     }
 
-    private var routes: [Route] = []
+    private var routes: [Route] = [] {
+        didSet { candidates = RouteCandidates(routes.map(\.pattern)) }
+    }
+    /// Which routes can match a path of each segment count, so a request tries only those.
+    private var candidates = RouteCandidates([])
 
     /// A router without routes (every request answers 404).
     public init() {}
@@ -44,8 +48,9 @@ public struct HTTPRouter: HTTPResponder {
         var allowed: [HTTPRequest.Method] = []
         var firstShapeMatch: Route?
         var headFallback: Route?
-        // By index, so that routes that do not match are not copied (retained) at all.
-        for index in routes.indices where routes[index].pattern.matches(segments) {
+        // By index, so that routes that do not match are not copied (retained) at all; only
+        // the routes whose segment count fits, in the order they were added.
+        for index in candidates.routeIndices(forSegmentCount: segments.count) where routes[index].pattern.matches(segments) {
             let route = routes[index]
             if route.method == request.method { return chosen(route, segments, &request) }
             if firstShapeMatch == nil { firstShapeMatch = route }
