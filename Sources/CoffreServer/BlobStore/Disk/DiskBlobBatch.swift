@@ -30,6 +30,7 @@ final class DiskBlobBatch: Sendable {
         let hasher: SHA256
         let expected: Int64
         var written: Int64 = 0
+        var writeback = StreamingWriteback()
     }
 
     private struct State {
@@ -78,6 +79,7 @@ final class DiskBlobBatch: Sendable {
             let total = current.written + Int64(bytes.count)
             guard total <= current.expected else { throw .sizeMismatch(expected: current.expected, actual: total) }
             try current.file.writeAll(bytes, operation: "write a batch file")
+            try current.writeback.wrote(upTo: total, in: current.file, operation: "start writing a batch file")
             do throws(CryptoError) { try current.hasher.update(bytes) } catch {
                 throw .io(operation: "SHA-256 update", detail: error.description)
             }
@@ -141,41 +143,28 @@ final class DiskBlobBatch: Sendable {
                 state.staged[id] = nil
             }
             // 4. One fsync per directory that gained entries makes all their names durable.
-            try ConcurrentSyncs.run(Array(directories.values)) { (directory) throws(BlobStoreError) in
-                try directory.sync(operation: "fsync a blob directory")
+            let store = self.store
+            try ConcurrentSyncs.run(Array(directories)) { (entry) throws(BlobStoreError) in
+                try store.syncDirectory(entry.key, entry.value)
             }
             return chosen.mapValues(\.size)
         }
     }
 
-    /// Creates the namespace and fan-out directories the blobs `ids` need and returns the leaf
-    /// directories by path. Like `DiskBlobStore.makeDirectories`, it holds the store's
-    /// directory-creation lock until the parent of every directory it created is synced, so an
-    /// upload that finds one of them already there knows its entry is durable.
+    /// Creates the namespace and fan-out directories the blobs `ids` need, each durable in its
+    /// parent (`DiskBlobStore.makeDirectory`), and returns the leaf directories by path. One
+    /// level at a time, the directories of a level side by side: those sharing a parent share
+    /// its fsync.
     private func makeDirectories(for ids: [BlobID]) throws(BlobStoreError) -> [String: FileDescriptor] {
         let leaves = Set(ids.map { DiskBlobStore.directoryPath(namespace, $0) })
         let middles = Set(leaves.map { String($0.dropLast(3)) })
-        let blobsDirectory = store.blobsDirectory
-        try store.directoryCreation.withLock { (_: inout Void) throws(BlobStoreError) in
-            var parentsToSync: Set<String> = []
-            for (level, paths) in [[namespace.rawValue], Array(middles), Array(leaves)].enumerated() {
-                for path in paths.sorted() {
-                    let made = try blobsDirectory.makeDirectory(
-                        path, mode: DiskBlobStore.directoryMode, operation: "create a blob directory")
-                    if made { parentsToSync.insert(level == 0 ? "" : String(path.dropLast(3))) }
-                }
-            }
-            try ConcurrentSyncs.run(Array(parentsToSync)) { (path) throws(BlobStoreError) in
-                if path.isEmpty { return try blobsDirectory.sync(operation: "fsync blobs/") }
-                guard let parent = try blobsDirectory.openDirectory(path, operation: "open a blob directory") else {
-                    throw .io(operation: "create a blob directory", detail: "parent vanished")
-                }
-                try parent.sync(operation: "fsync a blob directory")
-            }
+        let store = self.store
+        for level in [[namespace.rawValue], Array(middles), Array(leaves)] {
+            try ConcurrentSyncs.run(level) { (path) throws(BlobStoreError) in try store.makeDirectory(path) }
         }
         var opened: [String: FileDescriptor] = [:]
         for path in leaves {
-            guard let directory = try blobsDirectory.openDirectory(path, operation: "open a blob directory") else {
+            guard let directory = try store.blobsDirectory.openDirectory(path, operation: "open a blob directory") else {
                 throw .io(operation: "open a blob directory", detail: "not a directory")
             }
             opened[path] = directory

@@ -1,3 +1,4 @@
+import CSystemShims
 import Glibc
 
 /// Owns one open file descriptor (a blob file, a temp file, a directory or the lock file) and
@@ -74,6 +75,18 @@ final class FileDescriptor: Sendable {
     /// fsync(2): data and metadata of this file or directory reach stable storage.
     func sync(operation: String) throws(BlobStoreError) {
         let (result, code) = retryingOnInterrupt { fsync(raw) }
+        guard result == 0 else { throw .system(operation, errno: code) }
+    }
+
+    /// sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writeback of the dirty pages in
+    /// `count` bytes from `offset` and returns without waiting. Not a durability guarantee
+    /// (the man page: it writes no metadata and flushes no disk cache); it only leaves less for
+    /// a later fsync to wait for. SYNC_FILE_RANGE_WAIT_BEFORE in `waitingForEarlier` first
+    /// waits for writeback already started on the range, which bounds the dirty pages one
+    /// upload keeps in flight.
+    func startWriteback(offset: Int64, count: Int64, waitingForEarlier: Bool = false, operation: String) throws(BlobStoreError) {
+        let flags = COFFRE_SYNC_FILE_RANGE_WRITE | (waitingForEarlier ? COFFRE_SYNC_FILE_RANGE_WAIT_BEFORE : 0)
+        let (result, code) = retryingOnInterrupt { coffre_sync_file_range(raw, offset, count, flags) }
         guard result == 0 else { throw .system(operation, errno: code) }
     }
 
