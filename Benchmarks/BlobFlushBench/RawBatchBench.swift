@@ -6,7 +6,8 @@ import Glibc
 /// fsynced (16 at a time), renamed into one of 256 fan-out directories, each directory fsynced
 /// (16 at a time); against syncfs(2) once before the renames and once after. Blobs per second.
 enum RawBatchBench {
-    static let blobs = 2_000
+    /// BLOB_FLUSH_BENCH_BLOBS, 2,000 by default.
+    static let blobs = Int(ProcessInfo.processInfo.environment["BLOB_FLUSH_BENCH_BLOBS"] ?? "") ?? 2_000
     static let blobSize = 4 << 10
     static let width = 16
     static let leaves = 256

@@ -3,7 +3,7 @@
 //   blob-flush-bench put|batch|store [directory] [rounds]
 // put:   8 threads × 8 blobs of 4 MiB per round through raw system calls, one variant of the
 //        flush sequence per line (fsync or fdatasync, with or without sync_file_range).
-// batch: 2,000 blobs of 4 KiB published like DiskBlobBatch: fsync each file and each
+// batch: 2,000 blobs of 4 KiB (BLOB_FLUSH_BENCH_BLOBS) published like DiskBlobBatch: fsync each file and each
 //        directory (16 at a time) against one syncfs(2) before and one after the renames.
 // store: 8 threads × 8 blobs of 4 MiB through DiskBlobStore's public API, into a fresh
 //        namespace each round (so fan-out directories are created, as in a new vault).
