@@ -88,14 +88,11 @@ final class FileDescriptor: Sendable {
     }
 
     /// sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writeback of the dirty pages in
-    /// `count` bytes from `offset` and returns without waiting. Not a durability guarantee
-    /// (the man page: it writes no metadata and flushes no disk cache); it only leaves less for
-    /// a later fsync to wait for. SYNC_FILE_RANGE_WAIT_BEFORE in `waitingForEarlier` first
-    /// waits for writeback already started on the range, which bounds the dirty pages one
-    /// upload keeps in flight.
-    func startWriteback(offset: Int64, count: Int64, waitingForEarlier: Bool = false, operation: String) throws(BlobStoreError) {
-        let flags = COFFRE_SYNC_FILE_RANGE_WRITE | (waitingForEarlier ? COFFRE_SYNC_FILE_RANGE_WAIT_BEFORE : 0)
-        let (result, code) = retryingOnInterrupt { coffre_sync_file_range(raw, offset, count, flags) }
+    /// `count` bytes from `offset` and returns without waiting for it. Not a durability
+    /// guarantee (the man page: it writes no metadata and flushes no disk cache); it only
+    /// leaves less for a later fsync to wait for.
+    func startWriteback(offset: Int64, count: Int64, operation: String) throws(BlobStoreError) {
+        let (result, code) = retryingOnInterrupt { coffre_sync_file_range(raw, offset, count, COFFRE_SYNC_FILE_RANGE_WRITE) }
         guard result == 0 else { throw .system(operation, errno: code) }
     }
 
