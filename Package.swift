@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "CoffreServer",
             dependencies: [
-                "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol",
+                "CoffreCrypto", "SQLiteStore", "HTTPServer", "CoffreProtocol", "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -82,6 +82,9 @@ let package = Package(
         .executableTarget(
             name: "sync-bench", dependencies: ["CoffreClient", "CoffreCrypto", "CoffreProtocol", "HTTPServer"],
             path: "Benchmarks/SyncBench"),
+        .executableTarget(
+            name: "blob-flush-bench", dependencies: ["CoffreServer", "CoffreCrypto", "CoffreProtocol", "CSystemShims"],
+            path: "Benchmarks/BlobFlushBench"),
 
         // Tests: one target per library target, plus end-to-end tests on the real binaries.
         .testTarget(name: "CoffreCryptoTests", dependencies: ["CoffreCrypto"]),

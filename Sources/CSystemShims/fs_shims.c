@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 ssize_t coffre_getdents64(int fd, void *buf, size_t count) { return getdents64(fd, buf, count); }
 
@@ -16,6 +17,13 @@ int coffre_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, con
 int coffre_rename_exchange(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
     return renameat2(olddirfd, oldpath, newdirfd, newpath, RENAME_EXCHANGE);
 }
+
+int coffre_sync_file_range(int fd, int64_t offset, int64_t count, unsigned int flags) {
+    return sync_file_range(fd, offset, count, flags);
+}
+const unsigned int COFFRE_SYNC_FILE_RANGE_WAIT_BEFORE = SYNC_FILE_RANGE_WAIT_BEFORE;
+const unsigned int COFFRE_SYNC_FILE_RANGE_WRITE = SYNC_FILE_RANGE_WRITE;
+int coffre_syncfs(int fd) { return syncfs(fd); }
 
 int coffre_inotify_init(void) { return inotify_init1(IN_NONBLOCK | IN_CLOEXEC); }
 int coffre_inotify_add_watch(int fd, const char *path, uint32_t mask) { return inotify_add_watch(fd, path, mask); }

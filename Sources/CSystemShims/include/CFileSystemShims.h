@@ -1,7 +1,8 @@
 #ifndef COFFRE_CFILESYSTEMSHIMS_H
 #define COFFRE_CFILESYSTEMSHIMS_H
 /* Linux file-system calls that Glibc's Swift overlay does not expose (getdents64, renameat2,
- * inotify), wrapped as plain C functions for the client's local file-system side. Each returns
+ * inotify, sync_file_range, syncfs), wrapped as plain C functions for the client's local file-system
+ * side and the server's blob store. Each returns
  * what the system call returns; errno is left for the caller to read. */
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,6 +28,13 @@ extern const size_t COFFRE_DIRENT64_RECLEN_OFFSET;
 extern const size_t COFFRE_DIRENT64_TYPE_OFFSET;
 extern const size_t COFFRE_DIRENT64_NAME_OFFSET;
 extern const size_t COFFRE_INOTIFY_EVENT_SIZE;
+
+/** sync_file_range(2) (glibc declares it only under _GNU_SOURCE, which Swift's Glibc lacks). */
+int coffre_sync_file_range(int fd, int64_t offset, int64_t count, unsigned int flags);
+extern const unsigned int COFFRE_SYNC_FILE_RANGE_WAIT_BEFORE;
+extern const unsigned int COFFRE_SYNC_FILE_RANGE_WRITE;
+/** syncfs(2) (also _GNU_SOURCE only). */
+int coffre_syncfs(int fd);
 
 /** utimensat(2)'s UTIME_OMIT: leave that timestamp unchanged. */
 extern const long COFFRE_UTIME_OMIT;

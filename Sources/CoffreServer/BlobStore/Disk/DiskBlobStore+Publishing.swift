@@ -10,14 +10,15 @@ extension DiskBlobStore {
         tempName: String, file: FileDescriptor, namespace: BlobNamespace, id: BlobID, size: Int64
     ) throws(BlobStoreError) -> BlobInfo {
         let hex = id.hex
-        if let directory = try blobsDirectory.openDirectory(Self.directoryPath(namespace, id), operation: "open a blob directory"),
+        let leaf = Self.directoryPath(namespace, id)
+        if let directory = try blobsDirectory.openDirectory(leaf, operation: "open a blob directory"),
             let existing = try directory.status(of: hex, operation: "stat a blob"),
             existing.isRegularFile, Int64(existing.st_size) == size,
             try directory.touch(hex, operation: "refresh a blob's time")
         {
             // Another upload may have renamed this blob in without having synced its directory
             // yet: sync it here too before telling the caller the blob is stored.
-            try directory.sync(operation: "fsync a blob directory")
+            try syncDirectory(leaf, directory)
             _ = try tempDirectory.removeEntry(tempName, operation: "remove an upload file")
             return try info(of: hex, in: directory, id: id)
         }
@@ -30,32 +31,60 @@ extension DiskBlobStore {
         guard try tempDirectory.rename(tempName, to: hex, in: directory, operation: "publish a blob") else {
             throw .io(operation: "publish a blob", detail: "upload file vanished")
         }
-        // 4. fsync the directory that gained the entry, so the name survives a crash. tmp/ is
+        // 4. fsync the directory that gained the entry, so the name survives a crash; uploads
+        //    into the same directory at the same time share one fsync (FlushGroups). tmp/ is
         //    not synced: if its old entry came back after a crash, the startup sweep removes it.
-        try directory.sync(operation: "fsync a blob directory")
+        try syncDirectory(leaf, directory)
         return try info(of: hex, in: directory, id: id)
     }
 
     /// Creates `<namespace>`, `<namespace>/<h[0:2]>` and `<namespace>/<h[0:2]>/<h[2:4]>` as
-    /// needed (0700), fsyncing the parent of each new one (a new directory is only durable once
-    /// its entry in the parent is), and returns the last one opened.
+    /// needed (0700), each durable in its parent when this returns, and returns the last one.
     func makeDirectories(namespace: BlobNamespace, id: BlobID) throws(BlobStoreError) -> FileDescriptor {
         let leaf = Self.directoryPath(namespace, id)
-        let levels = [namespace.rawValue, String(leaf.dropLast(3)), leaf]
-        try directoryCreation.withLock { (_: inout Void) throws(BlobStoreError) in
-            for (index, path) in levels.enumerated() {
-                guard try blobsDirectory.makeDirectory(path, mode: Self.directoryMode, operation: "create a blob directory") else {
-                    continue
-                }
-                let parent = index == 0 ? blobsDirectory : try blobsDirectory.openDirectory(levels[index - 1], operation: "open a blob directory")
-                guard let parent else { throw .io(operation: "create a blob directory", detail: "parent vanished") }
-                try parent.sync(operation: "fsync a blob directory")
-            }
-        }
+        try makeDirectory(namespace.rawValue)
+        try makeDirectory(String(leaf.dropLast(3)))
+        try makeDirectory(leaf)
         guard let directory = try blobsDirectory.openDirectory(leaf, operation: "open a blob directory") else {
             throw .io(operation: "open a blob directory", detail: "not a directory")
         }
         return directory
+    }
+
+    /// Makes the directory `path` (relative to `blobs/`, its parent existing) exist and its
+    /// entry durable: a new directory is only durable once its parent is fsynced (fsync(2)).
+    ///
+    /// The parent's fsync goes through `directoryFlushes`, so concurrent creations in one parent
+    /// share it. A directory another upload created and whose parent it has not synced yet is
+    /// in `directoriesBeingCreated`; finding it there, this call syncs the parent too (or joins
+    /// a flush that covers it), so no caller builds on an entry that a crash could take away.
+    /// A directory found without such a mark was synced by whoever made it.
+    func makeDirectory(_ path: String) throws(BlobStoreError) {
+        let (made, unsynced) = try directoriesBeingCreated.withLock {
+            (creating: inout Set<String>) throws(BlobStoreError) -> (Bool, Bool) in
+            let made = try blobsDirectory.makeDirectory(path, mode: Self.directoryMode, operation: "create a blob directory")
+            if made { creating.insert(path) }
+            return (made, made || creating.contains(path))
+        }
+        guard unsynced else { return }
+        let parent = path.split(separator: "/").dropLast().joined(separator: "/")
+        if parent.isEmpty {
+            try directoryFlushes.flush("") { () throws(BlobStoreError) in try blobsDirectory.sync(operation: "fsync blobs/") }
+        } else {
+            guard let directory = try blobsDirectory.openDirectory(parent, operation: "open a blob directory") else {
+                throw .io(operation: "create a blob directory", detail: "parent vanished")
+            }
+            try syncDirectory(parent, directory)
+        }
+        // Only once synced: after a failed fsync the mark stays, and later callers sync again.
+        if made { _ = directoriesBeingCreated.withLock { $0.remove(path) } }
+    }
+
+    /// fsyncs `directory` (open on `path`, relative to `blobs/`), sharing the fsync with
+    /// concurrent callers for the same path; returns once every change made to it before the
+    /// call is durable (`FlushGroups`).
+    func syncDirectory(_ path: String, _ directory: FileDescriptor) throws(BlobStoreError) {
+        try directoryFlushes.flush(path) { () throws(BlobStoreError) in try directory.sync(operation: "fsync a blob directory") }
     }
 
     private func info(of hex: String, in directory: FileDescriptor, id: BlobID) throws(BlobStoreError) -> BlobInfo {

@@ -39,9 +39,12 @@ public final class DiskBlobStore: BlobStore {
     let tempDirectory: FileDescriptor
     /// Held open for its flock(2) only; closing it releases the store for another instance.
     private let lockFile: FileDescriptor
-    /// Serializes creating a fan-out directory with the fsync of its parent, so an upload that
-    /// finds a directory already there knows its entry is durable too.
-    let directoryCreation = Mutex(())
+    /// Group commit of directory fsyncs, keyed by path relative to `blobs/` ("" for `blobs/`).
+    let directoryFlushes = FlushGroups()
+    /// Directories (paths relative to `blobs/`) this instance created whose parent has not
+    /// been synced since: an upload that finds one must sync the parent before relying on it
+    /// (`makeDirectory`). mkdirat(2) and the insertion happen under this mutex.
+    let directoriesBeingCreated = Mutex<Set<String>>([])
 
     /// Opens (creating when missing) the store at `root`. Throws `storeInUse` when another
     /// instance has it open, and an I/O error when `blobs/` and `tmp/` are not directories on
@@ -122,8 +125,9 @@ public final class DiskBlobStore: BlobStore {
     public func delete(namespace: BlobNamespace, id: BlobID) throws(BlobStoreError) -> Bool {
         guard try blobsDirectory.removeEntry(Self.blobPath(namespace, id), operation: "delete a blob") else { return false }
         // fsync the directory so the deletion survives a crash: an erased vault must stay erased.
-        if let directory = try blobsDirectory.openDirectory(Self.directoryPath(namespace, id), operation: "open a blob directory") {
-            try directory.sync(operation: "fsync a blob directory")
+        let path = Self.directoryPath(namespace, id)
+        if let directory = try blobsDirectory.openDirectory(path, operation: "open a blob directory") {
+            try syncDirectory(path, directory)
         }
         return true
     }

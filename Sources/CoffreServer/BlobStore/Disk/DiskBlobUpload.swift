@@ -10,6 +10,7 @@ final class DiskBlobUpload: BlobUpload {
         var file: FileDescriptor?
         let hasher: SHA256
         var written: Int64 = 0
+        var writeback = StreamingWriteback()
         /// Byte count at which a stream of unknown size next checks the free space.
         var nextSpaceCheck: Int64
     }
@@ -55,6 +56,7 @@ final class DiskBlobUpload: BlobUpload {
                     state.nextSpaceCheck = total + Self.spaceCheckInterval
                 }
                 try file.writeAll(bytes, operation: "write an upload file")
+                try state.writeback.wrote(upTo: total, in: file, operation: "start writing an upload file")
                 do throws(CryptoError) { try state.hasher.update(bytes) } catch {
                     throw .io(operation: "SHA-256 update", detail: error.description)
                 }

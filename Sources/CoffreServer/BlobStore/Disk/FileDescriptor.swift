@@ -1,3 +1,4 @@
+import CSystemShims
 import Glibc
 
 /// Owns one open file descriptor (a blob file, a temp file, a directory or the lock file) and
@@ -74,6 +75,24 @@ final class FileDescriptor: Sendable {
     /// fsync(2): data and metadata of this file or directory reach stable storage.
     func sync(operation: String) throws(BlobStoreError) {
         let (result, code) = retryingOnInterrupt { fsync(raw) }
+        guard result == 0 else { throw .system(operation, errno: code) }
+    }
+
+    /// syncfs(2): every dirty file and directory of this descriptor's file system reaches
+    /// stable storage. sync(2), NOTES: "Linux waits for I/O completions, and thus sync() or
+    /// syncfs() provide the same guarantees as fsync() called on every file in the system or
+    /// filesystem respectively"; since Linux 5.8 it also reports writeback errors (syncfs(2)).
+    func syncFileSystem(operation: String) throws(BlobStoreError) {
+        let (result, code) = retryingOnInterrupt { coffre_syncfs(raw) }
+        guard result == 0 else { throw .system(operation, errno: code) }
+    }
+
+    /// sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writeback of the dirty pages in
+    /// `count` bytes from `offset` and returns without waiting for it. Not a durability
+    /// guarantee (the man page: it writes no metadata and flushes no disk cache); it only
+    /// leaves less for a later fsync to wait for.
+    func startWriteback(offset: Int64, count: Int64, operation: String) throws(BlobStoreError) {
+        let (result, code) = retryingOnInterrupt { coffre_sync_file_range(raw, offset, count, COFFRE_SYNC_FILE_RANGE_WRITE) }
         guard result == 0 else { throw .system(operation, errno: code) }
     }
 
