@@ -11,6 +11,14 @@ public struct SyncConfiguration: Sendable {
     /// Transfers (downloads, upload requests) in flight at once. Small files spend most of
     /// their time in fsync(2) and file creation, which overlap well.
     public var transferConcurrency = 8
+    /// Downloads placed together (`PlacementGroup`: their fsyncs side by side, one fsync per
+    /// folder, one index transaction): at most this many files per group. Each written file
+    /// waiting in a group holds two descriptors, and at most two groups wait at once.
+    public var placementGroupFiles = 128
+    /// A group is placed once its files hold this many bytes, whatever their number.
+    public var placementGroupBytes = 16 << 20
+    /// fsync(2)s in flight at once while a group is placed.
+    public var placementSyncWidth = 32
     /// Most entry changes per commit (the server takes up to 10,000).
     public var commitBatchSize = 1_000
     /// Most pull–plan–execute rounds in one pass before it reports what is left.
