@@ -6,10 +6,11 @@ import Synchronization
 ///
 /// A journaling file system (ext4, XFS) commits the fsyncs that wait at the same time in one
 /// journal transaction, so N files synced side by side cost about one commit rather than N.
-/// That needs the calls really in flight together: the cooperative pool has one thread per
-/// core, and a concurrent Dispatch queue runs about as many on Linux. Each worker here gets a
-/// serial queue of its own, which libdispatch serves from its overcommit pool (a thread per
-/// busy queue, reused between calls). The server's `ConcurrentSyncs` does the same for its
+/// That needs the calls really in flight together, beyond the number of cores: the cooperative
+/// pool has one thread per core, and a concurrent Dispatch queue promises no particular width.
+/// Each worker here gets a serial queue of its own, which libdispatch serves from its
+/// overcommit pool (a thread per busy queue, reused between calls; `ConcurrentFileSyncsTests`
+/// checks the width). The server's `ConcurrentSyncs` does the same for its
 /// blob store but stops at the first error; a download's fsync failing must fail that download
 /// only, so here every item gets its result.
 enum ConcurrentFileSyncs {

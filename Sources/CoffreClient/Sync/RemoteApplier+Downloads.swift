@@ -12,8 +12,10 @@ extension RemoteApplier {
     /// in groups (`PlacementGroup`) of at most `placementGroupFiles` files or about
     /// `placementGroupBytes` bytes, one group at a time while the next downloads go on. Each
     /// group's index updates are written in one transaction once the group is durably placed.
-    /// Downloads wait while a full group waits for the one being placed, so at most two groups
-    /// and the downloads in flight hold temp files (two descriptors each).
+    /// While a group is placed, new downloads start only as long as the files waiting and in
+    /// flight are fewer than a group: at most `placementGroupFiles` placed, and
+    /// `placementGroupFiles + downloadConcurrency` waiting or in flight, hold temp files (two
+    /// descriptors each).
     func runDownloads() async throws {
         // In path order, so that a group's files share few folders (one fsync each): the plan
         // follows the feed, which mixes folders. Folders are all in place by now, so the
@@ -39,9 +41,10 @@ extension RemoteApplier {
                 if !isPlacing, !waiting.isEmpty,
                     drained || waiting.count >= groupFiles || waitingBytes >= configuration.placementGroupBytes
                 {
-                    let members = waiting
-                    waiting.removeAll()
-                    waitingBytes = 0
+                    // Downloads that ended while the last group was placed can outnumber a group.
+                    let members = Array(waiting.prefix(groupFiles))
+                    waiting.removeFirst(members.count)
+                    waitingBytes = waiting.reduce(0) { $0 + Int($1.0.attributes.size) }
                     isPlacing = true
                     group.addTask {
                         let outcomes = try await placer.place(members.map { PlacementGroup.Member(writer: $1.writer, expectation: $0.expectation) })
