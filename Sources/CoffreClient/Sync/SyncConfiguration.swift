@@ -11,9 +11,9 @@ public struct SyncConfiguration: Sendable {
     /// Upload requests in flight at once (each batch up to 16 MiB).
     public var transferConcurrency = 8
     /// Downloads fetched and written at once. A small file's download is mostly waiting (its
-    /// request, file creation): 32 took 10,000 files of 4 KiB from 4.2–4.8 s to 3.4 s here
-    /// (docs/performance.md "Placing downloads"). Memory stays bounded: a file of several
-    /// chunks waits for the opener's buffers, a lone chunk is at most one blob.
+    /// request, file creation), so more overlap (docs/performance.md "Placing downloads").
+    /// Memory stays bounded: a file of several chunks waits for the opener's buffers, a lone
+    /// chunk is at most one blob.
     public var downloadConcurrency = 32
     /// Downloads placed together (`PlacementGroup`: their fsyncs side by side, one fsync per
     /// folder, one index transaction): at most this many files per group. Each written file
