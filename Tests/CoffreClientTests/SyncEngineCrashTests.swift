@@ -50,7 +50,7 @@ import Testing
         #expect(try await beta.sync().isIdentical)
     }
 
-    @Test(arguments: [SyncFaultPoint.beforePlacement, .afterPlacement])
+    @Test(arguments: [SyncFaultPoint.beforePlacement, .downloadsSynced, .placingDownload(path: "notes.txt"), .downloadsRenamed, .afterPlacement])
     func aDownloadStoppedAnywhereResumes(at point: SyncFaultPoint) async throws {
         let world = try await SyncWorld()
         let alpha = try await world.device("alpha")

@@ -4,14 +4,37 @@ import Glibc
 extension FilePlacement {
     /// Puts the temp file in place under `name` (default: the destination's own name; a
     /// conflict copy uses another name in the same folder) if what is there matches
-    /// `expectation`. See the type's documentation for the sequence.
+    /// `expectation`. See the type's documentation for the sequence: `makeDurable()`,
+    /// `link(expecting:as:)` and `syncFolder()` in one call.
     public func commit(expecting expectation: PlacementExpectation, as name: String? = nil) throws(LocalFSError) -> PlacementResult {
         guard !isFinished else { throw .misuse("placement already finished") }
+        try prepareForPlacement()
+        isDurable = true
+        let result = try link(expecting: expectation, as: name)
+        guard case .placed = result else { return result }
+        try syncFolder()
+        return result
+    }
+
+    /// First step of a placement done in steps (many placements share each step's waits):
+    /// mode, mtime and bytes durable under the temp name.
+    public func makeDurable() throws(LocalFSError) {
+        guard !isFinished else { throw .misuse("placement already finished") }
+        try prepareForPlacement()
+        isDurable = true
+    }
+
+    /// Second step, after `makeDurable()`: checks the destination against `expectation` and
+    /// renames into place, as `commit` does. The new name is not durable until `syncFolder()`
+    /// (or another fsync(2) of the same folder) returns.
+    public func link(expecting expectation: PlacementExpectation, as name: String? = nil) throws(LocalFSError) -> PlacementResult {
+        guard !isFinished else { throw .misuse("placement already finished") }
+        // The bytes, mode and mtime are durable before the name appears, never after.
+        guard isDurable else { throw .misuse("placement linked before it is durable") }
         let target = name ?? String(destination.name)
         try LocalPath.validate(target)
         guard !target.utf8.contains(UInt8(ascii: "/")) else { throw .invalidPath("a placement name is one component") }
         guard ReservedNames.kind(of: target.utf8) == nil else { throw .invalidPath("reserved name") }
-        try prepareForPlacement()
         let placed: Bool
         switch expectation {
         case .absent:
@@ -21,12 +44,22 @@ extension FilePlacement {
         }
         guard placed else { return .conflict(current: currentEntry(target)) }
         isFinished = true
-        // The new name must survive a crash too: fsync(2) of the folder ("Calling fsync() does
-        // not necessarily ensure that the entry in the directory containing the file has also
-        // reached disk. For that an explicit fsync() on a file descriptor for the directory is
-        // also needed.").
-        try folder.sync(operation: "fsync a folder after placing a file")
         return .placed(FileMetadata(try file.status(operation: "stat a placed file")))
+    }
+
+    /// Third step: the new name must survive a crash too: fsync(2) of the folder ("Calling
+    /// fsync() does not necessarily ensure that the entry in the directory containing the file
+    /// has also reached disk. For that an explicit fsync() on a file descriptor for the
+    /// directory is also needed.").
+    public func syncFolder() throws(LocalFSError) {
+        try folder.sync(operation: "fsync a folder after placing a file")
+    }
+
+    /// The destination folder's device and inode (fstat(2) of the descriptor the rename uses):
+    /// placements with equal identities share one `syncFolder()`.
+    public func folderIdentity() throws(LocalFSError) -> FolderIdentity {
+        let info = try folder.status(operation: "stat a placement's folder")
+        return FolderIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
     /// fchmod(2), futimens(2) then fsync(2), so the data, mode and mtime are durable before

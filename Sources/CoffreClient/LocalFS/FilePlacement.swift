@@ -10,10 +10,12 @@ import Glibc
 /// system). `commit` sets mode and mtime, fsyncs the file, checks the destination against the
 /// expectation, renames into place (renameat2(2) RENAME_NOREPLACE or RENAME_EXCHANGE, so the
 /// check and the swap are one step where the file system allows), and fsyncs the folder so the
-/// new name survives a crash. A destination modified locally meanwhile is a conflict: nothing is
-/// replaced, and the temp file stays so the caller can commit it under a conflict name instead.
-/// An uncommitted temp file is removed on `discard()` or when the placement is released.
-/// Use one placement from one thread; it owns its descriptors.
+/// new name survives a crash. The same three steps can be taken one at a time (`makeDurable`,
+/// `link`, `syncFolder`), so that many placements wait for the disk together. A destination
+/// modified locally meanwhile is a conflict: nothing is replaced, and the temp file stays so the
+/// caller can commit it under a conflict name instead. An uncommitted temp file is removed on
+/// `discard()` or when the placement is released. Use one placement from one thread at a time;
+/// it owns its descriptors.
 public final class FilePlacement {
     /// The path being written.
     public let destination: LocalPath
@@ -26,6 +28,8 @@ public final class FilePlacement {
     let modificationTime: Int64
     /// Set once the file is placed or discarded.
     var isFinished = false
+    /// Set once mode, mtime and bytes are fsynced (`makeDurable`).
+    var isDurable = false
 
     /// Creates the temp file for `destination` under `root`. `mode` keeps only the permission
     /// bits 0o777: set-user-ID, set-group-ID and sticky bits are never set from synced data (a
@@ -80,6 +84,14 @@ public final class FilePlacement {
         let (result, code) = temporaryName.withCString { name in retryingOnInterrupt { unlinkat(folder.raw, name, 0) } }
         guard result == 0 || code == ENOENT else { throw .system(operation: "remove a temp file", code: code) }
     }
+}
+
+/// A folder, by device and inode: what decides that two placements' folders are one.
+public struct FolderIdentity: Hashable, Sendable {
+    /// st_dev.
+    public let device: UInt64
+    /// st_ino.
+    public let inode: UInt64
 }
 
 /// What the caller believes is at the destination, from its last scan.

@@ -1,19 +1,18 @@
 import CoffreProtocol
 import HTTPServer
 
-/// How a download ended.
-enum DownloadOutcome: Sendable {
-    /// In place, durably; its metadata and the whole chunk list.
-    case placed(FileMetadata, chunks: [ChunkReference])
-    /// The destination is not what was expected any more (edited meanwhile): nothing was
-    /// replaced; the next round sees the edit and handles the conflict.
-    case destinationChanged
+/// A download written whole and verified in its temp file, waiting for its placement group.
+struct WrittenDownload: Sendable {
+    /// The temp file.
+    let writer: PlacementWriter
+    /// The file's whole chunk list, as the index records it once the file is placed.
+    let chunks: [ChunkReference]
 }
 
 /// Downloads one file (DESIGN §8): expands its manifest, copies the chunks already on disk
 /// (the chunk cache, verified by their keys) and fetches only the others, decrypting and
-/// verifying each (`FileOpener`), into a temp file beside the destination, which
-/// `FilePlacement` renames into place only if the destination is still what was expected.
+/// verifying each (`FileOpener`), into a temp file beside the destination, which a
+/// `PlacementGroup` renames into place only if the destination is still what was expected.
 struct FileDownloader: Sendable {
     let remote: any SyncRemote
     let index: SyncIndex
@@ -23,15 +22,16 @@ struct FileDownloader: Sendable {
     let counters: TransferCounters
     let faultHook: SyncFaultHook?
 
-    /// Downloads the file `attributes` describe to `path`, expecting `expectation` there.
-    func download(_ attributes: EntryAttributes, to path: LocalPath, expecting expectation: PlacementExpectation) async throws -> DownloadOutcome {
+    /// Downloads the file `attributes` describe into a temp file beside `path`; nothing is
+    /// fsynced or renamed yet.
+    func write(_ attributes: EntryAttributes, to path: LocalPath) async throws -> WrittenDownload {
         guard let generation = keyring.generation(attributes.generation), let opener = openers[attributes.generation] else {
             throw SyncClientError.missingVaultKey(generation: Int64(attributes.generation))
         }
         let chunks = try await chunkList(of: attributes, cipher: generation.chunks)
         let copies = try await index.localCopies(of: chunks.compactMap { BlobID(bytes: $0.blobID) })
         if chunks.count <= 1 && copies.isEmpty {
-            return try await downloadWhole(attributes, chunk: chunks.first, to: path, expecting: expectation, cipher: generation.chunks)
+            return try await writeWhole(attributes, chunk: chunks.first, to: path, cipher: generation.chunks)
         }
         let writer = try await HTTPBlockingWork.run {
             try PlacementWriter(root: root, destination: path, mode: attributes.mode, modificationTime: attributes.modificationTime)
@@ -50,37 +50,26 @@ struct FileDownloader: Sendable {
             pending.append(chunk)
         }
         try await fetch(pending, into: writer, cipher: generation.chunks, opener: opener)
-        let hook = faultHook
-        let result = try await HTTPBlockingWork.run { () throws -> PlacementResult in
-            try hook?(.beforePlacement)
-            return try writer.commitOrDiscard(expecting: expectation)
-        }
-        return try placed(result, chunks: chunks)
+        try faultHook?(.beforePlacement)
+        return WrittenDownload(writer: writer, chunks: chunks)
     }
 
-    /// A file of at most one chunk, none of it on disk: fetched, then written, verified and
-    /// placed in one blocking call (most files of a folder of small files take this way).
-    private func downloadWhole(
-        _ attributes: EntryAttributes, chunk: ChunkReference?, to path: LocalPath, expecting expectation: PlacementExpectation,
-        cipher: ChunkCipher
-    ) async throws -> DownloadOutcome {
+    /// A file of at most one chunk, none of it on disk: fetched, then written and verified in
+    /// one blocking call (most files of a folder of small files take this way).
+    private func writeWhole(
+        _ attributes: EntryAttributes, chunk: ChunkReference?, to path: LocalPath, cipher: ChunkCipher
+    ) async throws -> WrittenDownload {
         var blob: [UInt8]?
         if let chunk { blob = try await fetchBlob(chunk) }
-        let (root, hook, fetched) = (root, faultHook, blob)
-        let result = try await HTTPBlockingWork.run { () throws -> PlacementResult in
+        let (root, fetched) = (root, blob)
+        let writer = try await HTTPBlockingWork.run { () throws -> PlacementWriter in
             let writer = try PlacementWriter(
                 root: root, destination: path, mode: attributes.mode, modificationTime: attributes.modificationTime)
             if let fetched, let chunk { try writer.writeOpened(fetched, reference: chunk, cipher: cipher) }
-            try hook?(.beforePlacement)
-            return try writer.commitOrDiscard(expecting: expectation)
+            return writer
         }
-        return try placed(result, chunks: chunk.map { [$0] } ?? [])
-    }
-
-    private func placed(_ result: PlacementResult, chunks: [ChunkReference]) throws -> DownloadOutcome {
-        guard case .placed(let metadata) = result else { return .destinationChanged }
-        try faultHook?(.afterPlacement)
-        return .placed(metadata, chunks: chunks)
+        try faultHook?(.beforePlacement)
+        return WrittenDownload(writer: writer, chunks: chunk.map { [$0] } ?? [])
     }
 
     /// The file's chunks: the inline list, or the list its manifest blobs hold (fetched,

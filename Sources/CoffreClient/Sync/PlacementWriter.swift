@@ -5,9 +5,11 @@ import CoffreCrypto
 ///
 /// `@unchecked Sendable`: it belongs to exactly one download, whose task awaits each call
 /// (on the blocking queue, or `FileOpener` writing to its descriptor) before making the next,
-/// so the placement and its descriptor are never used from two threads at once.
+/// then to the `PlacementGroup` it is handed to, which likewise awaits each step (fsync,
+/// rename, folder fsync) before the next; so the placement and its descriptors are never used
+/// from two threads at once.
 final class PlacementWriter: @unchecked Sendable {
-    private let placement: FilePlacement
+    let placement: FilePlacement
     private let localChunks: LocalChunkSource
 
     /// Creates the temp file beside `destination`. Blocking.
@@ -41,11 +43,30 @@ final class PlacementWriter: @unchecked Sendable {
         try placement.write(plaintext)
     }
 
-    /// Renames the temp file into place if the destination is as expected; otherwise removes
-    /// it and answers the conflict. Blocking.
-    func commitOrDiscard(expecting expectation: PlacementExpectation) throws(LocalFSError) -> PlacementResult {
-        let result = try placement.commit(expecting: expectation)
+    /// The destination, as the placement was created for.
+    var destination: LocalPath { placement.destination }
+
+    /// Mode, mtime and bytes durable under the temp name (`FilePlacement.makeDurable`). Blocking.
+    func makeDurable() throws(LocalFSError) {
+        try placement.makeDurable()
+    }
+
+    /// Renames the temp file into place if the destination is as expected
+    /// (`FilePlacement.link`); otherwise removes it and answers the conflict. Blocking.
+    func linkOrDiscard(expecting expectation: PlacementExpectation) throws(LocalFSError) -> PlacementResult {
+        let result = try placement.link(expecting: expectation)
         if case .conflict = result { try placement.discard() }
         return result
+    }
+
+    /// The destination folder's identity, to share its fsync with the group's other files.
+    /// Blocking.
+    func folderIdentity() throws(LocalFSError) -> FolderIdentity {
+        try placement.folderIdentity()
+    }
+
+    /// fsync(2) of the destination folder (`FilePlacement.syncFolder`). Blocking.
+    func syncFolder() throws(LocalFSError) {
+        try placement.syncFolder()
     }
 }

@@ -357,7 +357,7 @@ final class RemoteApplier {
         if updates.count >= Self.updateBatchSize { try await flush() }
     }
 
-    private func flush() async throws {
+    func flush() async throws {
         let batch = updates
         updates.removeAll()
         try await context.index.apply(batch)

@@ -8,9 +8,21 @@ public struct SyncConfiguration: Sendable {
     public var deviceName: String
     /// How the folder is scanned (ignore rules, limits).
     public var scanOptions = ScanOptions()
-    /// Transfers (downloads, upload requests) in flight at once. Small files spend most of
-    /// their time in fsync(2) and file creation, which overlap well.
+    /// Upload requests in flight at once (each batch up to 16 MiB).
     public var transferConcurrency = 8
+    /// Downloads fetched and written at once. A small file's download is mostly waiting (its
+    /// request, file creation), so more overlap (docs/performance.md "Placing downloads").
+    /// Memory stays bounded: a file of several chunks waits for the opener's buffers, a lone
+    /// chunk is at most one blob.
+    public var downloadConcurrency = 32
+    /// Downloads placed together (`PlacementGroup`: their fsyncs side by side, one fsync per
+    /// folder, one index transaction): at most this many files per group. Each written file
+    /// waiting in a group holds two descriptors, and at most two groups wait at once.
+    public var placementGroupFiles = 128
+    /// A group is placed once its files hold this many bytes, whatever their number.
+    public var placementGroupBytes = 16 << 20
+    /// fsync(2)s in flight at once while a group is placed.
+    public var placementSyncWidth = 32
     /// Most entry changes per commit (the server takes up to 10,000).
     public var commitBatchSize = 1_000
     /// Most pull–plan–execute rounds in one pass before it reports what is left.

@@ -14,9 +14,22 @@ enum SyncFaultPoint: Sendable, Equatable {
     case afterCommitRecorded
     /// The server applied the commit; its answer is not recorded.
     case afterCommitLanded
-    /// A download is in its temp file, verified, not yet renamed into place.
+    /// A download is in its temp file, verified, not yet handed to its placement group.
     case beforePlacement
-    /// A download is in place; the index does not know yet.
+    /// A download's temp file is about to be fsynced beside the rest of its group; a
+    /// `LocalFSError` thrown here is taken as that fsync(2)'s.
+    case syncingDownload(path: String)
+    /// Every temp file of a placement group is durable; none is renamed yet.
+    case downloadsSynced
+    /// A download is about to be checked against its destination and renamed into place; a
+    /// `LocalFSError` thrown here is taken as the rename's.
+    case placingDownload(path: String)
+    /// A placement group's files are renamed into place; their folders are not fsynced yet.
+    case downloadsRenamed
+    /// A folder that gained downloaded names is about to be fsynced (`path` is "" for the
+    /// sync folder itself); a `LocalFSError` thrown here is taken as that fsync(2)'s.
+    case syncingFolder(path: String)
+    /// A placement group is in place, durably; the index does not know yet.
     case afterPlacement
 }
 
