@@ -1,20 +1,25 @@
 @testable import CoffreClient
 import Testing
 
-/// The optimized scanner (two bytes per step, two lanes, resumable) cuts exactly where plain
-/// one-byte-at-a-time FastCDC does.
+/// The optimized scanner (two bytes per step, four and two lanes, resumable) cuts exactly where
+/// plain one-byte-at-a-time FastCDC does.
 @Suite struct ChunkerReferenceTests {
     /// Small sizes and few mask bits give thousands of cuts per test, so lane-B cuts, lane-A
     /// cuts after a lane-B cut in the same block, odd tails and both masks all occur.
     static let denseParameters = ChunkingParameters(
         minimumSize: 1001, normalSize: 20_000, maximumSize: 70_001,
         smallMask: 0x1111_1111_1100_0000, largeMask: 0x1111_1111_0000_0000)
+    /// About one cut per 4 KiB lane: long scans run through whole 16 KiB four-lane blocks, and
+    /// cuts land in every lane, earlier lanes often cutting after a later one already did.
+    static let laneParameters = ChunkingParameters(
+        minimumSize: 1001, normalSize: 40_000, maximumSize: 100_001,
+        smallMask: 0x0101_0101_0101_0000, largeMask: 0x0101_0101_0100_0000)
     /// Masks that use bit 62, the highest one the two-byte step allows.
     static let sparseParameters = ChunkingParameters(
         minimumSize: 4096, normalSize: 65_536, maximumSize: 262_144,
         smallMask: 0x5555_5550_0000_0000, largeMask: 0x5555_5500_0000_0000)
 
-    @Test(arguments: [denseParameters, sparseParameters])
+    @Test(arguments: [denseParameters, laneParameters, sparseParameters])
     func matchesReferenceWithSmallParameters(parameters: ChunkingParameters) throws {
         #expect(parameters.isValid)
         let chunker = try Chunker(key: ChunkerFixtures.key, parameters: parameters)

@@ -26,10 +26,11 @@ struct ScanState: Equatable {
 ///   fingerprint after `b` shifted left by one, so it is tested against `mask << 1` and the
 ///   second byte adds `gear[b']` unshifted. This saves one shift per two bytes on the hash's
 ///   dependency chain.
-/// - *Two lanes*: a 64-bit gear fingerprint depends only on the last 64 bytes hashed (older
-///   terms are shifted out), so the second half of each 8 KiB block starts its own fingerprint
-///   from the 64 bytes before it and both halves are hashed in one loop. The two dependency
-///   chains overlap in the CPU; a cut in the first half wins over one in the second half.
+/// - *Four lanes*: a 64-bit gear fingerprint depends only on the last 64 bytes hashed (older
+///   terms are shifted out), so each 4 KiB quarter of a 16 KiB block starts its own fingerprint
+///   from the 64 bytes before it and the four are hashed in one loop. The dependency chains
+///   overlap in the CPU; a cut in an earlier quarter wins over one in a later quarter. Two
+///   lanes for the rest of a range shorter than a block, then one.
 ///
 /// Holds borrowed pointers: valid only inside the closures that lend them.
 struct GearScanner {
@@ -57,6 +58,7 @@ struct GearScanner {
         let lane = Self.laneLength
         var position = from
         var laneA = fingerprint
+        if let cut = firstCutFourLanes(position: &position, to: to, mask: mask, fingerprint: &laneA) { return cut }
         while to &- position >= 2 &* lane {
             let middle = position &+ lane
             // `middle - 64 > from`, so the warm-up never reaches before the hash's start.
@@ -93,6 +95,67 @@ struct GearScanner {
         }
         if let cut = firstCutOneLane(from: position, to: to, mask: mask, fingerprint: &laneA) {
             return cut
+        }
+        fingerprint = laneA
+        return nil
+    }
+
+    /// Blocks of four lanes while at least four lanes' bytes remain: the same judgment with four
+    /// dependency chains in flight instead of two. Advances `position` and `fingerprint` past
+    /// the blocks without a cut; returns the first cut otherwise. A cut found in a later lane
+    /// first finishes the earlier lanes, which come earlier in the chunk and may cut first.
+    private func firstCutFourLanes(position: inout Int, to: Int, mask: UInt64, fingerprint: inout UInt64) -> Int? {
+        let shiftedMask = mask &<< 1
+        let lane = Self.laneLength
+        var laneA = fingerprint
+        while to &- position >= 4 &* lane {
+            let endA = position &+ lane
+            // Each later lane starts at least one lane after `from`: its warm-up stays inside
+            // the bytes the hash has covered.
+            var laneB = warmUpFingerprint(endingBefore: endA)
+            var laneC = warmUpFingerprint(endingBefore: endA &+ lane)
+            var laneD = warmUpFingerprint(endingBefore: endA &+ 2 &* lane)
+            var i = position
+            var cutLane = 0
+            var cut = 0
+            while i < endA {
+                laneA = (laneA &<< 2) &+ gearShifted[Int(byte(i))]
+                if laneA & shiftedMask == 0 { return i &+ 1 }
+                laneA = laneA &+ gear[Int(byte(i &+ 1))]
+                if laneA & mask == 0 { return i &+ 2 }
+                let j = i &+ lane
+                laneB = (laneB &<< 2) &+ gearShifted[Int(byte(j))]
+                if laneB & shiftedMask == 0 { (cutLane, cut) = (1, j &+ 1); break }
+                laneB = laneB &+ gear[Int(byte(j &+ 1))]
+                if laneB & mask == 0 { (cutLane, cut) = (1, j &+ 2); break }
+                let k = j &+ lane
+                laneC = (laneC &<< 2) &+ gearShifted[Int(byte(k))]
+                if laneC & shiftedMask == 0 { (cutLane, cut) = (2, k &+ 1); break }
+                laneC = laneC &+ gear[Int(byte(k &+ 1))]
+                if laneC & mask == 0 { (cutLane, cut) = (2, k &+ 2); break }
+                let l = k &+ lane
+                laneD = (laneD &<< 2) &+ gearShifted[Int(byte(l))]
+                if laneD & shiftedMask == 0 { (cutLane, cut) = (3, l &+ 1); break }
+                laneD = laneD &+ gear[Int(byte(l &+ 1))]
+                if laneD & mask == 0 { (cutLane, cut) = (3, l &+ 2); break }
+                i &+= 2
+            }
+            if cutLane != 0 {
+                // Lanes before the cutting one hashed this step's two bytes already.
+                i &+= 2
+                if let earlier = firstCutOneLane(from: i, to: endA, mask: mask, fingerprint: &laneA) { return earlier }
+                if cutLane > 1, let earlier = firstCutOneLane(from: i &+ lane, to: endA &+ lane, mask: mask, fingerprint: &laneB) {
+                    return earlier
+                }
+                if cutLane > 2,
+                    let earlier = firstCutOneLane(from: i &+ 2 &* lane, to: endA &+ 2 &* lane, mask: mask, fingerprint: &laneC)
+                {
+                    return earlier
+                }
+                return cut
+            }
+            laneA = laneD
+            position = endA &+ 3 &* lane
         }
         fingerprint = laneA
         return nil
