@@ -224,6 +224,32 @@ struct VaultDAVStorageTests {
             == Array("written over WebDAV".utf8))
     }
 
+    /// A property set over WebDAV on a file and a folder survives the sync engine publishing
+    /// local edits of the file, from the device that synced it before and from a second one.
+    @Test func deadPropertiesSurviveEditsPublishedByTheSyncEngine() async throws {
+        let fixture = try await F()
+        let device = try await fixture.world.device("laptop")
+        try device.tree.folder("notes")
+        _ = try device.tree.write("notes/f.txt", "first")
+        try await device.sync()
+        let dav = try await fixture.gateway()
+        let name = DAVPropertyName(namespace: "urn:t", name: "colour")
+        let value = DAVPropertyValue(fragment: "blue")
+        try await dav.updateProperties(of: try F.path("notes/f.txt"), [.set(name, value)])
+        try await dav.updateProperties(of: try F.path("notes"), [.set(name, value)])
+        try await device.sync()
+        _ = try device.tree.write("notes/f.txt", "edited on the laptop")
+        try await device.sync()
+        let other = try await fixture.world.device("desktop")
+        try await other.sync()
+        _ = try other.tree.write("notes/f.txt", "edited on the desktop")
+        try await other.sync()
+        let reopened = try await fixture.gateway()
+        #expect(try await F.text(reopened, "notes/f.txt") == "edited on the desktop")
+        #expect(try await reopened.info(at: try F.path("notes/f.txt"), withProperties: true)?.deadProperties == [name: value])
+        #expect(try await reopened.info(at: try F.path("notes"), withProperties: true)?.deadProperties == [name: value])
+    }
+
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard haystack.count >= needle.count else { return false }
         return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }

@@ -18,6 +18,9 @@ struct EntryAttributes: Sendable, Equatable {
     var manifest: StoredManifest
     /// The key generation the record and chunks are sealed under.
     var generation: UInt32
+    /// The WebDAV gateway's dead properties (an opaque field of the record, docs/format.md):
+    /// carried over when the sync engine publishes a new version of the entry.
+    var deadProperties: [UInt8]
 
     /// The attributes of an opened record.
     init(record: EntryRecord, generation: UInt32) {
@@ -28,12 +31,13 @@ struct EntryAttributes: Sendable, Equatable {
         symlinkTarget = record.symlinkTarget
         manifest = StoredManifest(record.manifest)
         self.generation = generation
+        deadProperties = record.deadProperties
     }
 
     /// Attributes from their parts.
     init(
         name: String, modificationTime: Int64, mode: UInt32, size: UInt64, symlinkTarget: String?,
-        manifest: StoredManifest, generation: UInt32
+        manifest: StoredManifest, generation: UInt32, deadProperties: [UInt8] = []
     ) {
         self.name = name
         self.modificationTime = modificationTime
@@ -42,6 +46,7 @@ struct EntryAttributes: Sendable, Equatable {
         self.symlinkTarget = symlinkTarget
         self.manifest = manifest
         self.generation = generation
+        self.deadProperties = deadProperties
     }
 
     /// The record of an entry of `kind` with these attributes.
@@ -49,7 +54,7 @@ struct EntryAttributes: Sendable, Equatable {
         EntryRecord(
             kind: kind.recordKind, name: name, modificationTime: modificationTime, mode: mode,
             size: kind == .file ? size : 0, symlinkTarget: kind == .symlink ? symlinkTarget : nil,
-            manifest: kind == .file ? manifest.recordManifest : .none)
+            manifest: kind == .file ? manifest.recordManifest : .none, deadProperties: deadProperties)
     }
 
     /// Same content: the same chunks (blob ids follow from the plaintext, so equal ids mean

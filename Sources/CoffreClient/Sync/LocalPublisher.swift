@@ -153,7 +153,8 @@ final class LocalPublisher {
         let previous = change.synced?.attributes
         var attributes = EntryAttributes(
             name: change.name, modificationTime: metadata.modificationTime, mode: metadata.mode & 0o777, size: 0,
-            symlinkTarget: local.symlinkTarget, manifest: .none, generation: keyring.newest.number)
+            symlinkTarget: local.symlinkTarget, manifest: .none, generation: keyring.newest.number,
+            deadProperties: previous?.deadProperties ?? [])
         var chunks: [ChunkReference] = []
         switch change.kind {
         case .file:

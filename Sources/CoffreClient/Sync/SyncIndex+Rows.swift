@@ -24,7 +24,7 @@ extension SyncIndex {
             attributes.symlinkTarget, attributes.manifest.form.rawValue, attributes.manifest.encodedReferences,
             Int64(attributes.generation), StoredManifest.encode(entry.chunks), entry.path, entry.sortKey,
             Int64(bitPattern: entry.local.inode), Int64(bitPattern: entry.local.device), entry.local.size,
-            entry.local.modificationTime, Int64(entry.local.mode),
+            entry.local.modificationTime, Int64(entry.local.mode), attributes.deadProperties,
         ]
         return extra + values
     }
@@ -38,7 +38,7 @@ extension SyncIndex {
             mode: try mode(row, at: at(7)), size: UInt64(bitPattern: try row.int64(at: at(8))),
             symlinkTarget: try row.isNull(at: at(9)) ? nil : try row.string(at: at(9)),
             manifest: try manifest(row, formAt: at(10), referencesAt: at(11)),
-            generation: try generation(row, at: at(12)))
+            generation: try generation(row, at: at(12)), deadProperties: try deadProperties(row, at: at(21)))
         return SyncedEntry(
             id: try entryID(row, at: at(0)), parentID: try entryID(row, at: at(1)), kind: kind,
             rev: try row.int64(at: at(3)), remoteDeleted: try row.int64(at: at(4)) != 0, attributes: attributes,
@@ -50,7 +50,7 @@ extension SyncIndex {
 
     /// `SELECT` list of a remote entry.
     static let remoteSelectList =
-        "entry_id, parent_id, kind, rev, deleted, name_tag, readable, name, mtime, mode, size, target, manifest_form, manifest, generation"
+        "entry_id, parent_id, kind, rev, deleted, name_tag, readable, name, mtime, mode, size, target, manifest_form, manifest, generation, dead_properties"
 
     /// A remote entry from the columns of `remoteSelectList`.
     static func remoteEntry(_ row: Row) throws -> RemoteEntry {
@@ -61,7 +61,8 @@ extension SyncIndex {
                 name: try row.string(at: 7), modificationTime: try row.int64(at: 8), mode: try mode(row, at: 9),
                 size: UInt64(bitPattern: try row.int64(at: 10)),
                 symlinkTarget: try row.isNull(at: 11) ? nil : try row.string(at: 11),
-                manifest: try manifest(row, formAt: 12, referencesAt: 13), generation: try generation(row, at: 14))
+                manifest: try manifest(row, formAt: 12, referencesAt: 13), generation: try generation(row, at: 14),
+                deadProperties: try deadProperties(row, at: 15))
         }
         guard let tag = NameTag(bytes: try row.blob(at: 5)) else { throw SQLiteError.misuse("index holds a malformed name tag") }
         return RemoteEntry(
@@ -76,12 +77,12 @@ extension SyncIndex {
             entry.id.bytes, entry.parentID.bytes, entry.kind.code, entry.rev, entry.deleted, entry.nameTag.bytes,
             attributes != nil, attributes?.name, attributes?.modificationTime, attributes.map { Int64($0.mode) },
             attributes.map { Int64(bitPattern: $0.size) }, attributes?.symlinkTarget, attributes?.manifest.form.rawValue,
-            attributes?.manifest.encodedReferences, attributes.map { Int64($0.generation) }, dirty,
+            attributes?.manifest.encodedReferences, attributes.map { Int64($0.generation) }, attributes?.deadProperties, dirty,
         ]
         try db.execute(
             """
             INSERT OR REPLACE INTO remote (\(remoteSelectList), dirty)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, values)
     }
 
@@ -95,6 +96,16 @@ extension SyncIndex {
     private static func entryKind(_ row: Row, at index: Int) throws -> EntryKind {
         guard let kind = EntryKind(code: try row.int64(at: index)) else { throw SQLiteError.misuse("index holds an unknown kind") }
         return kind
+    }
+
+    /// A record's dead properties; NULL (a row written before migration 2) reads as none.
+    private static func deadProperties(_ row: Row, at index: Int) throws -> [UInt8] {
+        if try row.isNull(at: index) { return [] }
+        let bytes = try row.blob(at: index)
+        guard bytes.count <= EntryRecord.maximumDeadPropertiesByteCount else {
+            throw SQLiteError.misuse("index holds oversized dead properties")
+        }
+        return bytes
     }
 
     private static func mode(_ row: Row, at index: Int) throws -> UInt32 {

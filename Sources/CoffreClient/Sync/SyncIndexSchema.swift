@@ -73,10 +73,21 @@ enum SyncIndexSchema {
                     \(entryColumns),
                     PRIMARY KEY (commit_id, entry_id)
                 ) STRICT, WITHOUT ROWID;
-                """)
+                """),
+        // Migration 2: the record's WebDAV dead properties (docs/format.md, record field 8), kept
+        // so that a local edit published by the sync engine carries them over instead of
+        // dropping them.
+        Migration(
+            version: 2, name: "dead-properties",
+            sql: """
+                ALTER TABLE remote ADD COLUMN dead_properties BLOB;
+                ALTER TABLE synced ADD COLUMN dead_properties BLOB NOT NULL DEFAULT x'';
+                ALTER TABLE pending_entries ADD COLUMN dead_properties BLOB NOT NULL DEFAULT x'';
+                """),
     ]
 
-    /// The columns of a synced entry, shared by `synced` and `pending_entries`.
+    /// The columns of a synced entry, shared by `synced` and `pending_entries`, as migration 1
+    /// created them (migration 2 appends `dead_properties`).
     static let entryColumns = """
         entry_id BLOB NOT NULL,
         parent_id BLOB NOT NULL,
@@ -105,6 +116,6 @@ enum SyncIndexSchema {
     static let entryColumnNames = [
         "entry_id", "parent_id", "kind", "rev", "remote_deleted", "name", "mtime", "mode", "size", "target",
         "manifest_form", "manifest", "generation", "chunks", "path", "sort_key", "inode", "device", "local_size",
-        "local_mtime", "local_mode",
+        "local_mtime", "local_mode", "dead_properties",
     ]
 }
