@@ -1,6 +1,7 @@
 import CoffreClient
 import CoffreCrypto
 import CoffreProtocol
+import CoffreServer
 import Foundation
 import Testing
 
@@ -17,8 +18,8 @@ import Testing
     }
 
     /// A server with `name` set up on one device.
-    static func setUp(_ name: String = "alice") async throws -> (InProcessServer, AccountClient) {
-        let server = try await InProcessServer()
+    static func setUp(_ name: String = "alice", clock: ServerClock = .system) async throws -> (InProcessServer, AccountClient) {
+        let server = try await InProcessServer(clock: clock)
         let code = try await server.invite(name)
         let client = server.client()
         _ = try await client.setup(options(name), inviteCode: code, password: password)
@@ -61,13 +62,16 @@ import Testing
     }
 
     @Test func wrongPasswordIsRefusedThenThrottledWithAWait() async throws {
-        let (server, _) = try await Self.setUp()
+        // The server's time stands still, so a block lasts as long as the test needs it: with
+        // the real clock a slow run once let the block expire before the right password came.
+        let frozen = ServerClock.system.now()
+        let (server, _) = try await Self.setUp(clock: ServerClock { frozen })
         let other = server.client()
         for _ in 0..<5 {
             await #expect(throws: AccountError.wrongPassword) { try await other.login(Self.options("alice"), password: "not the password") }
         }
-        // Each further failure blocks the name for longer (1 s, 2 s, 4 s…), so one of the next
-        // attempts meets the block however slow this machine is.
+        // Each further failure blocks the name for longer (1 s, 2 s, 4 s…); with the clock
+        // stopped, the first blocked attempt stays blocked.
         var wait: Int?
         for _ in 0..<8 where wait == nil {
             do {

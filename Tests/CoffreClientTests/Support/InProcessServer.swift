@@ -25,7 +25,9 @@ final class InProcessServer: Sendable {
     static let http = try! ServerURL(parsing: "http://127.0.0.1:8080")
     static let https = try! ServerURL(parsing: "https://coffre.test:8443")
 
-    init() async throws {
+    /// - Parameter clock: the time the account services read; tests of time-based rules
+    ///   (throttling) pass a fixed one, so a slow machine cannot let a block expire mid-test.
+    init(clock: ServerClock = .system) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffre-client-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/coffred.db"
@@ -34,7 +36,7 @@ final class InProcessServer: Sendable {
             DispatchQueue.global().async { continuation.resume(with: Result { try ServerDatabase(path: path, readerCount: 2) }) }
         }
         let logger = Logger(label: "in-process") { _ in SwiftLogNoOpLogHandler() }
-        accounts = try await Accounts.open(database: database, settings: AccountSettings(), logger: logger)
+        accounts = try await Accounts.open(database: database, settings: AccountSettings(), clock: clock, logger: logger)
         var router = HTTPRouter()
         try AccountsAPI(accounts: accounts, logger: logger).register(on: &router)
         try router.addInline(.get, "/healthz") { _ in .text("ok") }
