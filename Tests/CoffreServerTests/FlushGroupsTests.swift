@@ -16,6 +16,27 @@ import Testing
         }
     }
 
+    /// Starts a flush of `key` on a thread of its own that holds the key until the returned
+    /// semaphore is signalled, and returns once that flush runs; `before` and `after` run
+    /// inside it, around the hold.
+    static func holdFlush(
+        _ flushes: FlushGroups, _ key: String, _ threads: DispatchGroup,
+        before: @escaping @Sendable () -> Void = {}, after: @escaping @Sendable () -> Void = {}
+    ) -> DispatchSemaphore {
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        spawn(threads) {
+            try! flushes.flush(key) { () throws(BlobStoreError) in
+                before()
+                started.signal()
+                release.wait()
+                after()
+            }
+        }
+        started.wait()
+        return release
+    }
+
     /// Waits until `count` callers wait on `key`.
     static func waitForWaiters(_ flushes: FlushGroups, _ key: String, count: Int) {
         while flushes.waitingCount(key) < count { sched_yield() }
@@ -23,22 +44,14 @@ import Testing
 
     @Test func callersArrivingDuringAFlushWaitForTheNextAndShareIt() throws {
         let flushes = FlushGroups()
-        let leaderStarted = DispatchSemaphore(value: 0)
-        let releaseLeader = DispatchSemaphore(value: 0)
         let started = Atomic<Int>(0)
         let ended = Atomic<Int>(0)
         // What each follower saw when it returned: flushes ended so far.
         let seen = Mutex<[Int]>([])
         let threads = DispatchGroup()
-        Self.spawn(threads) {
-            try! flushes.flush("d") { () throws(BlobStoreError) in
-                started.add(1, ordering: .sequentiallyConsistent)
-                leaderStarted.signal()
-                releaseLeader.wait()
-                ended.add(1, ordering: .sequentiallyConsistent)
-            }
-        }
-        leaderStarted.wait()
+        let releaseLeader = Self.holdFlush(
+            flushes, "d", threads, before: { started.add(1, ordering: .sequentiallyConsistent) },
+            after: { ended.add(1, ordering: .sequentiallyConsistent) })
         for _ in 0..<3 {
             Self.spawn(threads) {
                 try! flushes.flush("d") { () throws(BlobStoreError) in
@@ -62,17 +75,9 @@ import Testing
 
     @Test func aFailedFlushFailsEveryCallerItCoversAndTheNextCallerFlushesAgain() throws {
         let flushes = FlushGroups()
-        let leaderStarted = DispatchSemaphore(value: 0)
-        let releaseLeader = DispatchSemaphore(value: 0)
         let failures = Atomic<Int>(0)
         let threads = DispatchGroup()
-        Self.spawn(threads) {
-            try! flushes.flush("d") { () throws(BlobStoreError) in
-                leaderStarted.signal()
-                releaseLeader.wait()
-            }
-        }
-        leaderStarted.wait()
+        let releaseLeader = Self.holdFlush(flushes, "d", threads)
         for _ in 0..<3 {
             Self.spawn(threads) {
                 do throws(BlobStoreError) {
@@ -96,16 +101,8 @@ import Testing
 
     @Test func aFlushOfOneKeyDoesNotWaitForAnother() throws {
         let flushes = FlushGroups()
-        let leaderStarted = DispatchSemaphore(value: 0)
-        let releaseLeader = DispatchSemaphore(value: 0)
         let threads = DispatchGroup()
-        Self.spawn(threads) {
-            try! flushes.flush("a") { () throws(BlobStoreError) in
-                leaderStarted.signal()
-                releaseLeader.wait()
-            }
-        }
-        leaderStarted.wait()
+        let releaseLeader = Self.holdFlush(flushes, "a", threads)
         let ran = Atomic<Bool>(false)
         // Returns while "a" is still held: otherwise this test would never end.
         try flushes.flush("b") { () throws(BlobStoreError) in ran.store(true, ordering: .sequentiallyConsistent) }
