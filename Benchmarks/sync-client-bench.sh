@@ -123,14 +123,7 @@ vault() { COFFRE_HOME="$TMP/home-a" "$BIN/coffre" vault create "$1" >/dev/null |
 
 if [[ "$SKIP" != *" small "* ]]; then
   vault small; mkdir -p "$TMP/a-small"
-  python3 - "$TMP/a-small" "$SMALL_FILES" <<'PY'
-import os, sys
-root, count = sys.argv[1], int(sys.argv[2])
-for i in range(count):
-    folder = os.path.join(root, "d%03d" % (i % 100))
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "f%06d" % i), "wb") as f: f.write(os.urandom(4096))
-PY
+  python3 "$ROOT/Benchmarks/bench_trees.py" "$TMP/a-small" "$SMALL_FILES" small || die "writing the small files failed"
   pair small small
   anchor small
 fi
@@ -150,14 +143,7 @@ if [[ "$SKIP" != *" big "* || "$SKIP" != *" delta "* ]]; then
 fi
 if [[ "$SKIP" != *" noop "* ]]; then
   vault noop; mkdir -p "$TMP/a-noop"
-  python3 - "$TMP/a-noop" "$NOOP_FILES" <<'PY'
-import os, sys
-root, count = sys.argv[1], int(sys.argv[2])
-for i in range(count):
-    folder = os.path.join(root, "d%03d" % (i % 100))
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "f%06d" % i), "wb") as f: f.write(os.urandom(50).hex().encode())
-PY
+  python3 "$ROOT/Benchmarks/bench_trees.py" "$TMP/a-noop" "$NOOP_FILES" noop || die "writing the noop files failed"
   pair initial noop
   sync_once a a-noop noop
   TOTAL[noop]="$SECONDS_TAKEN"; SPLIT[noop]="— (peak RSS $LAST_RSS_MIB MiB)"; SENT[noop]="${LAST_SUMMARY%%,*}"; ORDER+=(noop)

@@ -32,11 +32,16 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_trees import write_tree  # noqa: E402  (the trees Coffre's run writes too)
+
 FOLDER = "bench"
+
+
+class RestError(Exception):
+    """A REST call to a Syncthing instance failed (curl's message)."""
 
 
 def log(text):
@@ -112,7 +117,7 @@ class Instance:
             try:
                 self.get("/rest/system/ping")
                 return
-            except (urllib.error.URLError, ConnectionError, OSError):
+            except RestError:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"syncthing exited; see {self.home}/syncthing.log")
                 time.sleep(0.2)
@@ -127,7 +132,7 @@ class Instance:
         argv.append(f"http://127.0.0.1:{self.gui_port}{path}")
         out = subprocess.run(self.namespace.command(argv), capture_output=True, text=True)
         if out.returncode != 0:
-            raise urllib.error.URLError(f"{method} {path}: {out.stderr.strip()}")
+            raise RestError(f"{method} {path}: {out.stderr.strip()}")
         return json.loads(out.stdout) if out.stdout.strip() else None
 
     def get(self, path):
@@ -251,14 +256,6 @@ def connection_bytes(a, b):
     return connection.get("outBytesTotal", 0), connection.get("inBytesTotal", 0)
 
 
-def write_small(root, count):
-    for i in range(count):
-        folder = os.path.join(root, "d%03d" % (i % 100))
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, "f%06d" % i), "wb") as f:
-            f.write(os.urandom(4096))
-
-
 def write_big(path, mib):
     with open(path, "wb") as f:
         for _ in range(mib):
@@ -333,7 +330,7 @@ def main():
                 os.makedirs(staging)
             log(f"{scenario}: writing data")
             if scenario == "small":
-                write_small(staging, args.files)
+                write_tree(staging, args.files, "small")
                 move_contents(staging, folder_a)
                 results[scenario] = timed_sync(a, b, args.files)
             elif scenario == "big":
@@ -348,11 +345,7 @@ def main():
                     f.write(b"0123456789")
                 results[scenario] = timed_sync(a, b, 1, "big.bin")
             elif scenario == "noop":
-                for i in range(args.noop_files):
-                    folder = os.path.join(staging, "d%03d" % (i % 100))
-                    os.makedirs(folder, exist_ok=True)
-                    with open(os.path.join(folder, "f%06d" % i), "wb") as f:
-                        f.write(os.urandom(50).hex().encode())
+                write_tree(staging, args.noop_files, "noop")
                 move_contents(staging, folder_a)
                 scan(a)  # the first scan indexes everything; not timed
                 cpu = a.cpu_seconds()

@@ -36,23 +36,8 @@ import Testing
             body: try await response.body.collect(upTo: 1 << 20))
     }
 
-    private func withVault(_ body: (SyncServerHarness, SyncServerHarness.User, VaultID) async throws -> Void) async throws {
-        let harness = try await SyncServerHarness()
-        defer { harness.removeData() }
-        do {
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
-            try await body(harness, alice, vault)
-        } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
-    }
-
     @Test func bothEncodingsCommitAndReadTheSameFeed() async throws {
-        try await withVault { harness, alice, vault in
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let folder = EntryChange(
                 entryId: SyncSamples.entryID(), baseRev: 0, parentId: .root, kind: .folder, nameTag: SyncSamples.tag(),
                 record: Base64Bytes([1, 2, 3]))
@@ -98,7 +83,7 @@ import Testing
     }
 
     @Test func hostileBinaryCommitsAreClear400s() async throws {
-        try await withVault { harness, alice, vault in
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let good = CommitRequest(changes: [SyncSamples.newFile()]).binaryEncoded()
             let cases: [([UInt8], String)] = [
                 ([], "malformed_binary"),

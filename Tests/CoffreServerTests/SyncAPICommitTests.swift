@@ -6,23 +6,8 @@ import Testing
 
 /// Commits, the changes feed with long-poll, history and trash through the real routes.
 @Suite struct SyncAPICommitTests {
-    private func withVault(_ body: (SyncServerHarness, SyncServerHarness.User, VaultID) async throws -> Void) async throws {
-        let harness = try await SyncServerHarness()
-        defer { harness.removeData() }
-        do {
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
-            try await body(harness, alice, vault)
-        } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
-    }
-
     @Test func commitConflictReplayFeedHistoryAndTrash() async throws {
-        try await withVault { harness, alice, vault in
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let blob = SyncSamples.blob(500)
             let file = SyncSamples.newFile(blobs: [blob.id])
             // Blobs before metadata: the commit names the missing blob.
@@ -81,7 +66,7 @@ import Testing
     }
 
     @Test func longPollWakesOnACommitAndTimesOutEmpty() async throws {
-        try await withVault { harness, alice, vault in
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let poll = Task { try await alice.client.changes(vault, since: 0, waitSeconds: 30) }
             while harness.app.sync.longPollWaiters == 0 { try await Task.sleep(for: .milliseconds(5)) }
             let file = SyncSamples.newFile()
@@ -100,7 +85,7 @@ import Testing
     }
 
     @Test func malformedCommitsAreRefusedWithCodes() async throws {
-        try await withVault { harness, alice, vault in
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let raw = APITestClient(port: harness.app.localPort)
             let path = SyncPath.commits(vault)
             let cases: [([UInt8], String)] = [

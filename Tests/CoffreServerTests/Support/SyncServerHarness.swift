@@ -162,3 +162,22 @@ func expectRefusal<T>(
         }
     }
 }
+
+extension SyncServerHarness {
+    /// Runs `body` against a fresh server with user "alice" owning a new vault, then shuts the
+    /// server down and removes its data, also when `body` throws.
+    static func withVault(_ body: (SyncServerHarness, SyncServerHarness.User, VaultID) async throws -> Void) async throws {
+        let harness = try await SyncServerHarness()
+        defer { harness.removeData() }
+        do {
+            let alice = try await harness.user("alice")
+            let vault = SyncSamples.vaultID()
+            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+            try await body(harness, alice, vault)
+        } catch {
+            await harness.shutdown()
+            throw error
+        }
+        await harness.shutdown()
+    }
+}
