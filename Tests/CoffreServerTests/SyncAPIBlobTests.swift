@@ -50,9 +50,10 @@ import Testing
         }
     }
 
-    /// Small blobs answering in full go as in-memory bytes (`SyncAPI.inMemoryBlobLimit`), the
-    /// others and every conditional or ranged answer through the file path: both must give the
-    /// same answers, on either side of the limit and for an empty blob.
+    /// Blobs of at most 16 KiB are read and sent with the response head in one send (the HTTP
+    /// connection does that for small files), larger ones with sendfile(2): both must give the
+    /// same answers, full, conditional and ranged, on either side of the limit and for an
+    /// empty blob.
     @Test(arguments: [0, 1, 4_096, 16_384, 16_385])
     func smallBlobsAnswerLikeFileResponses(size: Int) async throws {
         try await withServer { harness in

@@ -55,35 +55,17 @@ extension SyncAPI {
         HTTPEntityTag(id.hex)
     }
 
-    /// Blobs up to this size answering a plain GET are read into memory and sent as the
-    /// response's bytes: the HTTP connection writes a body of at most 16 KiB together with the
-    /// head, in one send(2) and usually one TCP segment, where sendfile(2) costs a descriptor
-    /// duplicate, a second system call and a second segment (docs/performance.md, "Sync API").
-    static let inMemoryBlobLimit: Int64 = 16 * 1024
-
     /// The blob as a file response: 200, 206 for a Range, 304 for a matching If-None-Match, 416
     /// (`HTTPFileResponse`, RFC 9110 §13, §14), sent with sendfile(2) from a duplicate of the
-    /// reader's descriptor, which the response owns and closes. A small blob answering in full
-    /// (no condition or Range changes the answer) goes as bytes instead (`inMemoryBlobLimit`).
+    /// reader's descriptor, which the response owns and closes (a blob of at most 16 KiB goes
+    /// with the response head in one send: the HTTP connection does that for any small file).
     static func fileResponse(for request: HTTPServerRequest, reader: any BlobReader, id: BlobID) throws -> HTTPServerResponse {
-        let etag = entityTag(id)
-        if reader.size <= inMemoryBlobLimit,
-            case .full = HTTPConditionalRequest.evaluate(request, etag: etag, lastModified: nil, length: reader.size)
-        {
-            let bytes = try reader.readAll(maxBytes: Int(inMemoryBlobLimit))
-            var fields = HTTPFields()
-            fields[.eTag] = etag?.description
-            fields[.acceptRanges] = "bytes"
-            fields[.contentType] = "application/octet-stream"
-            fields[.cacheControl] = cacheControl
-            return HTTPServerResponse(status: .ok, headerFields: fields, body: .bytes(bytes))
-        }
         guard let descriptor = reader.fileDescriptor else { throw BlobStoreError.io(operation: "send a blob", detail: "no descriptor") }
         let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
         guard copy >= 0 else { throw BlobStoreError.system("duplicate a blob descriptor", errno: errno) }
         let region = HTTPFileRegion(takingDescriptor: copy, offset: 0, length: reader.size)
         var response = HTTPFileResponse.make(
-            for: request, region: region, etag: etag, lastModified: nil, contentType: "application/octet-stream")
+            for: request, region: region, etag: entityTag(id), lastModified: nil, contentType: "application/octet-stream")
         response.headerFields[.cacheControl] = cacheControl
         return response
     }

@@ -55,7 +55,11 @@ extension HTTPConnection {
 
         var head: [UInt8] = []
         var inlineBody = 0
-        if case .bytes(let bytes) = response.body, bytes.count <= Self.inlineBodyLimit { inlineBody = bytes.count }
+        switch response.body {
+        case .bytes(let bytes) where bytes.count <= Self.inlineBodyLimit: inlineBody = bytes.count
+        case .file(let region) where region.length <= Int64(Self.inlineBodyLimit): inlineBody = Int(region.length)
+        default: break
+        }
         head.reserveCapacity(160 + response.headerFields.count * 48 + inlineBody)
         head.append(contentsOf: "HTTP/1.1 ".utf8)
         Self.appendDecimal(Int64(status), to: &head)
@@ -104,8 +108,16 @@ extension HTTPConnection {
                 if sendsBody { output.append(bytes: bytes) }
             }
         case .file(let region):
-            output.append(bytes: head)
-            if sendsBody { output.append(file: region) } else { region.close() }
+            // A small file goes with the head in one send, like a small bytes body: one
+            // pread(2) here instead of sendfile(2) and a second segment. A read that fails or
+            // comes up short leaves the region to the file path, which reports it as before.
+            if sendsBody && region.length <= Int64(Self.inlineBodyLimit) && region.appendContents(to: &head) {
+                region.close()
+                output.append(bytes: head)
+            } else {
+                output.append(bytes: head)
+                if sendsBody { output.append(file: region) } else { region.close() }
+            }
         case .stream(let declared, let writer):
             output.append(bytes: head)
             if sendsBody {

@@ -44,6 +44,27 @@ public final class HTTPFileRegion: Sendable {
         return HTTPFileRegion(takingDescriptor: descriptor, offset: offset + lower, length: max(0, upper - lower + 1))
     }
 
+    /// Appends the region's bytes to `bytes` (pread(2), EINTR retried); false, with `bytes`
+    /// as it was, when the file cannot be read whole (an error, or it shrank).
+    func appendContents(to bytes: inout [UInt8]) -> Bool {
+        let start = bytes.count
+        let count = Int(length)
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        let complete = bytes.withUnsafeMutableBytes { buffer -> Bool in
+            var done = 0
+            while done < count {
+                let read = SystemCall.retryingOnInterrupt {
+                    pread(descriptor, buffer.baseAddress! + start + done, count - done, off_t(offset) + off_t(done))
+                }
+                guard read > 0 else { return false }
+                done += read
+            }
+            return true
+        }
+        if !complete { bytes.removeSubrange(start...) }
+        return complete
+    }
+
     /// Closes the descriptor. Idempotent, thread-safe.
     public func close() {
         if !isClosed.exchange(true, ordering: .acquiringAndReleasing) {
