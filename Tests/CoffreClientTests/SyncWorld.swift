@@ -117,7 +117,16 @@ final class SyncDevice {
     func restart(hook: SyncFaultHook? = nil) async throws {
         engine = nil
         configuration.faultHook = hook
-        try await start()
+        // The dropped engine's last references (work its index's queue still runs) end on their
+        // own threads, where a dying process would release its folder lock at once: wait for
+        // the lock rather than fail on it (a CI run met `.folderBusy` here).
+        for attempt in 1...500 {
+            do {
+                return try await start()
+            } catch SyncClientError.folderBusy where attempt < 500 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
     }
 
     /// What the folder holds, by path (the state folder left out).
