@@ -24,6 +24,7 @@ int coffre_sync_file_range(int fd, int64_t offset, int64_t count, unsigned int f
 const unsigned int COFFRE_SYNC_FILE_RANGE_WAIT_BEFORE = SYNC_FILE_RANGE_WAIT_BEFORE;
 const unsigned int COFFRE_SYNC_FILE_RANGE_WRITE = SYNC_FILE_RANGE_WRITE;
 int coffre_syncfs(int fd) { return syncfs(fd); }
+const int COFFRE_O_DIRECT = O_DIRECT;
 
 int coffre_inotify_init(void) { return inotify_init1(IN_NONBLOCK | IN_CLOEXEC); }
 int coffre_inotify_add_watch(int fd, const char *path, uint32_t mask) { return inotify_add_watch(fd, path, mask); }

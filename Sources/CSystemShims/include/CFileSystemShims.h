@@ -35,6 +35,8 @@ extern const unsigned int COFFRE_SYNC_FILE_RANGE_WAIT_BEFORE;
 extern const unsigned int COFFRE_SYNC_FILE_RANGE_WRITE;
 /** syncfs(2) (also _GNU_SOURCE only). */
 int coffre_syncfs(int fd);
+/** open(2)'s O_DIRECT (also _GNU_SOURCE only), for fcntl(2) F_SETFL. */
+extern const int COFFRE_O_DIRECT;
 
 /** utimensat(2)'s UTIME_OMIT: leave that timestamp unchanged. */
 extern const long COFFRE_UTIME_OMIT;

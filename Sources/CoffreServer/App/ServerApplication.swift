@@ -38,7 +38,8 @@ public final class ServerApplication: Sendable {
             root: dataDirectory.path,
             configuration: .init(
                 maxBlobSize: Int64(configuration.storage.maxBlobBytes),
-                freeSpaceReserve: configuration.storage.minFreeBytes))
+                freeSpaceReserve: configuration.storage.minFreeBytes,
+                directWriteMinimumSize: configuration.storage.directWriteMinBytes))
         database = try ServerDatabase(dataDirectory: dataDirectory)
         accounts = try await Accounts.open(database: database, settings: configuration.accounts, clock: clock, logger: logger)
         if let path = try await accounts.createFirstAdminTokenIfNeeded(dataDirectory: dataDirectory) {

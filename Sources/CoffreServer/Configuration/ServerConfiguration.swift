@@ -118,11 +118,15 @@ public struct StorageSettings: Sendable, Equatable {
     /// Free space kept in reserve on the data file system (`storage.minFreeBytes`): uploads
     /// that would go below it are refused with 507 before anything is written.
     public var minFreeBytes: Int64 = 256 * 1024 * 1024
+    /// Uploads of at least this many bytes are written with direct I/O, bypassing the page
+    /// cache (`storage.directWriteMinBytes`); 0 turns direct writes off.
+    public var directWriteMinBytes: Int64 = 1024 * 1024
 
     public init() {}
 
     func validate() throws(ConfigurationError) {
         guard maxBlobBytes > 0 else { throw .invalid(key: "storage.maxBlobBytes", reason: "must be greater than 0") }
         guard minFreeBytes >= 0 else { throw .invalid(key: "storage.minFreeBytes", reason: "must be 0 or more") }
+        guard directWriteMinBytes >= 0 else { throw .invalid(key: "storage.directWriteMinBytes", reason: "must be 0 or more") }
     }
 }

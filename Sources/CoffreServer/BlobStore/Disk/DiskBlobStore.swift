@@ -18,12 +18,16 @@ public final class DiskBlobStore: BlobStore {
         /// Free space an upload must leave on the file system, in bytes, so that the metadata
         /// database and the system keep room to work.
         public var freeSpaceReserve: Int64
+        /// Uploads announcing at least this many bytes are written with direct I/O
+        /// (`DirectUploadWriter`); 0 writes every upload through the page cache.
+        public var directWriteMinimumSize: Int64
 
         /// Defaults: 64 MiB blobs (chunks are at most 4 MiB, manifests grow with file size),
-        /// 256 MiB reserve.
-        public init(maxBlobSize: Int64 = 64 << 20, freeSpaceReserve: Int64 = 256 << 20) {
+        /// 256 MiB reserve, direct writes from 1 MiB (docs/storage-blobs.md).
+        public init(maxBlobSize: Int64 = 64 << 20, freeSpaceReserve: Int64 = 256 << 20, directWriteMinimumSize: Int64 = 1 << 20) {
             self.maxBlobSize = maxBlobSize
             self.freeSpaceReserve = freeSpaceReserve
+            self.directWriteMinimumSize = directWriteMinimumSize
         }
     }
 
@@ -50,7 +54,7 @@ public final class DiskBlobStore: BlobStore {
     /// instance has it open, and an I/O error when `blobs/` and `tmp/` are not directories on
     /// one file system.
     public init(root: String, configuration: Configuration = Configuration()) throws(BlobStoreError) {
-        guard configuration.maxBlobSize >= 0, configuration.freeSpaceReserve >= 0 else {
+        guard configuration.maxBlobSize >= 0, configuration.freeSpaceReserve >= 0, configuration.directWriteMinimumSize >= 0 else {
             throw .io(operation: "open the blob store", detail: "negative size limit in configuration")
         }
         self.configuration = configuration
@@ -100,9 +104,15 @@ public final class DiskBlobStore: BlobStore {
         let file = try FileDescriptor.open(
             tempName, relativeTo: tempDirectory, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: Self.fileMode,
             operation: "create an upload file")
+        var direct: DirectUploadWriter?
+        if let expectedSize, configuration.directWriteMinimumSize > 0, expectedSize >= configuration.directWriteMinimumSize,
+            try file.enableDirectIO(operation: "turn on direct writes of an upload file")
+        {
+            direct = try DirectUploadWriter()
+        }
         return DiskBlobUpload(
             store: self, namespace: namespace, id: id, expectedSize: expectedSize, tempName: tempName, file: file,
-            hasher: hasher)
+            hasher: hasher, direct: direct)
     }
 
     public func info(namespace: BlobNamespace, id: BlobID) throws(BlobStoreError) -> BlobInfo? {

@@ -4,12 +4,18 @@ import Synchronization
 
 /// An upload into a `DiskBlobStore`: bytes go to a temp file in `tmp/` and through SHA-256 as
 /// they arrive, in one pass, so commit can verify the id without reading anything back.
+///
+/// A large upload (`Configuration.directWriteMinimumSize`) is written with direct I/O through a
+/// `DirectUploadWriter`; the others through the page cache, with writeback started as they grow
+/// (`StreamingWriteback`).
 final class DiskBlobUpload: BlobUpload {
     private struct State {
         /// The open temp file; nil once the upload is closed (committed, aborted or failed).
         var file: FileDescriptor?
         let hasher: SHA256
         var written: Int64 = 0
+        /// Set when the temp file is written with direct I/O.
+        let direct: DirectUploadWriter?
         var writeback = StreamingWriteback()
         /// Byte count at which a stream of unknown size next checks the free space.
         var nextSpaceCheck: Int64
@@ -27,14 +33,14 @@ final class DiskBlobUpload: BlobUpload {
 
     init(
         store: DiskBlobStore, namespace: BlobNamespace, id: BlobID, expectedSize: Int64?, tempName: String,
-        file: FileDescriptor, hasher: sending SHA256
+        file: FileDescriptor, hasher: sending SHA256, direct: sending DirectUploadWriter?
     ) {
         self.store = store
         self.namespace = namespace
         self.id = id
         self.expectedSize = expectedSize
         self.tempName = tempName
-        state = Mutex(State(file: file, hasher: hasher, nextSpaceCheck: Self.spaceCheckInterval))
+        state = Mutex(State(file: file, hasher: hasher, direct: direct, nextSpaceCheck: Self.spaceCheckInterval))
     }
 
     /// An upload dropped without commit or abort removes its temp file.
@@ -55,8 +61,12 @@ final class DiskBlobUpload: BlobUpload {
                     try store.checkFreeSpace(forMore: 0)
                     state.nextSpaceCheck = total + Self.spaceCheckInterval
                 }
-                try file.writeAll(bytes, operation: "write an upload file")
-                try state.writeback.wrote(upTo: total, in: file, operation: "start writing an upload file")
+                if let direct = state.direct {
+                    try direct.append(bytes, to: file)
+                } else {
+                    try file.writeAll(bytes, operation: "write an upload file")
+                    try state.writeback.wrote(upTo: total, in: file, operation: "start writing an upload file")
+                }
                 do throws(CryptoError) { try state.hasher.update(bytes) } catch {
                     throw .io(operation: "SHA-256 update", detail: error.description)
                 }
@@ -82,6 +92,7 @@ final class DiskBlobUpload: BlobUpload {
                 // Verify before anything is published (DESIGN §1, principle 2). The id is public,
                 // so a plain comparison leaks nothing.
                 guard digest == id.bytes else { throw .hashMismatch }
+                try state.direct?.finish(file)
                 let info = try store.publish(tempName: tempName, file: file, namespace: namespace, id: id, size: state.written)
                 state.file = nil
                 return info
