@@ -9,7 +9,7 @@ APT_PACKAGES := libsqlite3-dev libssl-dev pkg-config
 TEST_APT_PACKAGES := litmus rclone
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build release run test bench bench-crypto bench-http bench-sync bench-sync-client clean
+.PHONY: all deps test-deps build release run test bench bench-crypto bench-http bench-sync bench-sync-client bench-dav clean
 
 all: build
 
@@ -47,7 +47,7 @@ test: deps test-deps
 	$(SWIFT) test
 
 # Every benchmark (release builds). Each bench-* target builds and runs one.
-bench: bench-crypto bench-http bench-sync bench-sync-client
+bench: bench-crypto bench-http bench-sync bench-sync-client bench-dav
 
 # Client encryption pipeline and its primitives, in MB/s (docs/performance.md). CRYPTO_BENCH_MIB
 # sets the input size (default 1024).
@@ -80,6 +80,17 @@ bench-sync-client: deps
 	$(SWIFT) build -c release --product coffre
 	$(SWIFT) build -c release --product coffre-admin
 	Benchmarks/sync-client-bench.sh
+
+# `coffre dav` next to rclone serve webdav over rclone crypt over the nginx WebDAV peer, and the
+# nginx peer's plain PROPFIND, in one run (docs/performance.md, "WebDAV gateway"), with a verdict
+# per target of issue 7. Installs nginx-extras, rclone and wrk when missing. Knobs: RUNS (1),
+# DAV_BENCH_SKIP ("coffre anchor nginx"), and webdav-bench.sh's (BIG_MIB, SMALL_N, WRK_DUR, ...).
+bench-dav: deps
+	$(call apt_install,nginx-extras rclone wrk,bench-dav)
+	$(SWIFT) build -c release --product coffred
+	$(SWIFT) build -c release --product coffre
+	$(SWIFT) build -c release --product coffre-admin
+	Benchmarks/dav-bench.sh
 
 clean:
 	rm -rf .build

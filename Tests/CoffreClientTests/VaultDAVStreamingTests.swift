@@ -89,7 +89,7 @@ struct VaultDAVStreamingTests {
         let fixture = try await F()
         let dav = try await fixture.gateway()
         let total = 24 << 20
-        // Queue (1 MiB) + the chunker's window (5 MiB) + buffers of the pipeline and one upload group.
+        // Queue (1 MiB) + the chunker's window (5 MiB) + buffers of the pipeline and the upload groups in flight.
         let bound = 8 << 20
         let body = MeteredBody(total: total, piece: 64 << 10, shelf: fixture.world.shelf, worstLead: MeteredBody.Lead())
         let result = try await dav.write(try F.path("large.bin"), body: body, condition: .absent)

@@ -6,7 +6,13 @@ import CoffreProtocol
 /// as `baseRev` (the If-Match / If-None-Match condition checked against that same state).
 extension VaultDAVStorage {
     /// Sealed blobs handed to the uploader at once (each at most one chunk, 4 MiB).
-    static let uploadGroupSize = 8
+    static let uploadGroupSize = 4
+    /// Groups uploading at once while the sealer goes on. The server makes each batch durable
+    /// (a write and an fsync per blob) one blob after the other, so one group at a time left
+    /// the disk idle while the next group was sealed and sent, and held the sealer while it
+    /// waited (docs/performance.md, "WebDAV gateway"). At most `uploadGroupSize ×
+    /// uploadsInFlight` blobs (64 MiB) are held.
+    static let uploadsInFlight = 4
 
     /// A sealed body: the record's manifest and the blobs it references.
     struct SealedBody {
@@ -77,24 +83,32 @@ extension VaultDAVStorage {
         return try await sealing
     }
 
-    /// Runs the sealer over `source`, uploading blobs in groups as they come (one group
-    /// uploading while the next fills), then the manifest blobs of a long chunk list.
+    /// Runs the sealer over `source`, uploading blobs in groups as they come (up to
+    /// `uploadsInFlight` groups uploading while the next fills), then the manifest blobs of a
+    /// long chunk list. Every group is uploaded before the caller commits.
     private func sealStream(_ source: VaultBodySource) async throws -> SealedBody {
         defer { source.close() }
         let sender = VaultBlobSender(remote: remote)
         var group: [BlobPayload] = []
-        var uploading: Task<Void, any Error>?
-        defer { uploading?.cancel() }
-        let file = try await sealer.seal(source) { blob in
-            group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
-            if group.count == Self.uploadGroupSize {
-                let full = group
-                group.removeAll()
-                try await uploading?.value
-                uploading = Task { try await sender.send(full) }
+        var uploading: [Task<Void, any Error>] = []
+        let file: SealedFile
+        do {
+            file = try await sealer.seal(source) { blob in
+                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
+                if group.count == Self.uploadGroupSize {
+                    let full = group
+                    group.removeAll()
+                    if uploading.count == Self.uploadsInFlight { try await uploading.removeFirst().value }
+                    uploading.append(Task { try await sender.send(full) })
+                }
             }
+            while !uploading.isEmpty { try await uploading.removeFirst().value }
+        } catch {
+            // No upload goes on behind a failed PUT: the others are cancelled and waited for.
+            for task in uploading { task.cancel() }
+            for task in uploading { _ = try? await task.value }
+            throw error
         }
-        try await uploading?.value
         try await sender.send(group)
         let packed = try ManifestPacking.pack(file.chunks, using: keyring.newest.chunks)
         try await sender.send(packed.blobs.map { BlobPayload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) })

@@ -57,9 +57,11 @@ struct VaultTree: Sendable {
         case noParent
     }
 
-    /// The served members of the folder `id`, by name.
+    /// The served members of the folder `id`, by name. The (name, id) pairs are sorted and the
+    /// nodes looked up after: sorting the nodes themselves moved every large `VaultNode` value
+    /// about log n times (15 % of a 2,000-member PROPFIND, docs/performance.md "WebDAV gateway").
     func members(of id: EntryID) -> [(name: String, node: VaultNode)] {
-        (children[id] ?? [:]).compactMap { name, child in nodes[child].map { (name, $0) } }.sorted { $0.name < $1.name }
+        (children[id] ?? [:]).sorted { $0.key < $1.key }.compactMap { name, child in nodes[child].map { (name, $0) } }
     }
 
     /// `id` and every served entry below it, children before their folder (the order a

@@ -1,0 +1,87 @@
+@testable import CoffreClient
+import CoffreProtocol
+import Synchronization
+import Testing
+
+/// A large PUT uploads several groups of blobs at once while the sealer goes on, at most
+/// `VaultDAVStorage.uploadsInFlight`; an upload that fails fails the PUT and commits nothing.
+@Suite("Vault WebDAV upload pipeline")
+struct VaultDAVUploadPipelineTests {
+    typealias F = VaultDAVFixture
+
+    /// The in-process remote, with batch uploads that wait for a turn of the scheduler (so
+    /// uploads can overlap), count how many run at once, and fail from the `failFrom`-th on.
+    final class GatedRemote: SyncRemote {
+        let inner: InProcessRemote
+        let failFrom: Int?
+        /// Batches started, batches running now, and the most running at once.
+        let state = Mutex((started: 0, running: 0, most: 0))
+
+        struct UploadRefused: Error {}
+
+        init(_ inner: InProcessRemote, failFrom: Int? = nil) {
+            self.inner = inner
+            self.failFrom = failFrom
+        }
+
+        var vaultID: VaultID { inner.vaultID }
+        func vaultState() async throws -> VaultSummary { try await inner.vaultState() }
+        func vaultKeys() async throws -> [WrappedVaultKey] { try await inner.vaultKeys() }
+        func missingBlobs(_ ids: [BlobID]) async throws -> [BlobID] { try await inner.missingBlobs(ids) }
+        func putBlob(_ id: BlobID, bytes: [UInt8]) async throws { try await inner.putBlob(id, bytes: bytes) }
+        func getBlob(_ id: BlobID, into buffer: inout BlobFetchBuffer) async throws { try await inner.getBlob(id, into: &buffer) }
+        func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome { try await inner.commit(request) }
+        func changes(since: Int64, limit: Int, wait: Duration?) async throws -> RemoteChanges {
+            try await inner.changes(since: since, limit: limit, wait: wait)
+        }
+        func revisions(of entry: EntryID, before: Int64?, limit: Int) async throws -> RevisionList {
+            try await inner.revisions(of: entry, before: before, limit: limit)
+        }
+        func trash(before: Int64?, limit: Int) async throws -> TrashPage { try await inner.trash(before: before, limit: limit) }
+
+        func putBlobs(_ blobs: [BlobPayload]) async throws {
+            let number = state.withLock { state in
+                state.started += 1
+                state.running += 1
+                state.most = max(state.most, state.running)
+                return state.started
+            }
+            defer { state.withLock { $0.running -= 1 } }
+            // Let the sealer and the other uploads run before this one goes on.
+            for _ in 0..<20 { await Task.yield() }
+            if let failFrom, number >= failFrom { throw UploadRefused() }
+            try await inner.putBlobs(blobs)
+        }
+    }
+
+    func gateway(_ remote: GatedRemote, _ fixture: F) async throws -> VaultDAVStorage {
+        try await VaultDAVStorage.open(remote: remote, openGrant: fixture.world.grantOpener, chunking: SyncWorld.smallChunks, workers: 2)
+    }
+
+    @Test func uploadsOverlapWithinTheBound() async throws {
+        let fixture = try await F()
+        let remote = GatedRemote(fixture.world.remote())
+        let dav = try await gateway(remote, fixture)
+        let content = F.noise(3 << 20, seed: 77)
+        let result = try await dav.write(try F.path("big.bin"), body: F.body(content), condition: .absent)
+        #expect(result.created)
+        let (started, most) = remote.state.withLock { ($0.started, $0.most) }
+        // 3 MiB in chunks of at most 64 KiB: far more groups than may upload at once.
+        #expect(started > VaultDAVStorage.uploadsInFlight)
+        #expect(most <= VaultDAVStorage.uploadsInFlight)
+        #expect(try await F.read(try await fixture.gateway(), "big.bin") == content)
+    }
+
+    @Test func aFailedUploadFailsThePutAndCommitsNothing() async throws {
+        let fixture = try await F()
+        let remote = GatedRemote(fixture.world.remote(), failFrom: 3)
+        let dav = try await gateway(remote, fixture)
+        await #expect(throws: (any Error).self) {
+            try await dav.write(try F.path("big.bin"), body: F.body(F.noise(2 << 20, seed: 5)), condition: .always)
+        }
+        // Nothing committed, nothing shown, and no upload left running behind the refusal.
+        #expect(try await fixture.world.liveEntries().isEmpty)
+        #expect(try await dav.info(at: try F.path("big.bin"), withProperties: false) == nil)
+        #expect(remote.state.withLock { $0.running } == 0)
+    }
+}
