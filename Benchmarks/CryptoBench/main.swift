@@ -27,6 +27,7 @@ do {
 
     var primitives = PrimitiveBench(input: UnsafeRawBufferPointer(input.bytes), chunker: chunker, convergenceKey: convergence)
     let parts = [primitives.chunking(), try primitives.chunkKeys(), try primitives.sealing(), try primitives.hashing()]
+    let paired = try primitives.pairedHashing()
     let pipeline = PipelineBench(input: input, chunker: chunker, cipher: cipher, cpuCount: cpuCount)
     let oneWorker = try await pipeline.sealing(workers: 1, cpu: 0)
     let allWorkers = try await pipeline.sealing(workers: cpuCount, cpu: nil)
@@ -34,7 +35,7 @@ do {
     let openOne = try await pipeline.opening(file, from: store, workers: 1, cpu: 0)
     let openAll = try await pipeline.opening(file, from: store, workers: cpuCount, cpu: nil)
 
-    let report = BenchReport(primitives: parts, sealOne: oneWorker, sealAll: allWorkers, openOne: openOne, openAll: openAll)
+    let report = BenchReport(primitives: parts, pairedHashing: paired, sealOne: oneWorker, sealAll: allWorkers, openOne: openOne, openAll: openAll)
     report.print()
 } catch {
     FileHandle.standardError.write(Data("crypto-bench: \(error)\n".utf8))
