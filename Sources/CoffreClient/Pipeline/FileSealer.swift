@@ -27,10 +27,12 @@ public final class FileSealer: Sendable {
         self.init(chunker: chunker, cipher: cipher, workerCount: workerCount, pairsHashes: SHA256Pair.isAvailable)
     }
 
-    /// `pairsHashes`: each worker keeps its last blob back unhashed and hashes its id together
-    /// with the next chunk's key (`SHA256Pair`); needs the SHA extensions. False seals each
-    /// chunk on its own, hashing its blob id slice by slice behind AES-GCM.
-    init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int, pairsHashes: Bool) {
+    /// A sealer that chooses how it hashes, for comparisons (tests, benchmarks); the blobs are
+    /// the same either way. `pairsHashes`: each worker keeps its last blob back unhashed and
+    /// hashes its id together with its next chunk's key (`SHA256Pair`); needs
+    /// `SHA256Pair.isAvailable`. False seals each chunk on its own, hashing its blob id slice
+    /// by slice right behind AES-GCM.
+    public init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int, pairsHashes: Bool) {
         precondition(!pairsHashes || SHA256Pair.isAvailable, "paired hashing needs the SHA extensions")
         pipeline = ChunkPipeline(
             name: "coffre-seal", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
