@@ -9,8 +9,9 @@ import Foundation
 /// the blobs are framed in (`SlotChunkReader`), while `workerCount` threads seal
 /// chunks concurrently, with at most two chunks per worker in flight in buffers allocated once
 /// (about 4.3 MB each) and reused for every chunk and every file. Blobs reach the sink in file
-/// order. Nothing CPU-bound or blocking runs on Swift's cooperative pool: the caller's task
-/// only waits and runs the sink.
+/// order. Where the CPU has the SHA extensions, each worker hashes one chunk's key together
+/// with its previous chunk's blob id (`SHA256Pair`, docs/performance.md). Nothing CPU-bound or
+/// blocking runs on Swift's cooperative pool: the caller's task only waits and runs the sink.
 ///
 /// One file at a time: concurrent `seal` calls on one sealer wait for their turn. Create the
 /// sealer once per vault key generation and reuse it; its threads stop when it is released.
