@@ -158,3 +158,20 @@ extension SHA256PairTests {
         #expect(try stream.finalize() == HMACSHA256.authenticationCode(for: [UInt8](), key: key))
     }
 }
+
+extension SHA256PairTests {
+    /// RFC 2104 section 2: keys up to the block size are zero-padded, longer ones hashed first;
+    /// the edges on both sides, and the empty key, give OpenSSL's tags.
+    @Test(arguments: [0, 1, 32, 63, 64, 65, 200])
+    func keysOfEveryLengthEqualOpenSSL(keyLength: Int) throws {
+        let key = Self.bytes(keyLength, seed: UInt64(keyLength) + 11)
+        let message = Self.bytes(300, seed: 12)
+        #expect(try Self.tag(message, key: key) == HMACSHA256.authenticationCode(for: message, key: key))
+        // A key one bit off gives another tag.
+        if keyLength > 0 {
+            var other = key
+            other[keyLength - 1] ^= 1
+            #expect(try Self.tag(message, key: other) != HMACSHA256.authenticationCode(for: message, key: key))
+        }
+    }
+}
