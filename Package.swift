@@ -22,9 +22,11 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CSystemShims"),
+        // SHA-256 block function on the x86 SHA extensions, one stream or two in lock-step.
+        .target(name: "CSHA256x2"),
 
         // Libraries, lower ones first: a target imports only targets above it.
-        .target(name: "CoffreCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "CoffreCrypto", dependencies: ["COpenSSL", "CSHA256x2"]),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
         .target(
             name: "HTTPServer",

@@ -16,11 +16,14 @@ struct PipelineBench {
 
     /// Seals the file once with `workers` threads; with `cpu`, the sealer's threads all run on
     /// that one CPU (the caller's task, which only waits, is not pinned).
-    func sealing(workers: Int, cpu: Int?) async throws -> Measurement {
-        let sealer = try pinned(to: cpu) { FileSealer(chunker: chunker, cipher: cipher, workerCount: workers) }
+    /// `pairsHashes` false: each chunk's key and blob id hashed on their own, as without the
+    /// SHA extensions (the default pairs them where the CPU allows).
+    func sealing(workers: Int, cpu: Int?, pairsHashes: Bool = SHA256Pair.isAvailable) async throws -> Measurement {
+        let sealer = try pinned(to: cpu) { FileSealer(chunker: chunker, cipher: cipher, workerCount: workers, pairsHashes: pairsHashes) }
         let fd = try input.openFile()
         defer { close(fd) }
-        return try await Stopwatch.measure(label("FileSealer", workers: workers, cpu: cpu), bytes: input.bytes.count) {
+        let name = label("FileSealer", workers: workers, cpu: cpu) + (pairsHashes ? "" : ", unpaired")
+        return try await Stopwatch.measure(name, bytes: input.bytes.count) {
             let file = try await sealer.seal(FileDescriptorByteSource(fileDescriptor: fd)) { _ in }
             guard file.byteCount == UInt64(input.bytes.count) else { throw BenchFailure("sealed \(file.byteCount) bytes, expected \(input.bytes.count)") }
         }

@@ -64,6 +64,30 @@ struct PrimitiveBench {
         }
     }
 
+    /// The sealer's two hashes as one pair of SHA-NI streams: each chunk's key (HMAC) with the
+    /// previous chunk's id (SHA-256 over its bytes, standing in for its blob), the first
+    /// chunk's key and the last chunk's id alone, as a worker pairs them. Counted per input
+    /// byte, like HMAC and SHA-256 above together (each byte is hashed twice). Nil without
+    /// the SHA extensions.
+    func pairedHashing() throws -> Measurement? {
+        guard SHA256Pair.isAvailable else { return nil }
+        return try Stopwatch.measure("SHA-256 ×2 (chunk key + id, paired)", bytes: input.count) {
+            let pair = SHA256Pair(a: try SHA256Stream(hmac: HMACSHA256Pads(key: convergenceKey)), b: try SHA256Stream())
+            var previous = UnsafeRawBufferPointer(start: nil, count: 0)
+            try forEachChunk { chunk in
+                pair.a.restart()
+                pair.b.restart()
+                pair.update(a: chunk, b: previous)
+                _ = try pair.a.finalize()
+                if previous.count > 0 { _ = try pair.b.finalize() }
+                previous = chunk
+            }
+            pair.b.restart()
+            pair.b.update(previous)
+            _ = try pair.b.finalize()
+        }
+    }
+
     private func forEachChunk(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var start = 0
         for end in cuts {

@@ -14,6 +14,11 @@ struct Measurement {
     var wallMBps: Double { Double(bytes) / wallSeconds / 1e6 }
     /// Millions of bytes per CPU second: the throughput of one fully used core.
     var cpuMBps: Double { Double(bytes) / cpuSeconds / 1e6 }
+    /// The run with the median CPU throughput (the upper one of the middle two).
+    static func median(_ runs: [Measurement]) -> Measurement {
+        runs.sorted { $0.cpuMBps < $1.cpuMBps }[runs.count / 2]
+    }
+
     /// Cores kept busy on average.
     var coresUsed: Double { cpuSeconds / wallSeconds }
 }

@@ -10,6 +10,9 @@ guard (8...65_536).contains(mebibytes) else {
     FileHandle.standardError.write(Data("CRYPTO_BENCH_MIB must be 8...65536\n".utf8))
     exit(2)
 }
+// CRYPTO_BENCH_PAIRING_ROUNDS: how many times the one-worker sealer runs with and without
+// paired hashing, in turn (default 3); the report shows the medians.
+let pairingRounds = max(1, ProcessInfo.processInfo.environment["CRYPTO_BENCH_PAIRING_ROUNDS"].flatMap { Int($0) } ?? 3)
 let cpuCount = ProcessInfo.processInfo.activeProcessorCount
 let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "unknown"
 
@@ -27,14 +30,29 @@ do {
 
     var primitives = PrimitiveBench(input: UnsafeRawBufferPointer(input.bytes), chunker: chunker, convergenceKey: convergence)
     let parts = [primitives.chunking(), try primitives.chunkKeys(), try primitives.sealing(), try primitives.hashing()]
+    let paired = try primitives.pairedHashing()
     let pipeline = PipelineBench(input: input, chunker: chunker, cipher: cipher, cpuCount: cpuCount)
-    let oneWorker = try await pipeline.sealing(workers: 1, cpu: 0)
+    // Unpaired, then paired, on the same CPU, `pairingRounds` times in turn: each pair of figures
+    // meets about the same load, and the report keeps the median of each.
+    var unpairedRuns: [Measurement] = []
+    var pairedRuns: [Measurement] = []
+    for _ in 0..<(SHA256Pair.isAvailable ? pairingRounds : 1) {
+        if SHA256Pair.isAvailable { unpairedRuns.append(try await pipeline.sealing(workers: 1, cpu: 0, pairsHashes: false)) }
+        pairedRuns.append(try await pipeline.sealing(workers: 1, cpu: 0))
+    }
+    let oneWorkerUnpaired = unpairedRuns.isEmpty ? nil : Measurement.median(unpairedRuns)
+    let oneWorker = Measurement.median(pairedRuns)
+    if unpairedRuns.count > 1 {
+        let ratios = zip(pairedRuns, unpairedRuns).map { String(format: "%.3f", $0.cpuMBps / $1.cpuMBps) }
+        print("paired / unpaired, 1 worker on CPU 0, CPU MB/s, round by round: \(ratios.joined(separator: " "))")
+    }
     let allWorkers = try await pipeline.sealing(workers: cpuCount, cpu: nil)
     let (file, store) = try await pipeline.sealedBlobs()
     let openOne = try await pipeline.opening(file, from: store, workers: 1, cpu: 0)
     let openAll = try await pipeline.opening(file, from: store, workers: cpuCount, cpu: nil)
 
-    let report = BenchReport(primitives: parts, sealOne: oneWorker, sealAll: allWorkers, openOne: openOne, openAll: openAll)
+    let report = BenchReport(
+        primitives: parts, pairedHashing: paired, sealOneUnpaired: oneWorkerUnpaired, sealOne: oneWorker, sealAll: allWorkers, openOne: openOne, openAll: openAll)
     report.print()
 } catch {
     FileHandle.standardError.write(Data("crypto-bench: \(error)\n".utf8))

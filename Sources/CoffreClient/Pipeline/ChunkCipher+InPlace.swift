@@ -51,42 +51,69 @@ extension ChunkCipher {
     func sealInPlace(
         _ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, using workspace: ChunkCipherWorkspace
     ) throws(CryptoFormatError) -> ChunkReference {
-        guard length <= Self.maximumPlaintextByteCount else {
-            throw .malformed(structure: "chunk", reason: "plaintext above \(Self.maximumPlaintextByteCount) bytes")
-        }
-        let framedCount = Padme.paddedLength(4 + length)
-        let total = 1 + framedCount + AES256GCM.tagByteCount
-        precondition(buffer.count >= total, "chunk buffer smaller than the blob")
-        // chunkKey = HMAC(convergence, plaintext), hashed where the plaintext lies.
+        try Self.checkSealable(length)
         let chunkKey = try chunkKeyInPlace(buffer, plaintextLength: length, using: workspace)
-        let id = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
-            // framed = u32be(len) ‖ plaintext ‖ zeros up to Padmé(4 + len), behind the version byte.
-            buffer[0] = Self.version
-            withUnsafeBytes(of: UInt32(length).bigEndian) { header in
-                UnsafeMutableRawBufferPointer(rebasing: buffer[1..<5]).copyMemory(from: header)
-            }
-            let plaintextEnd = Self.plaintextOffset + length
-            UnsafeMutableRawBufferPointer(rebasing: buffer[plaintextEnd..<(1 + framedCount)]).initializeMemory(as: UInt8.self, repeating: 0)
+        return try sealInPlace(buffer, plaintextLength: length, chunkKey: chunkKey, using: workspace)
+    }
 
-            // AES-256-GCM in place (nonce 12 zero bytes, aad "coffre/v1/chunk", tag after it),
-            // each slice hashed into blobId = SHA-256(blob) right after it is encrypted.
-            let cipher = try workspace.cipher(key: chunkKey)
-            try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
-                try cipher.beginSealing(nonce: Self.nonce, aad: aad)
-            }
+    /// `sealInPlace(_:plaintextLength:using:)` with the chunk key already computed (by
+    /// `chunkKeyInPlace` or `chunkKeyAndBlobIDInPlace`).
+    func sealInPlace(
+        _ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, chunkKey: SecretBytes,
+        using workspace: ChunkCipherWorkspace
+    ) throws(CryptoFormatError) -> ChunkReference {
+        try Self.checkSealable(length)
+        let id = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
+            // blobId = SHA-256(blob), each slice hashed right after it is encrypted.
             let hasher = workspace.hasher
             try hasher.restart()
-            try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<1]))
-            try Self.forEachSlice(of: UnsafeMutableRawBufferPointer(rebasing: buffer[1..<(1 + framedCount)])) { slice throws(CryptoError) in
-                try cipher.update(UnsafeRawBufferPointer(slice), into: slice)
-                try hasher.update(UnsafeRawBufferPointer(slice))
+            try withUnsafeBytes(of: Self.version) { (version: UnsafeRawBufferPointer) throws(CryptoError) in try hasher.update(version) }
+            let total = try encryptFramed(buffer, plaintextLength: length, chunkKey: chunkKey, using: workspace) {
+                (slice: UnsafeRawBufferPointer) throws(CryptoError) in try hasher.update(slice)
             }
-            let tag = UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + framedCount)..<total])
-            try cipher.finishSealing(tag: tag)
-            try hasher.update(UnsafeRawBufferPointer(tag))
+            try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[(total - AES256GCM.tagByteCount)..<total]))
             return try hasher.finalize()
         }
         return try ChunkReference(blobID: id, key: chunkKey, length: UInt32(length))
+    }
+
+    /// Frames and encrypts the `length` plaintext bytes at `plaintextOffset` in `buffer` under
+    /// `chunkKey`, in place, without hashing the blob: its id comes later, from
+    /// `blobIDInPlace` or paired with another chunk's key in `chunkKeyAndBlobIDInPlace`.
+    /// Returns the blob's length (it starts at offset 0).
+    func encryptInPlace(
+        _ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, chunkKey: SecretBytes,
+        using workspace: ChunkCipherWorkspace
+    ) throws(CryptoFormatError) -> Int {
+        try Self.checkSealable(length)
+        return try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
+            try encryptFramed(buffer, plaintextLength: length, chunkKey: chunkKey, using: workspace) { (_: UnsafeRawBufferPointer) throws(CryptoError) in }
+        }
+    }
+
+    /// The blob id, SHA-256 of the blob in `blob`, hashed where it lies.
+    func blobIDInPlace(_ blob: UnsafeRawBufferPointer, using workspace: ChunkCipherWorkspace) throws(CryptoFormatError) -> [UInt8] {
+        try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in
+            let hasher = workspace.hasher
+            try hasher.restart()
+            try hasher.update(blob)
+            return try hasher.finalize()
+        }
+    }
+
+    /// The chunk key of the `length` plaintext bytes at `plaintextOffset` in `buffer` and the
+    /// blob id of another chunk's `blob`, hashed at once as a pair of SHA-256 streams. Only
+    /// when `workspace.pairsHashes`.
+    func chunkKeyAndBlobIDInPlace(
+        plaintextIn buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, blob: UnsafeRawBufferPointer,
+        using workspace: ChunkCipherWorkspace
+    ) throws(CryptoFormatError) -> (key: SecretBytes, blobID: [UInt8]) {
+        precondition(buffer.count >= Self.plaintextOffset + length, "chunk buffer smaller than the plaintext")
+        precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
+        return try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
+            try workspace.chunkKeyAndBlobID(
+                of: UnsafeRawBufferPointer(rebasing: buffer[Self.plaintextOffset..<(Self.plaintextOffset + length)]), blob: blob)
+        }
     }
 
     /// Checks and decrypts the blob in `blob` in place, in the order of `open(_:reference:)`:
@@ -104,12 +131,7 @@ extension ChunkCipher {
         }
         precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
         // The id is checked before anything is decrypted in place, while the bytes are as fetched.
-        let id = try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in
-            let hasher = workspace.hasher
-            try hasher.restart()
-            try hasher.update(UnsafeRawBufferPointer(blob))
-            return try hasher.finalize()
-        }
+        let id = try blobIDInPlace(UnsafeRawBufferPointer(blob), using: workspace)
         guard ConstantTime.equals(id, reference.blobID) else { throw .blobIDMismatch }
         guard blob[0] == Self.version else { throw .unsupportedVersion(structure: "chunk blob", version: blob[0]) }
 
@@ -145,6 +167,43 @@ extension ChunkCipher {
         let commitment = try chunkKeyInPlace(blob, plaintextLength: claimed, using: workspace)
         guard ConstantTime.equals(commitment, reference.key) else { throw .keyCommitmentMismatch }
         return plaintext
+    }
+
+    /// Refuses a plaintext longer than a chunk may be.
+    private static func checkSealable(_ length: Int) throws(CryptoFormatError) {
+        guard length <= maximumPlaintextByteCount else {
+            throw .malformed(structure: "chunk", reason: "plaintext above \(maximumPlaintextByteCount) bytes")
+        }
+    }
+
+    /// Writes the blob around the plaintext at `plaintextOffset` (version byte, u32be length,
+    /// zero padding up to Padmé(4 + length)) and encrypts it in place with AES-256-GCM (nonce
+    /// 12 zero bytes, aad "coffre/v1/chunk", tag after it), calling `afterEachSlice` on each
+    /// slice of ciphertext right after it is encrypted. Returns the blob's length.
+    private func encryptFramed(
+        _ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, chunkKey: SecretBytes,
+        using workspace: ChunkCipherWorkspace, afterEachSlice: (UnsafeRawBufferPointer) throws(CryptoError) -> Void
+    ) throws(CryptoError) -> Int {
+        let framedCount = Padme.paddedLength(4 + length)
+        let total = 1 + framedCount + AES256GCM.tagByteCount
+        precondition(buffer.count >= total, "chunk buffer smaller than the blob")
+        buffer[0] = Self.version
+        withUnsafeBytes(of: UInt32(length).bigEndian) { header in
+            UnsafeMutableRawBufferPointer(rebasing: buffer[1..<5]).copyMemory(from: header)
+        }
+        let plaintextEnd = Self.plaintextOffset + length
+        UnsafeMutableRawBufferPointer(rebasing: buffer[plaintextEnd..<(1 + framedCount)]).initializeMemory(as: UInt8.self, repeating: 0)
+
+        let cipher = try workspace.cipher(key: chunkKey)
+        try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
+            try cipher.beginSealing(nonce: Self.nonce, aad: aad)
+        }
+        try Self.forEachSlice(of: UnsafeMutableRawBufferPointer(rebasing: buffer[1..<(1 + framedCount)])) { slice throws(CryptoError) in
+            try cipher.update(UnsafeRawBufferPointer(slice), into: slice)
+            try afterEachSlice(UnsafeRawBufferPointer(slice))
+        }
+        try cipher.finishSealing(tag: UnsafeMutableRawBufferPointer(rebasing: buffer[(1 + framedCount)..<total]))
+        return total
     }
 
     /// Calls `body` on consecutive slices of `bytes` of `interleaveSliceByteCount` bytes (the

@@ -2,8 +2,9 @@ import CoffreCrypto
 
 /// One pipeline worker's OpenSSL state for sealing and opening chunks in place, reused for
 /// every chunk: an HMAC-SHA256 context keyed once with the convergence key (restarted per
-/// chunk from its saved pads), one AES-256-GCM context re-keyed per chunk, and one SHA-256
-/// context restarted per blob. A chunk then costs no context allocation, no algorithm fetch
+/// chunk from its saved pads), one AES-256-GCM context re-keyed per chunk, one SHA-256
+/// context restarted per blob, and, where the CPU allows, a pair of SHA-NI streams for hashing
+/// one chunk's key together with another's blob id. A chunk then costs no context allocation, no algorithm fetch
 /// (crypto(7), "PERFORMANCE") and no HMAC key schedule.
 ///
 /// Belongs to one `ChunkCipher` (its convergence key) and to one thread at a time: OpenSSL
@@ -16,12 +17,33 @@ final class ChunkCipherWorkspace {
     let hasher: SHA256
     /// Made with the first chunk's key, re-keyed for every later chunk.
     private var aesGCM: AES256GCM?
+    /// Where the CPU has the SHA extensions: an HMAC stream under the convergence key (a) and
+    /// a SHA-256 stream (b), to hash one chunk's key and another chunk's blob id at once.
+    private let pair: SHA256Pair?
 
     /// A workspace for chunks of `cipher`.
     init(for cipher: ChunkCipher) throws(CryptoError) {
         convergenceKey = cipher.convergenceKey
         mac = try HMACSHA256(key: cipher.convergenceKey)
         hasher = try SHA256()
+        pair = SHA256Pair.isAvailable
+            ? SHA256Pair(a: try SHA256Stream(hmac: HMACSHA256Pads(key: cipher.convergenceKey)), b: try SHA256Stream()) : nil
+    }
+
+    /// True when `chunkKeyAndBlobID(of:blob:)` may be called.
+    var pairsHashes: Bool { pair != nil }
+
+    /// `HMAC(convergence, plaintext)` and `SHA-256(blob)` of two different chunks, hashed as
+    /// one pair of streams. Only when `pairsHashes`.
+    func chunkKeyAndBlobID(of plaintext: UnsafeRawBufferPointer, blob: UnsafeRawBufferPointer) throws(CryptoError) -> (SecretBytes, [UInt8]) {
+        guard let pair else { preconditionFailure("paired hashing without the SHA extensions") }
+        pair.a.restart()
+        pair.b.restart()
+        pair.update(a: plaintext, b: blob)
+        let key = try SecretBytes(count: SHA256Stream.byteCount) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
+            try pair.a.finalize(into: out)
+        }
+        return (key, try pair.b.finalize())
     }
 
     /// `HMAC(convergence, plaintext)`: the chunk key, and the key commitment when opening.

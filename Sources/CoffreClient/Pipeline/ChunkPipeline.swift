@@ -20,9 +20,6 @@ import Foundation
 /// threads start in `init` and stop in `shutDown`, which the owner calls from its `deinit`
 /// (the threads hold the pipeline, so it cannot do so itself).
 final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
-    /// Work done on a chunk by a worker thread; errors fail the run. It is made on that
-    /// thread, so it may own non-Sendable state (OpenSSL contexts) across chunks and runs.
-    typealias Transform = (ChunkSlot) throws -> Void
     /// The service thread's job for one run; it is made on that thread, so it may own
     /// non-Sendable state (a chunker window) across runs.
     typealias Service = (ChunkPipeline, ServiceInput, PipelineRun) -> Void
@@ -40,7 +37,7 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
     /// on it, and the service thread, with slots of `slotCapacity` bytes. Threads carry the Foundation names `name-worker-N` and
     /// `name-service`, and inherit the creating thread's CPU affinity.
     init(
-        name: String, workerCount: Int, slotCapacity: Int, makeTransform: @escaping @Sendable () -> Transform,
+        name: String, workerCount: Int, slotCapacity: Int, makeTransform: @escaping @Sendable () -> ChunkTransform,
         makeService: @escaping @Sendable () -> Service
     ) {
         precondition(workerCount >= 1, "a pipeline needs at least one worker")
@@ -148,13 +145,47 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
         thread.start()
     }
 
-    private func runWorker(_ transform: Transform) {
-        while case .transform(let slot, let runFailed) = monitor.wait(until: { $0.takeWork() }) {
+    private func runWorker(_ transform: ChunkTransform) {
+        // A chunk the transform kept back, finished with the next one (ChunkTransform).
+        var kept: ChunkSlot?
+        while true {
+            let step: PipelineState<ServiceInput>.WorkerStep
+            if let held = kept {
+                // Never wait for work while keeping a chunk: without a chunk ready now, the kept
+                // one is finished alone.
+                guard let ready = monitor.update({ $0.takeWork() }) else {
+                    var failure: (any Error)?
+                    do { try transform.finishKept(held) } catch { failure = error }
+                    monitor.update { $0.finishWork(held, error: failure) }
+                    kept = nil
+                    continue
+                }
+                step = ready
+            } else {
+                step = monitor.wait(until: { $0.takeWork() })
+            }
+            guard case .transform(let slot, let runFailed) = step else {
+                // Shutting down needs an ended run, and a run ends only once every slot is back.
+                precondition(kept == nil, "a worker stopped while keeping a chunk")
+                return
+            }
             var failure: (any Error)?
             if !runFailed {
-                do { try transform(slot) } catch { failure = error }
+                do { try transform.begin(slot, kept) } catch { failure = error }
             }
-            monitor.update { $0.finishWork(slot, error: failure) }
+            if let held = kept {
+                monitor.update { $0.finishWork(held, error: failure) }
+                kept = nil
+            }
+            var keepsSlot = false
+            if !runFailed, failure == nil {
+                do { keepsSlot = try transform.complete(slot) } catch { failure = error }
+            }
+            if keepsSlot {
+                kept = slot
+            } else {
+                monitor.update { $0.finishWork(slot, error: failure) }
+            }
         }
     }
 

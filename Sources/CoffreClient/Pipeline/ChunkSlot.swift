@@ -1,3 +1,5 @@
+import CoffreCrypto
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,6 +34,9 @@ final class ChunkSlot: @unchecked Sendable {
     var knownChunks: KnownChunks?
     /// Sealing: the chunk was found in `knownChunks` and not sealed; `output` is empty.
     var isKnown = false
+    /// Sealing: the chunk key, from when it is computed until the blob id joins it in
+    /// `reference` (a blob kept back unhashed by its worker waits here with its key).
+    var chunkKey: SecretBytes?
 
     /// A slot of `capacity` bytes, aligned for vector loads.
     init(capacity: Int) {

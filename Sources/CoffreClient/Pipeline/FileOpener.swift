@@ -21,7 +21,7 @@ public final class FileOpener: Sendable {
             makeTransform: {
                 // This worker's OpenSSL contexts, made with its first chunk and kept for all.
                 var workspace: ChunkCipherWorkspace?
-                return { slot in
+                return .whole { slot in
                     guard let reference = slot.reference else { preconditionFailure("a fetched slot carries its reference") }
                     do throws(CryptoFormatError) {
                         let contexts: ChunkCipherWorkspace

@@ -1,3 +1,4 @@
+import CoffreCrypto
 import Foundation
 
 /// Turns a file — any `ByteSource` — into its sealed blobs and its manifest, exactly as
@@ -8,8 +9,9 @@ import Foundation
 /// the blobs are framed in (`SlotChunkReader`), while `workerCount` threads seal
 /// chunks concurrently, with at most two chunks per worker in flight in buffers allocated once
 /// (about 4.3 MB each) and reused for every chunk and every file. Blobs reach the sink in file
-/// order. Nothing CPU-bound or blocking runs on Swift's cooperative pool: the caller's task
-/// only waits and runs the sink.
+/// order. Where the CPU has the SHA extensions, each worker hashes one chunk's key together
+/// with its previous chunk's blob id (`SHA256Pair`, docs/performance.md). Nothing CPU-bound or
+/// blocking runs on Swift's cooperative pool: the caller's task only waits and runs the sink.
 ///
 /// One file at a time: concurrent `seal` calls on one sealer wait for their turn. Create the
 /// sealer once per vault key generation and reuse it; its threads stop when it is released.
@@ -22,22 +24,42 @@ public final class FileSealer: Sendable {
     /// A sealer for one vault key generation: `chunker` from its `chunker` subkey, `cipher`
     /// from its `convergence` subkey, with `workerCount` (≥ 1) sealing threads. The threads
     /// start now and inherit the calling thread's CPU affinity.
-    public init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
+    public convenience init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
+        self.init(chunker: chunker, cipher: cipher, workerCount: workerCount, pairsHashes: SHA256Pair.isAvailable)
+    }
+
+    /// A sealer that chooses how it hashes, for comparisons (tests, benchmarks); the blobs are
+    /// the same either way. `pairsHashes`: each worker keeps its last blob back unhashed and
+    /// hashes its id together with its next chunk's key (`SHA256Pair`); needs
+    /// `SHA256Pair.isAvailable`. False seals each chunk on its own, hashing its blob id slice
+    /// by slice right behind AES-GCM.
+    public init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int, pairsHashes: Bool) {
+        precondition(!pairsHashes || SHA256Pair.isAvailable, "paired hashing needs the SHA extensions")
         pipeline = ChunkPipeline(
             name: "coffre-seal", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
             makeTransform: {
                 // This worker's OpenSSL contexts, made with its first chunk and kept for all.
                 var workspace: ChunkCipherWorkspace?
-                return { slot in
-                    do throws(CryptoFormatError) {
-                        let contexts: ChunkCipherWorkspace
-                        if let workspace { contexts = workspace } else { contexts = try cipher.makeWorkspace() }
-                        workspace = contexts
-                        try Self.seal(slot, with: cipher, using: contexts)
-                    } catch {
-                        throw PipelineError.sealingFailed(index: slot.index, reason: error)
-                    }
+                func contexts() throws(CryptoFormatError) -> ChunkCipherWorkspace {
+                    if let workspace { return workspace }
+                    let made = try cipher.makeWorkspace()
+                    workspace = made
+                    return made
                 }
+                return ChunkTransform(
+                    begin: { slot, kept in
+                        try Self.sealing(slot) { () throws(CryptoFormatError) in try Self.beginSealing(slot, finishing: kept, with: cipher, using: contexts()) }
+                    },
+                    complete: { slot in
+                        try Self.sealing(slot) { () throws(CryptoFormatError) in
+                            try Self.completeSealing(slot, keepingBlob: pairsHashes, with: cipher, using: contexts())
+                        }
+                    },
+                    finishKept: { kept in
+                        try Self.sealing(kept) { () throws(CryptoFormatError) in
+                            try Self.finish(kept, blobID: cipher.blobIDInPlace(kept.outputBytes, using: contexts()))
+                        }
+                    })
             },
             makeService: {
                 // The reader thread's own reader (and carry buffer), reused for every file.
@@ -92,21 +114,57 @@ public final class FileSealer: Sendable {
         return try outcome.get()
     }
 
-    /// A worker's part: seals the chunk in `slot` in place, unless the caller's known chunks
-    /// already hold its key (then only the chunk key is computed).
-    private static func seal(_ slot: ChunkSlot, with cipher: ChunkCipher, using workspace: ChunkCipherWorkspace) throws(CryptoFormatError) {
-        if let known = slot.knownChunks,
-            let reference = known.reference(
-                key: try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace), length: slot.inputCount)
-        {
-            slot.reference = reference
-            slot.isKnown = true
-            slot.output = 0..<0
+    /// Runs a worker's step on `slot`, its errors as `PipelineError.sealingFailed`.
+    private static func sealing<R>(_ slot: ChunkSlot, _ body: () throws(CryptoFormatError) -> R) throws -> R {
+        do throws(CryptoFormatError) { return try body() } catch { throw PipelineError.sealingFailed(index: slot.index, reason: error) }
+    }
+
+    /// A worker's first step on a chunk: its key, `HMAC(convergence, plaintext)`, hashed
+    /// together with the blob id of `kept` (the worker's previous blob, kept back unhashed),
+    /// which that finishes.
+    private static func beginSealing(
+        _ slot: ChunkSlot, finishing kept: ChunkSlot?, with cipher: ChunkCipher, using workspace: ChunkCipherWorkspace
+    ) throws(CryptoFormatError) {
+        guard let kept else {
+            slot.chunkKey = try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace)
             return
         }
-        slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace)
+        let (key, blobID) = try cipher.chunkKeyAndBlobIDInPlace(
+            plaintextIn: slot.buffer, plaintextLength: slot.inputCount, blob: kept.outputBytes, using: workspace)
+        slot.chunkKey = key
+        try finish(kept, blobID: blobID)
+    }
+
+    /// A worker's second step: nothing more for a chunk among the caller's known chunks (the
+    /// sink gets its known reference and no bytes); otherwise the blob, encrypted in place and
+    /// either hashed now or, with `keepingBlob`, kept back unhashed (returns true).
+    private static func completeSealing(
+        _ slot: ChunkSlot, keepingBlob: Bool, with cipher: ChunkCipher, using workspace: ChunkCipherWorkspace
+    ) throws(CryptoFormatError) -> Bool {
+        guard let key = slot.chunkKey else { preconditionFailure("a begun chunk carries its key") }
+        if let known = slot.knownChunks, let reference = known.reference(key: key, length: slot.inputCount) {
+            slot.reference = reference
+            slot.chunkKey = nil
+            slot.isKnown = true
+            slot.output = 0..<0
+            return false
+        }
         slot.isKnown = false
+        if keepingBlob {
+            slot.output = 0..<(try cipher.encryptInPlace(slot.buffer, plaintextLength: slot.inputCount, chunkKey: key, using: workspace))
+            return true
+        }
+        slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount, chunkKey: key, using: workspace)
+        slot.chunkKey = nil
         slot.output = 0..<ChunkCipher.blobByteCount(plaintextLength: slot.inputCount)
+        return false
+    }
+
+    /// Completes the reference of a blob sealed earlier, now that its id is known.
+    private static func finish(_ slot: ChunkSlot, blobID: [UInt8]) throws(CryptoFormatError) {
+        guard let key = slot.chunkKey else { preconditionFailure("a kept blob carries its key") }
+        slot.reference = try ChunkReference(blobID: blobID, key: key, length: UInt32(slot.inputCount))
+        slot.chunkKey = nil
     }
 
     /// Takes sealed chunks in order, hands each to the sink, gives its buffer back.
