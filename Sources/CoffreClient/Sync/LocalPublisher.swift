@@ -60,8 +60,8 @@ final class LocalPublisher {
             for (number, batch) in batches.enumerated() {
                 guard let outcomes = try await sealing.next() else { break }
                 // The next batch's blobs may reach the server before this commit lands: they are
-                // content-addressed and referenced by nothing yet, and its own commit waits for
-                // them as for its turn. An error here cancels and awaits that work.
+                // content-addressed and referenced by nothing yet; its own commit goes out after
+                // this one and after all of them. An error here cancels and awaits that work.
                 if number + 1 < batches.count {
                     let changes = batches[number + 1].filter(\.sealsContent)
                     sealing.addTask { try await Self.seal(changes, with: sealer) }
@@ -111,7 +111,7 @@ final class LocalPublisher {
     }
 
     /// Reads and seals the files of a batch, uploading what the server lacks; small files
-    /// together, large ones one by one. Results in the order of `changes`, small files first.
+    /// together, large ones one by one. Results: the small files in order, then the large ones.
     private static func seal(_ changes: [LocalChange], with sealer: ContentSealer) async throws -> [Sealing] {
         let small = changes.filter { ($0.local?.metadata.size ?? 0) <= Int64(sealer.smallFileLimit) }
         let large = changes.filter { ($0.local?.metadata.size ?? 0) > Int64(sealer.smallFileLimit) }
