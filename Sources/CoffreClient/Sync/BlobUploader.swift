@@ -13,9 +13,11 @@ struct BlobUploader: Sendable {
     /// Ids per "missing" question (the server takes up to 10,000).
     static let idsPerQuestion = 1_000
     /// Bytes and blobs per batch upload; a blob larger than the byte limit gets a request of
-    /// its own. The server's default body limit for a batch (`storage.maxBlobBytes`) is 64 MiB.
+    /// its own. The server's default body limit for a batch (`storage.maxBlobBytes`) is 64 MiB
+    /// and it takes up to 10,000 records (docs/protocol.md, "Batches"); 511 blobs let a group
+    /// of small files (`LocalPublisher.smallFileGroup`: 256 to 511) travel in one request.
     static let batchByteLimit = 16 << 20
-    static let batchCountLimit = 256
+    static let batchCountLimit = 511
 
     let remote: any SyncRemote
     let index: SyncIndex

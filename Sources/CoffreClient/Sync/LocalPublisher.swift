@@ -3,15 +3,22 @@ import CoffreCrypto
 
 /// Commits the local changes of a `LocalPlanner` plan (DESIGN §7, §8): in batches of at most
 /// `commitBatchSize` entries, each batch's files read and sealed and their missing blobs
-/// uploaded first, then one commit whose base revs come from the synced tree. Each commit is
+/// uploaded first, then one commit whose base revs come from the synced tree. The next batch is
+/// read, sealed and uploaded while one is committed; commits still go out one at a time, in
+/// order, each once every blob it references is acknowledged. Each commit is
 /// written down in the index (commit id included) before it is sent, and the synced tree is
 /// updated only once it landed; a refused commit (409) is retried without the entries it
 /// names, and those wait for the next round, which pulls the feed first.
 final class LocalPublisher {
     /// Tries per batch before its remaining entries are reported as refused.
     static let attemptsPerBatch = 3
-    /// Small files sealed per blocking call.
+    /// Small files sealed per blocking call and uploaded in one batch request: at least this
+    /// many where bytes allow (a batch's remainder is spread over its groups: 256 to 511 files),
+    /// since the server makes a batch of 256 blobs or more durable with two syncfs(2) calls
+    /// instead of an fsync per file and per folder (docs/performance.md, "Durable uploads").
     static let smallFileGroup = 256
+    /// Bytes a group of small files aims at (one batch request, `BlobUploader.batchByteLimit`).
+    static let smallGroupBytes = BlobUploader.batchByteLimit
     /// Groups of small files being sealed or uploaded at once.
     static let smallGroupsInFlight = 3
     /// Blob references one commit may carry (the server takes up to 200,000).
@@ -43,15 +50,32 @@ final class LocalPublisher {
         }
         let sealing = plan.changes.filter(\.sealsContent)
         context.progress.begin(.uploading, files: sealing.count, bytes: sealing.reduce(0) { $0 + ($1.local?.metadata.size ?? 0) })
-        for batch in batches(of: plan.changes) {
-            let sealed = try await seal(batch.filter(\.sealsContent))
-            try context.faultHook?(.afterBlobsUploaded)
-            var prepared: [Prepared] = []
-            for change in batch {
-                guard let entry = try prepare(change, sealed: sealed) else { continue }
-                prepared.append(entry)
+        let batches = batches(of: plan.changes)
+        let sealer = context.contentSealer(uploading: true)
+        try await withThrowingTaskGroup(of: [Sealing].self) { sealing in
+            if let first = batches.first {
+                let changes = first.filter(\.sealsContent)
+                sealing.addTask { try await Self.seal(changes, with: sealer) }
             }
-            try await commit(prepared)
+            for (number, batch) in batches.enumerated() {
+                guard let outcomes = try await sealing.next() else { break }
+                // The next batch's blobs may reach the server before this commit lands: they are
+                // content-addressed and referenced by nothing yet; its own commit goes out after
+                // this one and after all of them. An error here cancels and awaits that work.
+                if number + 1 < batches.count {
+                    let changes = batches[number + 1].filter(\.sealsContent)
+                    sealing.addTask { try await Self.seal(changes, with: sealer) }
+                }
+                var sealed: [EntryID: SealedContent] = [:]
+                for outcome in outcomes { record(outcome.result, for: outcome.change, into: &sealed) }
+                try context.faultHook?(.afterBlobsUploaded)
+                var prepared: [Prepared] = []
+                for change in batch {
+                    guard let entry = try prepare(change, sealed: sealed) else { continue }
+                    prepared.append(entry)
+                }
+                try await commit(prepared)
+            }
         }
         return report
     }
@@ -80,25 +104,45 @@ final class LocalPublisher {
 
     // MARK: Sealing
 
+    /// How sealing one change's file went.
+    private struct Sealing: Sendable {
+        let change: LocalChange
+        let result: SealResult
+    }
+
     /// Reads and seals the files of a batch, uploading what the server lacks; small files
-    /// together, large ones one by one. Files that cannot be read now are reported.
-    private func seal(_ changes: [LocalChange]) async throws -> [EntryID: SealedContent] {
-        let sealer = context.contentSealer(uploading: true)
-        var sealed: [EntryID: SealedContent] = [:]
+    /// together, large ones one by one. Results: the small files in order, then the large ones.
+    private static func seal(_ changes: [LocalChange], with sealer: ContentSealer) async throws -> [Sealing] {
         let small = changes.filter { ($0.local?.metadata.size ?? 0) <= Int64(sealer.smallFileLimit) }
         let large = changes.filter { ($0.local?.metadata.size ?? 0) > Int64(sealer.smallFileLimit) }
-        let groups = stride(from: 0, to: small.count, by: Self.smallFileGroup).map {
-            Array(small[$0..<min($0 + Self.smallFileGroup, small.count)])
+        var groups: [[LocalChange]] = []
+        var start = 0
+        for count in smallGroupCounts(small.map { $0.local?.metadata.size ?? 0 }) {
+            groups.append(Array(small[start..<start + count]))
+            start += count
         }
-        let results = try await Self.sealGroups(groups.map { $0.compactMap(\.local?.path) }, with: sealer)
+        let results = try await sealGroups(groups.map { $0.compactMap(\.local?.path) }, with: sealer)
+        var outcomes: [Sealing] = []
         for (group, groupResults) in zip(groups, results) {
-            for (change, result) in zip(group, groupResults) { record(result, for: change, into: &sealed) }
+            for (change, result) in zip(group, groupResults) { outcomes.append(Sealing(change: change, result: result)) }
         }
         for change in large {
             guard let path = change.local?.path else { continue }
-            record(try await sealer.seal(path, previous: change.synced?.chunks ?? []), for: change, into: &sealed)
+            outcomes.append(Sealing(change: change, result: try await sealer.seal(path, previous: change.synced?.chunks ?? [])))
         }
-        return sealed
+        return outcomes
+    }
+
+    /// How many small files of these sizes go in each group: groups of equal count (to one
+    /// file), one per whole `smallFileGroup` files (so 256 to 511 each; one group when fewer),
+    /// or more if that many would hold over about `smallGroupBytes` each.
+    static func smallGroupCounts(_ sizes: [Int64]) -> [Int] {
+        guard !sizes.isEmpty else { return [] }
+        let bytes = sizes.reduce(Int64(0)) { $0 + max(0, $1) }
+        let byBytes = Int((bytes + Int64(smallGroupBytes) - 1) / Int64(smallGroupBytes))
+        let count = min(sizes.count, max(1, sizes.count / smallFileGroup, byBytes))
+        let base = sizes.count / count, extra = sizes.count % count
+        return (0..<count).map { base + ($0 < extra ? 1 : 0) }
     }
 
     /// Seals and uploads groups of small files, `smallGroupsInFlight` at once, so one group is
