@@ -82,12 +82,17 @@ import Testing
         #expect(try batch.publish([wrongID]).isEmpty)
     }
 
-    @Test func concurrentBatchesAndUploadsIntoSharedDirectoriesAllLand() async throws {
+    /// Batches of 40 blobs (fsyncs) or of `fileSystemSyncThreshold` (directories made without
+    /// syncing their parents, covered by the syncfs after the renames) racing single uploads.
+    @Test(arguments: [40, DiskBlobBatch.fileSystemSyncThreshold])
+    func concurrentBatchesAndUploadsIntoSharedDirectoriesAllLand(batchSize: Int) async throws {
         let root = try TemporaryDirectory()
         let store = try Self.openStore(root)
         // Blobs of a fresh namespace, so the batches and uploads create its directories
         // together and share their parents' fsyncs.
-        let groups = (0..<4).map { group in (0..<40).map { TestBlob.bytes(count: 200, seed: UInt64(group * 1000 + $0)) } }
+        let groups = (0..<4).map { group in
+            (0..<(group % 2 == 0 ? batchSize : 40)).map { TestBlob.bytes(count: 200, seed: UInt64(group * 1000 + $0)) }
+        }
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for (index, blobs) in groups.enumerated() {
                 tasks.addTask {

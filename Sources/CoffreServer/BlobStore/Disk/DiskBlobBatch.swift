@@ -146,8 +146,10 @@ final class DiskBlobBatch: Sendable {
                     try file.sync(operation: "fsync a batch file")
                 }
             }
-            // 2. Every directory on the way exists and is durable in its parent.
-            let directories = try makeDirectories(for: Array(chosen.keys))
+            // 2. Every directory on the way exists and is durable in its parent — for a
+            //    whole-file-system batch, durable once step 4's syncfs returns, which names
+            //    depend on before anyone is told.
+            let (directories, made) = try makeDirectories(for: Array(chosen.keys), syncingParents: !wholeFileSystem)
             // 3. Each file is renamed into place (rename(2) is atomic).
             for (id, staged) in chosen {
                 guard let directory = directories[DiskBlobStore.directoryPath(namespace, id)],
@@ -159,6 +161,7 @@ final class DiskBlobBatch: Sendable {
             //    one syncfs started after the last rename.
             if wholeFileSystem {
                 try tempDirectory.syncFileSystem(operation: "sync the store's file system")
+                store.directoriesWereSynced(made)
             } else {
                 let store = self.store
                 try ConcurrentSyncs.run(Array(directories)) { (entry) throws(BlobStoreError) in
@@ -169,16 +172,27 @@ final class DiskBlobBatch: Sendable {
         }
     }
 
-    /// Creates the namespace and fan-out directories the blobs `ids` need, each durable in its
-    /// parent (`DiskBlobStore.makeDirectory`), and returns the leaf directories by path. One
-    /// level at a time, the directories of a level side by side: those sharing a parent share
-    /// its fsync.
-    private func makeDirectories(for ids: [BlobID]) throws(BlobStoreError) -> [String: FileDescriptor] {
+    /// Creates the namespace and fan-out directories the blobs `ids` need and returns the leaf
+    /// directories by path, with the paths this call made. With `syncingParents`, each is
+    /// durable in its parent on return (`DiskBlobStore.makeDirectory`), one level at a time,
+    /// the directories of a level side by side: those sharing a parent share its fsync.
+    /// Without, nothing is synced and the directories made stay marked as unsynced
+    /// (`makeDirectoryEntry`) until the caller's syncfs has returned: a batch of 10,000 blobs
+    /// into a new vault makes thousands of leaf directories, and their parents' fsyncs were
+    /// most of its fsyncs, all covered by the syncfs that follows the renames anyway.
+    private func makeDirectories(
+        for ids: [BlobID], syncingParents: Bool
+    ) throws(BlobStoreError) -> (leaves: [String: FileDescriptor], made: [String]) {
         let leaves = Set(ids.map { DiskBlobStore.directoryPath(namespace, $0) })
         let middles = Set(leaves.map { String($0.dropLast(3)) })
         let store = self.store
+        var made: [String] = []
         for level in [[namespace.rawValue], Array(middles), Array(leaves)] {
-            try ConcurrentSyncs.run(level) { (path) throws(BlobStoreError) in try store.makeDirectory(path) }
+            if syncingParents {
+                try ConcurrentSyncs.run(level) { (path) throws(BlobStoreError) in try store.makeDirectory(path) }
+            } else {
+                for path in level where try store.makeDirectoryEntry(path).made { made.append(path) }
+            }
         }
         var opened: [String: FileDescriptor] = [:]
         for path in leaves {
@@ -187,7 +201,7 @@ final class DiskBlobBatch: Sendable {
             }
             opened[path] = directory
         }
-        return opened
+        return (opened, made)
     }
 
     /// Removes every temp file still held. Errors are ignored: this runs from deinit too, and

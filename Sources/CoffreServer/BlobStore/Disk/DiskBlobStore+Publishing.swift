@@ -60,12 +60,7 @@ extension DiskBlobStore {
     /// a flush that covers it), so no caller builds on an entry that a crash could take away.
     /// A directory found without such a mark was synced by whoever made it.
     func makeDirectory(_ path: String) throws(BlobStoreError) {
-        let (made, unsynced) = try directoriesBeingCreated.withLock {
-            (creating: inout Set<String>) throws(BlobStoreError) -> (Bool, Bool) in
-            let made = try blobsDirectory.makeDirectory(path, mode: Self.directoryMode, operation: "create a blob directory")
-            if made { creating.insert(path) }
-            return (made, made || creating.contains(path))
-        }
+        let (made, unsynced) = try makeDirectoryEntry(path)
         guard unsynced else { return }
         let parent = path.split(separator: "/").dropLast().joined(separator: "/")
         if parent.isEmpty {
@@ -77,7 +72,28 @@ extension DiskBlobStore {
             try syncDirectory(parent, directory)
         }
         // Only once synced: after a failed fsync the mark stays, and later callers sync again.
-        if made { _ = directoriesBeingCreated.withLock { $0.remove(path) } }
+        if made { directoriesWereSynced([path]) }
+    }
+
+    /// mkdirat(2) of `path` (relative to `blobs/`, its parent existing) without syncing
+    /// anything: returns whether this call made it, and whether its entry may still be
+    /// unsynced in its parent (made now, or marked by another caller that has not synced yet).
+    /// A directory made here stays in `directoriesBeingCreated` until the caller reports a
+    /// sync that covers it (`directoriesWereSynced`).
+    func makeDirectoryEntry(_ path: String) throws(BlobStoreError) -> (made: Bool, unsynced: Bool) {
+        try directoriesBeingCreated.withLock { (creating: inout Set<String>) throws(BlobStoreError) -> (Bool, Bool) in
+            let made = try blobsDirectory.makeDirectory(path, mode: Self.directoryMode, operation: "create a blob directory")
+            if made { creating.insert(path) }
+            return (made, made || creating.contains(path))
+        }
+    }
+
+    /// Ends the marks of directories this caller made, once a sync of their parents (or of
+    /// the whole file system) started after their creation has returned.
+    func directoriesWereSynced(_ paths: some Sequence<String>) {
+        directoriesBeingCreated.withLock { creating in
+            for path in paths { creating.remove(path) }
+        }
     }
 
     /// fsyncs `directory` (open on `path`, relative to `blobs/`), sharing the fsync with
