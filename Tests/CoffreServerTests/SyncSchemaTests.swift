@@ -31,7 +31,7 @@ import Testing
             // Compare-and-swap lookup of one entry.
             (
                 "SELECT parent_id, kind, name_tag, deleted, rev FROM entries WHERE vault = ? AND entry_id = ?",
-                [1, id], "USING PRIMARY KEY (vault=? AND entry_id=?)"
+                [1, id], "USING INDEX sqlite_autoindex_entries_1 (vault=? AND entry_id=?)"
             ),
             // Live siblings holding a name.
             (
@@ -50,8 +50,8 @@ import Testing
             ),
             // An entry's history.
             (
-                "SELECT id FROM revisions WHERE vault = ? AND entry_id = ? AND rev < ? ORDER BY rev DESC LIMIT ?",
-                [1, id, 100, 10], "sqlite_autoindex_revisions_1 (vault=? AND entry_id=? AND rev<?)"
+                "SELECT id FROM revisions WHERE entry = ? AND rev < ? ORDER BY rev DESC LIMIT ?",
+                [1, 100, 10], "sqlite_autoindex_revisions_1 (entry=? AND rev<?)"
             ),
             // Revisions older than the retention cutoff.
             (
@@ -103,7 +103,7 @@ import Testing
             fixture,
             packed(16) + " SELECT e.entry_id, e.rev FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id",
             [[UInt8](repeating: 0, count: 32), 1])
-        #expect(states.contains("SEARCH e USING PRIMARY KEY (vault=? AND entry_id=?)"), "\(states)")
+        #expect(states.contains("SEARCH e USING INDEX sqlite_autoindex_entries_1 (vault=? AND entry_id=?)"), "\(states)")
     }
 
     @Test func rowsThatBreakTheSchemaAreRefused() async throws {

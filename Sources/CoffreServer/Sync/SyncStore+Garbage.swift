@@ -82,7 +82,7 @@ extension SyncStore {
                 """
                 SELECT v.public_id, e.entry_id FROM entries e JOIN vaults v ON v.id = e.vault
                 LEFT JOIN revisions r ON r.id = e.head
-                WHERE r.id IS NULL OR r.vault != e.vault OR r.entry_id != e.entry_id OR r.rev != e.rev
+                WHERE r.id IS NULL OR r.vault != e.vault OR r.entry != e.id OR r.rev != e.rev
                 ORDER BY e.vault, e.entry_id LIMIT ?
                 """, [bound], Self.vaultEntry)
             let orphans = try db.fetchAll(
