@@ -83,6 +83,9 @@ import Testing
         let feed = try await store.changes(old.vault, user: 1, since: 0, limit: 10)
         #expect(feed.entries.map(\.entryId) == [old.folder, old.file] && feed.cursor == 3)
         #expect(try await store.checkConsistency().isConsistent)
+        // The blob's references were counted: one row of each of the file's two revisions.
+        let refs = "SELECT refs FROM blobs"
+        #expect(try await store.database.queue.read { db in try db.fetchValues(refs, as: Int64.self) } == [2])
 
         // The upgraded store commits on the new keys: an update of an old entry and a new one.
         let added = F.randomEntryID()
@@ -95,6 +98,7 @@ import Testing
         #expect(outcome == .committed(CommitReceipt(seq: 4, replayed: false)))
         #expect(try await store.revisions(old.vault, user: 1, entry: old.file, limit: 10).revisions.map(\.rev) == [4, 3, 2])
         #expect(try await store.revisions(old.vault, user: 1, entry: added, limit: 10).revisions.map(\.blobs) == [[old.blob]])
+        #expect(try await store.database.queue.read { db in try db.fetchValues(refs, as: Int64.self) } == [3])
         #expect(try await store.checkConsistency().isConsistent)
         let problems = try await store.database.queue.read { db in
             try db.integrityCheck() + (try db.fetchValues("PRAGMA foreign_key_check", as: String.self))
@@ -118,6 +122,7 @@ import Testing
             )
         }
         #expect(left.revisions == [2] && left.references == 0)
+        #expect(try await store.database.queue.read { db in try db.fetchValues("SELECT refs FROM blobs", as: Int64.self) } == [0])
         await #expect(throws: SyncError.entryNotFound) {
             _ = try await store.revisions(old.vault, user: 1, entry: old.file, limit: 10)
         }

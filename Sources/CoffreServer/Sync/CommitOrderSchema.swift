@@ -13,6 +13,14 @@ import SQLiteStore
 /// - `revisions.entry` is that integer instead of the entry id: an entry's history is the
 ///   range `UNIQUE (entry, rev)`, to which new entries append, where `UNIQUE (vault,
 ///   entry_id, rev)` took one random leaf page per new entry.
+/// - `blobs.refs` counts the `revision_blobs` rows naming the blob, kept by triggers in the
+///   statement that adds or removes the row (cascades included,
+///   https://sqlite.org/lang_createtrigger.html), in place of the index `revision_blobs(vault,
+///   hash)`: that index took one leaf page per reference, on a random key, and its only readers
+///   asked "is this blob still referenced?" (GC, pruning) and enforced the foreign key to `blobs`.
+///   The triggers take over both: an insert naming a blob the vault does not record aborts, and
+///   a blob row with references cannot be deleted while its vault exists (a vault's deletion
+///   removes its revisions and blobs together, in either order).
 ///
 /// No AUTOINCREMENT on `entries.id`: an id can come back only after the entry with the largest
 /// id is purged, and purging deletes the entry's revisions in the same transaction, so nothing
@@ -83,20 +91,42 @@ enum CommitOrderSchema {
         -- an entry's history and "the next revision of this entry".
         CREATE INDEX revisions_by_age ON revisions(vault, created);
 
+        -- (vault, hash) names a row of blobs: the triggers below check it and count it in blobs.refs.
         CREATE TABLE revision_blobs (
             revision INTEGER NOT NULL REFERENCES revisions(id) ON DELETE CASCADE,
             vault INTEGER NOT NULL,
             hash BLOB NOT NULL,
             -- How often the commit listed the blob for this revision (for logical sizes).
             occurrences INTEGER NOT NULL CHECK (occurrences >= 1),
-            PRIMARY KEY (revision, hash),
-            FOREIGN KEY (vault, hash) REFERENCES blobs(vault, hash)
+            PRIMARY KEY (revision, hash)
         ) STRICT, WITHOUT ROWID;
         INSERT INTO revision_blobs (revision, vault, hash, occurrences)
         SELECT s.revision, s.vault, s.hash, s.occurrences FROM revision_blobs_saved s
         WHERE EXISTS (SELECT 1 FROM revisions r WHERE r.id = s.revision);
         DROP TABLE revision_blobs_saved;
-        -- "Is this blob still referenced?" (GC, pruning) and the foreign key to blobs.
-        CREATE INDEX revision_blobs_by_blob ON revision_blobs(vault, hash);
+
+        -- How many revision_blobs rows name the blob; GC and pruning take only blobs at 0.
+        ALTER TABLE blobs ADD COLUMN refs INTEGER NOT NULL DEFAULT 0 CHECK (refs >= 0);
+        UPDATE blobs SET refs = counted.n
+        FROM (SELECT vault, hash, count(*) AS n FROM revision_blobs GROUP BY vault, hash) AS counted
+        WHERE blobs.vault = counted.vault AND blobs.hash = counted.hash;
+        -- changes() in a trigger is the count of its own last statement
+        -- (https://sqlite.org/lang_corefunc.html#changes): 0 when the vault records no such blob.
+        CREATE TRIGGER revision_blobs_count AFTER INSERT ON revision_blobs
+        BEGIN
+            UPDATE blobs SET refs = refs + 1 WHERE vault = new.vault AND hash = new.hash;
+            SELECT RAISE(ABORT, 'revision_blobs names a blob its vault does not record') WHERE changes() = 0;
+        END;
+        CREATE TRIGGER revision_blobs_uncount AFTER DELETE ON revision_blobs
+        BEGIN
+            UPDATE blobs SET refs = refs - 1 WHERE vault = old.vault AND hash = old.hash;
+        END;
+        -- A vault's deletion removes the vault row before its cascades run, so its blobs may go
+        -- before its revisions do.
+        CREATE TRIGGER blobs_keep_referenced BEFORE DELETE ON blobs
+        WHEN old.refs > 0 AND EXISTS (SELECT 1 FROM vaults WHERE id = old.vault)
+        BEGIN
+            SELECT RAISE(ABORT, 'a blob that revisions reference cannot be deleted');
+        END;
         """
 }

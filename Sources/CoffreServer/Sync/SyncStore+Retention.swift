@@ -129,8 +129,7 @@ extension SyncStore {
         for blob in candidates.sorted(by: { $0.hex < $1.hex }) {
             let size = try db.fetchValue(
                 """
-                SELECT size FROM blobs b WHERE b.vault = ?1 AND b.hash = ?2
-                AND NOT EXISTS (SELECT 1 FROM revision_blobs rb WHERE rb.vault = ?1 AND rb.hash = ?2)
+                SELECT size FROM blobs b WHERE b.vault = ?1 AND b.hash = ?2 AND b.refs = 0
                 """, [vault, blob.bytes], as: Int64.self)
             if let size { result.append(VaultBlob(vaultId: vaultID, blob: blob, size: size)) }
         }
