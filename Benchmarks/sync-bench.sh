@@ -9,6 +9,7 @@
 #
 # Env: SYNC_BENCH_ENTRIES (1000000) SYNC_BENCH_RUNS (3) WRK_DURATION (8) SYNC_BENCH_IDLE_POLLS (1000)
 #      SYNC_BENCH_WIRE (binary, or json: how commits and feed pages travel)
+#      SYNC_BENCH_COMMITS_ONLY (1: only the commit run, the other figures are skipped)
 #      COFFRED_BIN / SYNC_BENCH_BIN (default .build/release/coffred and sync-bench)
 # Needs wrk, nginx (with the dav module), python3; installed with apt-get when missing.
 # Everything it starts is stopped by PID and its temp dir removed on exit, error or Ctrl-C.

@@ -21,6 +21,8 @@ struct BenchEnvironment {
     let idlePolls: Int
     /// How commits and feed pages travel (`SYNC_BENCH_WIRE`, docs/protocol.md, "Binary encodings").
     let wire: Wire
+    /// Only the commit run (`SYNC_BENCH_COMMITS_ONLY=1`): no transfers, feed, wake-ups or idle polls.
+    let commitsOnly: Bool
 
     /// The encoding of commit bodies and feed pages.
     enum Wire: String {
@@ -48,7 +50,8 @@ struct BenchEnvironment {
             wire: try env["SYNC_BENCH_WIRE"].map {
                 guard let wire = Wire(rawValue: $0) else { throw BenchFailure("SYNC_BENCH_WIRE must be binary or json") }
                 return wire
-            } ?? .binary)
+            } ?? .binary,
+            commitsOnly: env["SYNC_BENCH_COMMITS_ONLY"] == "1")
     }
 
     /// The 1, 5 and 15 minute load averages.

@@ -18,7 +18,9 @@ do {
     let (client, vault) = try await coffred.userWithVault("bench", http: http)
     var report = SyncBenchReport()
 
-    if let nginxURL = environment.nginxURL, let nginxRoot = environment.nginxRoot {
+    if environment.commitsOnly {
+        print("  SYNC_BENCH_COMMITS_ONLY: only the commit run")
+    } else if let nginxURL = environment.nginxURL, let nginxRoot = environment.nginxRoot {
         let transfers = TransferBench(
             http: http, client: client, vault: vault, nginxURL: nginxURL, nginxRoot: nginxRoot, wrkSeconds: environment.wrkSeconds)
         for round in 0..<environment.runs {
@@ -64,6 +66,10 @@ do {
     let sync = SyncPathBench(coffred: coffred, http: http, client: client, vault: vault)
     print("  committing \(environment.entries) entries, 1,000 per commit, commits and feed pages in \(environment.wire.rawValue) …")
     report.commits = try await sync.commits(entries: environment.entries, wire: environment.wire)
+    if environment.commitsOnly {
+        report.print(load: BenchEnvironment.loadAverage)
+        exit(0)
+    }
     report.feed = try await sync.feed(wire: environment.wire)
     print("  coffred RSS after the commits and the feed: \(coffred.residentBytes >> 20) MiB")
     report.wake = try await sync.wakeUps(pollers: 50, rounds: 20)

@@ -17,6 +17,9 @@ public final class Connection {
     var statementCache: StatementCache
     /// Depth of `transaction` calls nested inside an outer transaction (savepoints).
     var savepointDepth = 0
+    /// The handler `onWALCommit(_:)` registered; SQLite holds an unretained pointer to it, so it
+    /// lives as long as the connection.
+    var walCommitHook: WALCommitHook?
 
     /// Opens (or creates, per `options.access`) the database at `path` and applies `options`.
     public init(path: String, options: Options = Options()) throws(SQLiteError) {

@@ -18,19 +18,22 @@ public final class DatabaseQueue: @unchecked Sendable {
 
     let writer: Connection
     let writerQueue: DispatchQueue
+    /// Checkpoints the log in the background when the queue was opened with a policy.
+    public let checkpointer: WALCheckpointer?
     private let readers: ReaderPool
     /// Marks the writer queue and the reader queues, to refuse re-entrant use that would deadlock.
     private let writerKey = DispatchSpecificKey<Bool>()
     private let readerKey = DispatchSpecificKey<Bool>()
 
     /// Opens the writer (creating the file if `options.access` allows), applies `migrator`'s
-    /// pending migrations, then opens `readerCount` read-only connections.
+    /// pending migrations, then opens `readerCount` read-only connections. With `checkpointing`,
+    /// the log is checkpointed by a `WALCheckpointer` instead of by the commits themselves.
     ///
     /// Throws `SQLiteError` (e.g. `.databaseTooNew` from the migrator, or `isCorrupt` for a file
     /// that is not a database).
     public init(
         path: String, options: Connection.Options = Connection.Options(), readerCount: Int = 4,
-        migrator: Migrator? = nil
+        migrator: Migrator? = nil, checkpointing: WALCheckpointPolicy? = nil
     ) throws {
         guard options.access != .readOnly else {
             throw SQLiteError.misuse("DatabaseQueue needs a writable connection; open a Connection to read only")
@@ -38,6 +41,13 @@ public final class DatabaseQueue: @unchecked Sendable {
         guard (1...64).contains(readerCount) else { throw SQLiteError.misuse("readerCount must be 1...64") }
         let writer = try Connection(path: path, options: options)
         try migrator?.migrate(writer)
+        if let checkpointing {
+            let checkpointer = try WALCheckpointer(path: path, options: options, policy: checkpointing)
+            try writer.onWALCommit { frames in checkpointer.walCommitted(frames: frames) }
+            self.checkpointer = checkpointer
+        } else {
+            self.checkpointer = nil
+        }
 
         var readerOptions = options
         readerOptions.access = .readOnly

@@ -31,7 +31,7 @@ import Testing
             // Compare-and-swap lookup of one entry.
             (
                 "SELECT parent_id, kind, name_tag, deleted, rev FROM entries WHERE vault = ? AND entry_id = ?",
-                [1, id], "USING PRIMARY KEY (vault=? AND entry_id=?)"
+                [1, id], "USING INDEX sqlite_autoindex_entries_1 (vault=? AND entry_id=?)"
             ),
             // Live siblings holding a name.
             (
@@ -50,18 +50,23 @@ import Testing
             ),
             // An entry's history.
             (
-                "SELECT id FROM revisions WHERE vault = ? AND entry_id = ? AND rev < ? ORDER BY rev DESC LIMIT ?",
-                [1, id, 100, 10], "sqlite_autoindex_revisions_1 (vault=? AND entry_id=? AND rev<?)"
+                "SELECT id FROM revisions WHERE entry = ? AND rev < ? ORDER BY rev DESC LIMIT ?",
+                [1, 100, 10], "sqlite_autoindex_revisions_1 (entry=? AND rev<?)"
             ),
             // Revisions older than the retention cutoff.
             (
                 "SELECT id FROM revisions r WHERE r.vault = ? AND r.created < ?", [1, 100],
                 "revisions_by_age (vault=? AND created<?)"
             ),
-            // Is a blob still referenced?
+            // Is a blob still referenced? (blobs.refs, kept by triggers)
             (
-                "SELECT 1 FROM revision_blobs WHERE vault = ? AND hash = ?", [1, tag],
-                "USING COVERING INDEX revision_blobs_by_blob (vault=? AND hash=?)"
+                "SELECT size FROM blobs b WHERE b.vault = ? AND b.hash = ? AND b.refs = 0", [1, tag],
+                "USING PRIMARY KEY (vault=? AND hash=?)"
+            ),
+            // The blobs a revision references (history, pruning).
+            (
+                "SELECT hash, occurrences FROM revision_blobs WHERE revision = ? ORDER BY hash", [1],
+                "USING PRIMARY KEY (revision=?)"
             ),
             // A GC scan window.
             (
@@ -103,7 +108,7 @@ import Testing
             fixture,
             packed(16) + " SELECT e.entry_id, e.rev FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id",
             [[UInt8](repeating: 0, count: 32), 1])
-        #expect(states.contains("SEARCH e USING PRIMARY KEY (vault=? AND entry_id=?)"), "\(states)")
+        #expect(states.contains("SEARCH e USING INDEX sqlite_autoindex_entries_1 (vault=? AND entry_id=?)"), "\(states)")
     }
 
     @Test func rowsThatBreakTheSchemaAreRefused() async throws {
@@ -131,5 +136,40 @@ import Testing
             }
         }
         #expect(try await fixture.store.vaults(user: 1).vaults.map(\.vaultId) == [vault])
+    }
+
+    /// `blobs.refs` counts the revision_blobs rows naming each blob, whatever removes them, and
+    /// stands in for the foreign key: a reference to an unrecorded blob and the deletion of a
+    /// referenced blob are refused, a vault's deletion still removes everything.
+    @Test func blobReferencesAreCountedAndGuarded() async throws {
+        let fixture = try await SyncFixture()
+        let vault = try await fixture.vault()
+        let (kept, shared, unknown) = (SyncFixture.blob("kept"), SyncFixture.blob("shared"), SyncFixture.blob("unknown"))
+        try await fixture.store(blobs: [kept, shared], in: vault)
+        let file = SyncFixture.randomEntryID()
+        try await fixture.commit(vault, [SyncFixture.file(file, named: "a", blobs: [kept, kept, shared])])
+        try await fixture.commit(vault, [SyncFixture.file(file, named: "a", base: 1, blobs: [shared])])
+        let refs = "SELECT refs FROM blobs ORDER BY hash = ?"
+        #expect(try await fixture.integers(refs, [kept.bytes]) == [2, 1])
+
+        let hostile: [(String, StatementArguments)] = [
+            (
+                "INSERT INTO revision_blobs (revision, vault, hash, occurrences) SELECT max(id), 1, ?, 1 FROM revisions",
+                [unknown.bytes]
+            ),
+            ("DELETE FROM blobs WHERE hash = ?", [shared.bytes]),
+            ("UPDATE blobs SET refs = -1 WHERE hash = ?", [kept.bytes]),
+        ]
+        for (sql, arguments) in hostile {
+            let sendable = SendableArguments(arguments)
+            await #expect(throws: SQLiteError.self, "\(sql)") {
+                try await fixture.store.database.queue.write { db in try db.execute(sql, sendable.values) }
+            }
+        }
+        #expect(try await fixture.integers(refs, [kept.bytes]) == [2, 1])
+
+        _ = try await fixture.store.deleteVault(vault, user: 1)
+        #expect(try await fixture.integer("SELECT count(*) FROM blobs") == 0)
+        #expect(try await fixture.integer("SELECT count(*) FROM revision_blobs") == 0)
     }
 }

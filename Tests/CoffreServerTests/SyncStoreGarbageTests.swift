@@ -92,9 +92,11 @@ import Testing
                 F.file(file, named: "f", blobs: [blob]),
             ])
         #expect(try await fixture.store.checkConsistency().isConsistent)
-        // Damage the file the way a hand edit with foreign keys off would.
+        // Damage the file the way a hand edit with foreign keys off and the guard of referenced
+        // blobs dropped would.
         let damage = try Connection(path: fixture.directory.appendingPathComponent("coffred.db").path)
         try damage.execute("PRAGMA foreign_keys = OFF")
+        try damage.execute("DROP TRIGGER blobs_keep_referenced")
         try damage.execute("DELETE FROM blobs")
         try damage.execute("DELETE FROM entries WHERE entry_id = ?", [folder.bytes])
         try damage.execute("UPDATE entries SET head = 9999 WHERE entry_id = ?", [file.bytes])

@@ -9,9 +9,10 @@ public final class ServerDatabase: Sendable {
     /// File name inside the data directory.
     public static let fileName = "coffred.db"
 
-    /// Every migration, in order: 0001 accounts, 0002 sync, 0003 blob charges (quota).
+    /// Every migration, in order: 0001 accounts, 0002 sync, 0003 blob charges (quota), 0004 the
+    /// sync tables keyed in commit order.
     public static let migrations: [Migration] = [
-        AccountsSchema.migration, SyncSchema.migration, BlobChargeSchema.migration,
+        AccountsSchema.migration, SyncSchema.migration, BlobChargeSchema.migration, CommitOrderSchema.migration,
     ]
 
     /// The queue every query goes through.
@@ -22,30 +23,29 @@ public final class ServerDatabase: Sendable {
     /// Throws `SQLiteError`, e.g. `.databaseTooNew` when the file was written by a newer coffred.
     public init(path: String, readerCount: Int = 4) throws {
         queue = try DatabaseQueue(
-            path: path, options: Self.connectionOptions, readerCount: readerCount, migrator: try Migrator(Self.migrations))
+            path: path, options: Self.connectionOptions, readerCount: readerCount, migrator: try Migrator(Self.migrations),
+            checkpointing: Self.checkpointing)
     }
 
     /// Every connection's settings: WAL and `synchronous=FULL` (an acknowledged commit is
-    /// durable), plus a larger page cache and a rarer automatic checkpoint than SQLite's
-    /// defaults (docs/performance.md, "Sync API", has the measurements behind the values):
-    /// - a commit of 1,000 new entries touches pages all over four indexes; with SQLite's
-    ///   2 MiB cache they are read again from the OS for every commit, and the feed of a large
-    ///   vault misses the cache on most record lookups;
-    /// - the same commit dirties more than the default 1,000-page WAL threshold, so every commit
-    ///   ran a checkpoint (a copy of its pages into the database file plus an fsync) before it
-    ///   could answer.
-    /// Pages are allocated as used, so a small database keeps a small footprint.
+    /// durable), plus a larger page cache than SQLite's 2 MiB (docs/performance.md, "Sync API",
+    /// has the measurements): a commit of 1,000 new entries touches pages all over the indexes,
+    /// and the feed of a large vault would miss the cache on most record lookups. Pages are
+    /// allocated as used, so a small database keeps a small footprint.
     static var connectionOptions: Connection.Options {
         var options = Connection.Options()
         options.cacheSizeKibibytes = cacheSizeKibibytes
-        options.walAutocheckpointPages = walAutocheckpointPages
         return options
     }
 
     /// Page cache per connection (writer and each reader), in KiB: 64 MiB.
     static let cacheSizeKibibytes: Int? = 65_536
-    /// WAL pages (4 KiB each) that trigger a checkpoint at commit: about 40 MiB of WAL.
-    static let walAutocheckpointPages: Int? = 10_000
+
+    /// Checkpoints run in the background, not by the commit that crosses SQLite's threshold
+    /// (docs/performance.md, "Sync API", "Commit throughput"): a commit of 1,000 entries writes
+    /// about 10 MiB of log. A PASSIVE pass from 8 MiB of log, a RESTART from 64 MiB, and a
+    /// commit waits for the RESTART only past 256 MiB.
+    static let checkpointing = WALCheckpointPolicy(passiveFrames: 2_000, restartFrames: 16_000, blockingFrames: 64_000)
 
     /// Opens `coffred.db` in the data directory.
     public convenience init(dataDirectory: DataDirectory, readerCount: Int = 4) throws {

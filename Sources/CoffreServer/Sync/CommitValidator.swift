@@ -49,7 +49,7 @@ final class CommitValidator {
         index.reserveCapacity(changes.count)
         for (offset, change) in changes.enumerated() { index[change.entryId] = offset }
         self.indexByEntry = index
-        // Each is prepared once and stepped once per entry: the primary key, then the partial
+        // Each is prepared once and stepped once per entry: the unique (vault, entry_id) index, then the partial
         // index of live children (https://sqlite.org/partialindex.html).
         lookup = try db.prepare("SELECT \(StoredEntry.columns) FROM entries WHERE vault = ? AND entry_id = ?")
         siblingsNamed = try db.prepare(

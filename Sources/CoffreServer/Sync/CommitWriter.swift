@@ -1,34 +1,40 @@
 import CoffreProtocol
 import SQLiteStore
 
-/// Writes a validated batch: one `revisions` row per entry (which holds the record), its
-/// `revision_blobs` rows, and the entry's new current state in `entries`. Three statements are
+/// Writes a validated batch: each entry's new current state in `entries`, one `revisions` row
+/// per entry (which holds the record) and its `revision_blobs` rows. Three statements are
 /// prepared once per commit and stepped per row, so a batch of 1,000 entries costs 1,000 × 3
 /// steps (plus one per distinct blob) and no parsing.
+///
+/// Revision ids are handed out here, from one past the largest, as SQLite would
+/// (https://sqlite.org/autoinc.html): the entry row names its head revision before that row
+/// exists, and the revision names its entry's integer id (`CommitOrderSchema`).
 struct CommitWriter {
-    private let db: Connection
     private let vault: Int64
     private let seq: Int64
     private let now: Int64
+    private let firstRevision: Int64
     private let insertRevision: Statement
     private let insertBlobReference: Statement
     private let upsertEntry: Statement
 
     /// A writer of revision `seq` in vault row `vault`, committed at `now`.
     init(db: Connection, vault: Int64, seq: Int64, now: Int64) throws {
-        self.db = db
         self.vault = vault
         self.seq = seq
         self.now = now
+        // The last row of the rowid B-tree: one descent, no scan.
+        firstRevision = (try db.fetchValue("SELECT id FROM revisions ORDER BY id DESC LIMIT 1", as: Int64.self) ?? 0) + 1
         insertRevision = try db.prepare(
             """
-            INSERT INTO revisions (vault, entry_id, rev, parent_id, kind, name_tag, deleted, record, created)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO revisions (id, vault, entry, rev, parent_id, kind, name_tag, deleted, record, created)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertBlobReference = try db.prepare(
             "INSERT INTO revision_blobs (revision, vault, hash, occurrences) VALUES (?, ?, ?, ?)")
         // UPSERT (https://sqlite.org/lang_upsert.html): a new entry is inserted, an existing one
-        // takes the new state; `excluded` is the row that was to be inserted.
+        // takes the new state; `excluded` is the row that was to be inserted. RETURNING gives the
+        // row's id either way (https://sqlite.org/lang_returning.html).
         upsertEntry = try db.prepare(
             """
             INSERT INTO entries (vault, entry_id, parent_id, kind, name_tag, deleted, rev, head)
@@ -36,41 +42,52 @@ struct CommitWriter {
             ON CONFLICT (vault, entry_id) DO UPDATE SET
                 parent_id = excluded.parent_id, kind = excluded.kind, name_tag = excluded.name_tag,
                 deleted = excluded.deleted, rev = excluded.rev, head = excluded.head
+            RETURNING id
             """)
     }
 
     /// Writes every change; each entry gets `rev = seq`.
     func write(_ changes: [EntryChange]) throws {
-        for change in changes {
-            let revision = try writeRevision(change)
+        for (offset, change) in changes.enumerated() {
+            let revision = firstRevision + Int64(offset)
+            let entry = try writeEntry(change, head: revision)
+            try writeRevision(change, id: revision, entry: entry)
             try writeBlobReferences(change.blobs, revision: revision)
-            upsertEntry.reset()
-            try upsertEntry.bind(vault, at: 1)
-            try upsertEntry.bind(change.entryId, at: 2)
-            try upsertEntry.bind(change.parentId, at: 3)
-            try upsertEntry.bind(change.kind.code, at: 4)
-            try upsertEntry.bind(change.nameTag.bytes, at: 5)
-            try upsertEntry.bind(Int64(change.deleted ? 1 : 0), at: 6)
-            try upsertEntry.bind(seq, at: 7)
-            try upsertEntry.bind(revision, at: 8)
-            while try upsertEntry.step() {}
         }
     }
 
-    /// Inserts the revision row and returns its id.
-    private func writeRevision(_ change: EntryChange) throws -> Int64 {
+    /// Inserts or updates the entry's row and returns its id.
+    private func writeEntry(_ change: EntryChange, head: Int64) throws -> Int64 {
+        upsertEntry.reset()
+        try upsertEntry.bind(vault, at: 1)
+        try upsertEntry.bind(change.entryId, at: 2)
+        try upsertEntry.bind(change.parentId, at: 3)
+        try upsertEntry.bind(change.kind.code, at: 4)
+        try upsertEntry.bind(change.nameTag.bytes, at: 5)
+        try upsertEntry.bind(Int64(change.deleted ? 1 : 0), at: 6)
+        try upsertEntry.bind(seq, at: 7)
+        try upsertEntry.bind(head, at: 8)
+        guard try upsertEntry.step(), let row = upsertEntry.currentRow else {
+            throw SyncError.internalFailure("an entry upsert returned no row")
+        }
+        let id = try row.int64(at: 0)
+        while try upsertEntry.step() {}
+        return id
+    }
+
+    private func writeRevision(_ change: EntryChange, id: Int64, entry: Int64) throws {
         insertRevision.reset()
-        try insertRevision.bind(vault, at: 1)
-        try insertRevision.bind(change.entryId, at: 2)
-        try insertRevision.bind(seq, at: 3)
-        try insertRevision.bind(change.parentId, at: 4)
-        try insertRevision.bind(change.kind.code, at: 5)
-        try insertRevision.bind(change.nameTag.bytes, at: 6)
-        try insertRevision.bind(Int64(change.deleted ? 1 : 0), at: 7)
-        try insertRevision.bind(change.record.bytes, at: 8)
-        try insertRevision.bind(now, at: 9)
+        try insertRevision.bind(id, at: 1)
+        try insertRevision.bind(vault, at: 2)
+        try insertRevision.bind(entry, at: 3)
+        try insertRevision.bind(seq, at: 4)
+        try insertRevision.bind(change.parentId, at: 5)
+        try insertRevision.bind(change.kind.code, at: 6)
+        try insertRevision.bind(change.nameTag.bytes, at: 7)
+        try insertRevision.bind(Int64(change.deleted ? 1 : 0), at: 8)
+        try insertRevision.bind(change.record.bytes, at: 9)
+        try insertRevision.bind(now, at: 10)
         while try insertRevision.step() {}
-        return try db.lastInsertRowID
     }
 
     /// One row per distinct blob, counting how often the change lists it.

@@ -7,6 +7,9 @@ import SQLiteStore
 /// refused rather than stored. Tables keyed by a composite key are WITHOUT ROWID
 /// (https://sqlite.org/withoutrowid.html): the key is the clustered index, no second copy.
 /// Vaults and revisions keep an integer rowid because other tables point at them.
+///
+/// Migration 0004 (`CommitOrderSchema`) rebuilt `entries`, `revisions` and `revision_blobs` and
+/// added `blobs.refs`; this script stays as it was so that existing databases upgrade step by step.
 enum SyncSchema {
     /// The migration that creates the sync tables.
     static let migration = Migration(version: 2, name: "sync", sql: sql)

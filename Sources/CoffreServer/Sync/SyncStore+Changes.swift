@@ -46,8 +46,7 @@ extension SyncStore {
         let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .read)
         guard since >= access.feedFloor else { throw SyncError.cursorGone(oldestCursor: access.feedFloor) }
         guard since <= access.seq else { throw SyncError.cursorAhead(currentSeq: access.seq) }
-        // entries_by_rev is (vault, rev) and, the table being WITHOUT ROWID, ends with entry_id:
-        // the index delivers this order without a sort (https://sqlite.org/withoutrowid.html).
+        // entries_by_rev is (vault, rev, entry_id): the index delivers this order without a sort.
         let rows = try db.fetchAll(
             """
             SELECT \(entryStateColumns) FROM entries e JOIN revisions r ON r.id = e.head

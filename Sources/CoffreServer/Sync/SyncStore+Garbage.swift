@@ -27,7 +27,7 @@ extension SyncStore {
                 """
                 SELECT v.public_id, b.hash, b.size FROM blobs b JOIN vaults v ON v.id = b.vault
                 WHERE (b.vault, b.hash) > (?, ?) AND (b.vault, b.hash) <= (?, ?) AND b.created < ?
-                  AND NOT EXISTS (SELECT 1 FROM revision_blobs rb WHERE rb.vault = b.vault AND rb.hash = b.hash)
+                  AND b.refs = 0
                 ORDER BY b.vault, b.hash
                 """, [start.vault, start.hash, upper.vault, upper.hash, cutoff]
             ) { row in
@@ -54,7 +54,7 @@ extension SyncStore {
                     """
                     DELETE FROM blobs
                     WHERE vault = (SELECT id FROM vaults WHERE public_id = ?1) AND hash = ?2 AND created < ?3
-                      AND NOT EXISTS (SELECT 1 FROM revision_blobs rb WHERE rb.vault = blobs.vault AND rb.hash = ?2)
+                      AND refs = 0
                     """, [blob.vaultId.bytes, blob.blob.bytes, cutoff])
                 if try db.changes == 1 { deleted.append(blob) }
             }
@@ -82,7 +82,7 @@ extension SyncStore {
                 """
                 SELECT v.public_id, e.entry_id FROM entries e JOIN vaults v ON v.id = e.vault
                 LEFT JOIN revisions r ON r.id = e.head
-                WHERE r.id IS NULL OR r.vault != e.vault OR r.entry_id != e.entry_id OR r.rev != e.rev
+                WHERE r.id IS NULL OR r.vault != e.vault OR r.entry != e.id OR r.rev != e.rev
                 ORDER BY e.vault, e.entry_id LIMIT ?
                 """, [bound], Self.vaultEntry)
             let orphans = try db.fetchAll(

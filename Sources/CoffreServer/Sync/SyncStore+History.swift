@@ -13,15 +13,15 @@ extension SyncStore {
         let pageSize = min(max(limit, 1), limits.maxHistoryPageEntries)
         return try await read { db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .read)
-            let exists = try db.fetchValue(
-                "SELECT 1 FROM entries WHERE vault = ? AND entry_id = ?", [access.rowID, entry.bytes], as: Int64.self)
-            guard exists != nil else { throw SyncError.entryNotFound }
-            // The UNIQUE (vault, entry_id, rev) index serves the range and the order.
+            let entryRow = try db.fetchValue(
+                "SELECT id FROM entries WHERE vault = ? AND entry_id = ?", [access.rowID, entry.bytes], as: Int64.self)
+            guard let entryRow else { throw SyncError.entryNotFound }
+            // The UNIQUE (entry, rev) index serves the range and the order.
             var rows = try db.fetchAll(
                 """
                 SELECT id, rev, parent_id, kind, name_tag, deleted, record, created FROM revisions
-                WHERE vault = ? AND entry_id = ? AND rev < ? ORDER BY rev DESC LIMIT ?
-                """, [access.rowID, entry.bytes, before ?? Int64.max, pageSize + 1]
+                WHERE entry = ? AND rev < ? ORDER BY rev DESC LIMIT ?
+                """, [entryRow, before ?? Int64.max, pageSize + 1]
             ) { row in
                 (
                     id: try row.int64(at: 0),

@@ -67,22 +67,22 @@ extension SyncStore {
         // entries_trash finds the tombstones; the head revision says when the deletion happened.
         let expired = try db.fetchAll(
             """
-            SELECT e.entry_id, e.rev FROM entries e JOIN revisions r ON r.id = e.head
+            SELECT e.id, e.rev FROM entries e JOIN revisions r ON r.id = e.head
             WHERE e.vault = ? AND e.deleted = 1 AND r.created < ? ORDER BY e.rev LIMIT ?
             """, [vault, cutoff, budget]
-        ) { row in (entry: try row.identifier(at: 0) as EntryID, rev: try row.int64(at: 1)) }
+        ) { row in (entry: try row.int64(at: 0), rev: try row.int64(at: 1)) }
         var floor: Int64 = 0
         for tombstone in expired where report.revisionsDeleted < budget {
             try db.query(
                 """
                 SELECT DISTINCT rb.hash FROM revisions r JOIN revision_blobs rb ON rb.revision = r.id
-                WHERE r.vault = ? AND r.entry_id = ?
-                """, [vault, tombstone.entry.bytes]
+                WHERE r.entry = ?
+                """, [tombstone.entry]
             ) { row in blobs.insert(try row.blobID(at: 0)) }
             // revision_blobs rows go with their revisions (ON DELETE CASCADE).
-            try db.execute("DELETE FROM revisions WHERE vault = ? AND entry_id = ?", [vault, tombstone.entry.bytes])
+            try db.execute("DELETE FROM revisions WHERE entry = ?", [tombstone.entry])
             report.revisionsDeleted += try db.changes
-            try db.execute("DELETE FROM entries WHERE vault = ? AND entry_id = ?", [vault, tombstone.entry.bytes])
+            try db.execute("DELETE FROM entries WHERE id = ?", [tombstone.entry])
             report.entriesPurged += 1
             floor = max(floor, tombstone.rev)
         }
@@ -96,7 +96,7 @@ extension SyncStore {
         blobs: inout Set<BlobID>
     ) throws {
         // revisions_by_age finds revisions written before the cutoff (a revision superseded
-        // before the cutoff was written before it); for each, the UNIQUE (vault, entry_id, rev)
+        // before the cutoff was written before it); for each, the UNIQUE (entry, rev)
         // index answers "is there a keep-th newer revision" (LIMIT 1 OFFSET keep - 1) and "when
         // was the next one written" (https://sqlite.org/lang_select.html#limitoffset).
         let expired = try db.fetchValues(
@@ -104,11 +104,11 @@ extension SyncStore {
             SELECT r.id FROM revisions r
             WHERE r.vault = ?1 AND r.created < ?2
               AND EXISTS (
-                  SELECT 1 FROM revisions n WHERE n.vault = r.vault AND n.entry_id = r.entry_id AND n.rev > r.rev
+                  SELECT 1 FROM revisions n WHERE n.entry = r.entry AND n.rev > r.rev
                   ORDER BY n.rev LIMIT 1 OFFSET ?3 - 1)
               AND (
                   SELECT n.created FROM revisions n
-                  WHERE n.vault = r.vault AND n.entry_id = r.entry_id AND n.rev > r.rev
+                  WHERE n.entry = r.entry AND n.rev > r.rev
                   ORDER BY n.rev LIMIT 1) < ?2
             LIMIT ?4
             """, [vault, cutoff, keep, budget], as: Int64.self)
@@ -129,8 +129,7 @@ extension SyncStore {
         for blob in candidates.sorted(by: { $0.hex < $1.hex }) {
             let size = try db.fetchValue(
                 """
-                SELECT size FROM blobs b WHERE b.vault = ?1 AND b.hash = ?2
-                AND NOT EXISTS (SELECT 1 FROM revision_blobs rb WHERE rb.vault = ?1 AND rb.hash = ?2)
+                SELECT size FROM blobs b WHERE b.vault = ?1 AND b.hash = ?2 AND b.refs = 0
                 """, [vault, blob.bytes], as: Int64.self)
             if let size { result.append(VaultBlob(vaultId: vaultID, blob: blob, size: size)) }
         }
