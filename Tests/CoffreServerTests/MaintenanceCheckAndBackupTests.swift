@@ -2,6 +2,7 @@
 import CoffreClient
 import CoffreProtocol
 import Foundation
+import SQLiteStore
 import Testing
 
 /// fsck and backup through the admin routes, and a server started from a backup.
@@ -48,6 +49,15 @@ import Testing
             #expect(damaged.sizeMismatches.map(\.blobId) == [blobs[1].id])
             #expect(damaged.missingBlobs.map(\.blobId) == [blobs[2].id])
             #expect(damaged.orphanFileCount == 1 && damaged.orphanFileBytes == 10)
+            #expect(damaged.databaseProblems.isEmpty)
+
+            // A reference count below the truth, which garbage collection would trust.
+            let database = try Connection(path: "\(harness.directory)/coffred.db")
+            try database.execute("UPDATE blobs SET refs = 0")
+            try database.close()
+            let miscounted = try await admin.checkStore(verifyHashes: false)
+            #expect(miscounted.result == .damaged)
+            #expect(miscounted.databaseProblems == ["3 blob reference counts disagree with the revisions naming them"])
         } catch {
             await harness.shutdown()
             throw error

@@ -109,6 +109,24 @@ import Testing
         #expect(report.orphans.map(\.entryId) == [child])
     }
 
+    @Test func theConsistencyCheckFindsAWrongReferenceCount() async throws {
+        let fixture = try await F()
+        let vault = try await fixture.vault()
+        let (used, idle) = (F.blob("used"), F.blob("idle"))
+        try await fixture.store(blobs: [used, idle], in: vault)
+        try await fixture.commit(vault, [F.file(F.randomEntryID(), named: "f", blobs: [used])])
+        #expect(try await fixture.store.checkConsistency().isConsistent)
+        // A count of 0 would let garbage collection delete a blob a revision still names.
+        let damage = try Connection(path: fixture.directory.appendingPathComponent("coffred.db").path)
+        try damage.execute("UPDATE blobs SET refs = 0 WHERE hash = ?", [used.bytes])
+        try damage.execute("UPDATE blobs SET refs = 3 WHERE hash = ?", [idle.bytes])
+        try damage.close()
+        let report = try await fixture.store.checkConsistency()
+        #expect(!report.isConsistent)
+        #expect(Set(report.miscountedBlobs.map { [$0.recorded, $0.counted] }) == [[0, 1], [3, 0]])
+        #expect(Set(report.miscountedBlobs.map(\.blob)) == [used, idle])
+    }
+
     @Test func statisticsOfAKnownDataset() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()

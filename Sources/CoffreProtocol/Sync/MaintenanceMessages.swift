@@ -115,7 +115,8 @@ public struct FsckReport: Sendable, Codable, Equatable {
     public var orphanFileBytes: Int64
     /// Blob folders of vaults that no longer exist.
     public var orphanVaultFolders: Int64
-    /// What SQLite's `integrity_check` and `foreign_key_check` reported (fixed texts).
+    /// What SQLite's `integrity_check` and `foreign_key_check` reported, and blob reference
+    /// counts that disagree with the references (fixed texts).
     public var databaseProblems: [String]
 
     /// Most items per list.

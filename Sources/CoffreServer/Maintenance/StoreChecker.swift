@@ -5,7 +5,8 @@ import HTTPServer
 ///
 /// - the database file: SQLite's `integrity_check` and `foreign_key_check`;
 /// - the metadata: every referenced blob recorded, every entry's head its newest revision,
-///   every live entry under a live folder (`SyncStore.checkConsistency`);
+///   every live entry under a live folder, every blob's reference count right
+///   (`SyncStore.checkConsistency`);
 /// - every recorded blob: its file exists and has the recorded size, and (by default) its
 ///   bytes still hash to its id — re-read a 1 MiB buffer at a time on the blocking-work queue;
 /// - every blob file: recorded by its vault, or reported as an orphan.
@@ -28,6 +29,11 @@ struct StoreChecker: Sendable {
         }
         report.brokenHeads = Int64(consistency.brokenHeads.count)
         report.orphanEntries = Int64(consistency.orphans.count)
+        if !consistency.miscountedBlobs.isEmpty {
+            // A fixed text: the report's lists name blobs, this one only says how many.
+            report.databaseProblems.append(
+                "\(consistency.miscountedBlobs.count) blob reference counts disagree with the revisions naming them")
+        }
 
         var cursor: GarbageCursor?
         repeat {

@@ -8,9 +8,14 @@ public struct ConsistencyReport: Sendable, Equatable {
     public var brokenHeads: [VaultEntry]
     /// Live entries whose parent is not a live folder.
     public var orphans: [VaultEntry]
+    /// Blobs whose reference count (`blobs.refs`, which garbage collection trusts) is not the
+    /// number of revision references naming them.
+    public var miscountedBlobs: [VaultBlobCount]
 
     /// True when nothing was found.
-    public var isConsistent: Bool { danglingReferences.isEmpty && brokenHeads.isEmpty && orphans.isEmpty }
+    public var isConsistent: Bool {
+        danglingReferences.isEmpty && brokenHeads.isEmpty && orphans.isEmpty && miscountedBlobs.isEmpty
+    }
 }
 
 /// A blob some revisions reference that the vault does not record.
@@ -21,6 +26,18 @@ public struct DanglingReference: Sendable, Hashable {
     public var blob: BlobID
     /// How many revisions reference it.
     public var revisions: Int64
+}
+
+/// A blob whose recorded reference count disagrees with its references.
+public struct VaultBlobCount: Sendable, Hashable {
+    /// The vault.
+    public var vaultId: VaultID
+    /// The blob.
+    public var blob: BlobID
+    /// The count the blob's row holds.
+    public var recorded: Int64
+    /// The revision references that name it.
+    public var counted: Int64
 }
 
 /// One entry of one vault.

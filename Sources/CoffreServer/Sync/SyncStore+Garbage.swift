@@ -64,7 +64,8 @@ extension SyncStore {
 
     /// Lists what breaks the schema's invariants, at most `limit` items of each kind: revisions
     /// referencing a blob the vault does not record (dangling references), entries whose head is
-    /// not their newest revision, and live entries whose parent is not a live folder.
+    /// not their newest revision, live entries whose parent is not a live folder, and blobs
+    /// whose reference count is not their number of references.
     public func checkConsistency(limit: Int = 1_000) async throws(SyncError) -> ConsistencyReport {
         let bound = max(1, limit)
         return try await read { db in
@@ -93,7 +94,22 @@ extension SyncStore {
                     WHERE p.vault = e.vault AND p.entry_id = e.parent_id AND p.deleted = 0 AND p.kind = 2)
                 ORDER BY e.vault, e.entry_id LIMIT ?
                 """, [bound], Self.vaultEntry)
-            return ConsistencyReport(danglingReferences: dangling, brokenHeads: brokenHeads, orphans: orphans)
+            // One pass over the references, grouped, against every blob's count: GC deletes a
+            // blob at 0, so a count below the truth would lose a referenced blob.
+            let miscounted = try db.fetchAll(
+                """
+                WITH counted AS (SELECT vault, hash, count(*) AS n FROM revision_blobs GROUP BY vault, hash)
+                SELECT v.public_id, b.hash, b.refs, coalesce(c.n, 0) FROM blobs b JOIN vaults v ON v.id = b.vault
+                LEFT JOIN counted c ON c.vault = b.vault AND c.hash = b.hash
+                WHERE b.refs != coalesce(c.n, 0) ORDER BY b.vault, b.hash LIMIT ?
+                """, [bound]
+            ) { row in
+                VaultBlobCount(
+                    vaultId: try row.identifier(at: 0), blob: try row.blobID(at: 1), recorded: try row.int64(at: 2),
+                    counted: try row.int64(at: 3))
+            }
+            return ConsistencyReport(
+                danglingReferences: dangling, brokenHeads: brokenHeads, orphans: orphans, miscountedBlobs: miscounted)
         }
     }
 
