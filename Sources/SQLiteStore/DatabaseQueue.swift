@@ -9,8 +9,8 @@ import Dispatch
 /// blocking form for synchronous code and an `async` form that hands the work to Dispatch through
 /// a continuation, so no Swift concurrency thread ever waits on SQLite.
 ///
-/// `@unchecked Sendable` rule: the writer `Connection` is touched only inside blocks on
-/// `writerQueue`; each reader only inside blocks on its own queue while `ReaderPool` lends it to
+/// `@unchecked Sendable` rule: the writer `Connection` and `writerFault` are touched only inside
+/// blocks on `writerQueue`; each reader only inside blocks on its own queue while `ReaderPool` lends it to
 /// exactly one caller. Connections never leave the closures they are passed to.
 public final class DatabaseQueue: @unchecked Sendable {
     /// The database file.
@@ -18,6 +18,9 @@ public final class DatabaseQueue: @unchecked Sendable {
 
     let writer: Connection
     let writerQueue: DispatchQueue
+    /// Set when the writer can no longer be trusted to commit as configured; every later write
+    /// then fails with it (only read and written on `writerQueue`).
+    var writerFault: SQLiteError?
     /// Checkpoints the log in the background when the queue was opened with a policy.
     public let checkpointer: WALCheckpointer?
     private let readers: ReaderPool
@@ -71,7 +74,7 @@ public final class DatabaseQueue: @unchecked Sendable {
     @available(*, noasync, message: "blocks the calling thread; use the async overload")
     public func write<Result>(_ body: (Connection) throws -> Result) throws -> Result {
         try refuseWriterWait("write")
-        return try writerQueue.sync { try writer.transaction(.immediate, body) }
+        return try writerQueue.sync { try writerTransaction(body) }
     }
 
     /// Runs `body` in a deferred transaction on a reader, blocking the caller until one is free
@@ -86,6 +89,13 @@ public final class DatabaseQueue: @unchecked Sendable {
         let reader = readers.borrowBlocking()
         defer { readers.giveBack(reader) }
         return try reader.queue.sync { try reader.connection.transaction(.deferred, body) }
+    }
+
+    /// An IMMEDIATE transaction on the writer, unless a fault made it unusable. Runs on
+    /// `writerQueue`.
+    func writerTransaction<Result>(_ body: (Connection) throws -> Result) throws -> Result {
+        if let writerFault { throw writerFault }
+        return try writer.transaction(.immediate, body)
     }
 
     /// Waiting for the writer queue is refused on the writer queue itself (a serial queue waiting
@@ -108,7 +118,7 @@ public final class DatabaseQueue: @unchecked Sendable {
         try Task.checkCancellation()
         return try await withCheckedThrowingContinuation { continuation in
             writerQueue.async {
-                continuation.resume(with: Swift.Result { try self.writer.transaction(.immediate, body) })
+                continuation.resume(with: Swift.Result { try self.writerTransaction(body) })
             }
         }
     }

@@ -72,6 +72,29 @@ import Testing
         #expect(total == taskCount)
     }
 
+    @Test func anUnsyncedWriteCommitsWithoutSyncAndTheWriterGoesBackToFull() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try makeQueue(dir)
+        let inside = try await db.writeWithoutSync { conn in
+            try conn.execute("INSERT INTO t(v) VALUES (?)", ["kept"])
+            return try conn.fetchValue("PRAGMA synchronous", as: Int.self)
+        }
+        #expect(inside == 1)
+        #expect(try await db.write { try $0.fetchValue("PRAGMA synchronous", as: Int.self) } == 2)
+        #expect(try await db.read { try $0.fetchValue("SELECT count(*) FROM t", as: Int.self) } == 1)
+
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await db.writeWithoutSync { conn in
+                try conn.execute("INSERT INTO t(v) VALUES (?)", ["gone"])
+                throw Refused()
+            }
+        }
+        #expect(try await db.write { try $0.fetchValue("PRAGMA synchronous", as: Int.self) } == 2)
+        #expect(try await db.read { try $0.fetchValue("SELECT count(*) FROM t", as: Int.self) } == 1)
+    }
+
     @Test func asyncWriteRollsBackOnThrow() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -20,6 +20,18 @@ struct AccountStore: Sendable {
         }
     }
 
+    /// Like `write`, for bookkeeping the next start recomputes: the commit does not wait for
+    /// the disk (`DatabaseQueue.writeWithoutSync`; a power loss may take it back).
+    func writeWithoutSync<Result: Sendable>(
+        _ operation: String, _ body: @escaping @Sendable (Connection) throws -> Result
+    ) async throws(APIError) -> Result {
+        do {
+            return try await database.queue.writeWithoutSync(body)
+        } catch {
+            throw mapped(error, operation)
+        }
+    }
+
     /// Runs `body` on a consistent read snapshot.
     func read<Result: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (Connection) throws -> Result
