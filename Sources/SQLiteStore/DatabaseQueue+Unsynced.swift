@@ -16,12 +16,7 @@ extension DatabaseQueue {
     public func writeWithoutSync<Result: Sendable>(
         _ body: @escaping @Sendable (Connection) throws -> Result
     ) async throws -> Result {
-        try Task.checkCancellation()
-        return try await withCheckedThrowingContinuation { continuation in
-            writerQueue.async {
-                continuation.resume(with: Swift.Result { try self.unsyncedTransaction(body) })
-            }
-        }
+        try await onWriterQueue { try self.unsyncedTransaction(body) }
     }
 
     /// Runs on the writer queue.

@@ -115,11 +115,14 @@ public final class DatabaseQueue: @unchecked Sendable {
     public func write<Result: Sendable>(
         _ body: @escaping @Sendable (Connection) throws -> Result
     ) async throws -> Result {
+        try await onWriterQueue { try self.writerTransaction(body) }
+    }
+
+    /// Runs `work` on the writer queue while the calling task is suspended.
+    func onWriterQueue<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
         try Task.checkCancellation()
         return try await withCheckedThrowingContinuation { continuation in
-            writerQueue.async {
-                continuation.resume(with: Swift.Result { try self.writerTransaction(body) })
-            }
+            writerQueue.async { continuation.resume(with: Swift.Result { try work() }) }
         }
     }
 

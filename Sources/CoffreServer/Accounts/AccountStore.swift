@@ -13,11 +13,7 @@ struct AccountStore: Sendable {
     func write<Result: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (Connection) throws -> Result
     ) async throws(APIError) -> Result {
-        do {
-            return try await database.queue.write(body)
-        } catch {
-            throw mapped(error, operation)
-        }
+        try await mapping(operation) { try await database.queue.write(body) }
     }
 
     /// Like `write`, for bookkeeping the next start recomputes: the commit does not wait for
@@ -25,19 +21,22 @@ struct AccountStore: Sendable {
     func writeWithoutSync<Result: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (Connection) throws -> Result
     ) async throws(APIError) -> Result {
-        do {
-            return try await database.queue.writeWithoutSync(body)
-        } catch {
-            throw mapped(error, operation)
-        }
+        try await mapping(operation) { try await database.queue.writeWithoutSync(body) }
     }
 
     /// Runs `body` on a consistent read snapshot.
     func read<Result: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (Connection) throws -> Result
     ) async throws(APIError) -> Result {
+        try await mapping(operation) { try await database.queue.read(body) }
+    }
+
+    /// Runs `work`, turning its failure into an `APIError` (`mapped`).
+    private func mapping<Result: Sendable>(
+        _ operation: String, _ work: () async throws -> Result
+    ) async throws(APIError) -> Result {
         do {
-            return try await database.queue.read(body)
+            return try await work()
         } catch {
             throw mapped(error, operation)
         }
