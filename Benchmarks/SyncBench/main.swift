@@ -66,15 +66,14 @@ do {
     let sync = SyncPathBench(coffred: coffred, http: http, client: client, vault: vault)
     print("  committing \(environment.entries) entries, 1,000 per commit, commits and feed pages in \(environment.wire.rawValue) …")
     report.commits = try await sync.commits(entries: environment.entries, wire: environment.wire)
-    if environment.commitsOnly {
-        report.print(load: BenchEnvironment.loadAverage)
-        exit(0)
+    // Not exit(0) for the commits-only run: that would skip the defers and leave coffred running.
+    if !environment.commitsOnly {
+        report.feed = try await sync.feed(wire: environment.wire)
+        print("  coffred RSS after the commits and the feed: \(coffred.residentBytes >> 20) MiB")
+        report.wake = try await sync.wakeUps(pollers: 50, rounds: 20)
+        let idle = try await SyncPathBench.idlePolls(count: environment.idlePolls, binary: environment.coffred)
+        report.idle = (environment.idlePolls, idle.before, idle.waiting, idle.wakeP99)
     }
-    report.feed = try await sync.feed(wire: environment.wire)
-    print("  coffred RSS after the commits and the feed: \(coffred.residentBytes >> 20) MiB")
-    report.wake = try await sync.wakeUps(pollers: 50, rounds: 20)
-    let idle = try await SyncPathBench.idlePolls(count: environment.idlePolls, binary: environment.coffred)
-    report.idle = (environment.idlePolls, idle.before, idle.waiting, idle.wakeP99)
     report.print(load: BenchEnvironment.loadAverage)
 } catch {
     FileHandle.standardError.write(Data("sync-bench: \(error)\n".utf8))

@@ -13,4 +13,11 @@ static inline sqlite3_destructor_type coffre_sqlite_static(void) { return SQLITE
 static inline int coffre_sqlite_db_config_flag(sqlite3 *db, int op, int on, int *now) {
     return sqlite3_db_config(db, op, on, now);
 }
+
+/// sqlite3_config is variadic too: this turns off SQLite's memory statistics, which take a
+/// process-wide mutex on every allocation (https://sqlite.org/c3ref/c_config_covering_index_scan.html#sqliteconfigmemstatus).
+/// Only valid before SQLite initializes; returns SQLITE_MISUSE after.
+static inline int coffre_sqlite_disable_memory_statistics(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 #endif

@@ -23,6 +23,7 @@ public final class Connection {
 
     /// Opens (or creates, per `options.access`) the database at `path` and applies `options`.
     public init(path: String, options: Options = Options()) throws(SQLiteError) {
+        _ = SQLiteLibrary.configured
         var database: OpaquePointer?
         let rc = sqlite3_open_v2(path, &database, options.openFlags, nil)
         guard rc == SQLITE_OK, let database else {

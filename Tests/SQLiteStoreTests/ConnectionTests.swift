@@ -292,3 +292,16 @@ import Testing
         #expect(missing?.primaryCode == SQLITE_CANTOPEN)
     }
 }
+
+@Suite struct SQLiteLibraryTests {
+    @Test func memoryStatisticsAreOffBeforeTheFirstConnection() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try Connection(path: dir.path("stats.db"))
+        try db.execute("CREATE TABLE t(v BLOB)")
+        try db.execute("INSERT INTO t VALUES (zeroblob(100000))")
+        #expect(SQLiteLibrary.configured == SQLITE_OK)
+        // With SQLITE_CONFIG_MEMSTATUS off, SQLite counts nothing.
+        #expect(sqlite3_memory_used() == 0)
+    }
+}
