@@ -52,19 +52,19 @@ final class LocalPublisher {
         context.progress.begin(.uploading, files: sealing.count, bytes: sealing.reduce(0) { $0 + ($1.local?.metadata.size ?? 0) })
         let batches = batches(of: plan.changes)
         let sealer = context.contentSealer(uploading: true)
-        try await withThrowingTaskGroup(of: [Sealing].self) { sealing in
+        try await withThrowingTaskGroup(of: [Sealing].self) { ahead in
             if let first = batches.first {
                 let changes = first.filter(\.sealsContent)
-                sealing.addTask { try await Self.seal(changes, with: sealer) }
+                ahead.addTask { try await Self.seal(changes, with: sealer) }
             }
             for (number, batch) in batches.enumerated() {
-                guard let outcomes = try await sealing.next() else { break }
+                guard let outcomes = try await ahead.next() else { break }
                 // The next batch's blobs may reach the server before this commit lands: they are
                 // content-addressed and referenced by nothing yet; its own commit goes out after
                 // this one and after all of them. An error here cancels and awaits that work.
                 if number + 1 < batches.count {
                     let changes = batches[number + 1].filter(\.sealsContent)
-                    sealing.addTask { try await Self.seal(changes, with: sealer) }
+                    ahead.addTask { try await Self.seal(changes, with: sealer) }
                 }
                 var sealed: [EntryID: SealedContent] = [:]
                 for outcome in outcomes { record(outcome.result, for: outcome.change, into: &sealed) }
