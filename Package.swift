@@ -24,9 +24,11 @@ let package = Package(
         .target(name: "CSystemShims"),
         // SHA-256 block function on the x86 SHA extensions, one stream or two in lock-step.
         .target(name: "CSHA256x2"),
+        // AES-256-GCM on VAES / VPCLMULQDQ / AVX-512, sixteen blocks per step.
+        .target(name: "CAES256GCM"),
 
         // Libraries, lower ones first: a target imports only targets above it.
-        .target(name: "CoffreCrypto", dependencies: ["COpenSSL", "CSHA256x2"]),
+        .target(name: "CoffreCrypto", dependencies: ["COpenSSL", "CSHA256x2", "CAES256GCM"]),
         .target(name: "SQLiteStore", dependencies: ["CSQLite"]),
         .target(
             name: "HTTPServer",

@@ -32,15 +32,18 @@ struct PrimitiveBench {
         }
     }
 
-    /// AES-256-GCM sealing of each chunk (256 KiB to 4 MiB) into a reused output buffer.
-    func sealing() throws -> Measurement {
+    /// AES-256-GCM sealing of each chunk (256 KiB to 4 MiB) into a reused output buffer, by
+    /// `implementation` (the pipeline's is `.preferred`; OpenSSL's is the baseline the report
+    /// compares it with).
+    func sealing(_ implementation: AES256GCM.Implementation = .preferred) throws -> Measurement {
         let output = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(ChunkCipher.maximumPlaintextByteCount) + 16, alignment: 64)
         defer { output.deallocate() }
         let key = try SecureRandom.bytes(count: 32)
         let nonce = [UInt8](repeating: 0, count: 12)
         let aad = Array("coffre/v1/chunk".utf8)
-        return try Stopwatch.measure("AES-256-GCM seal (chunks)", bytes: input.count) {
-            let cipher = try AES256GCM(key: key)
+        let name = implementation == .preferred ? "AES-256-GCM seal (chunks)" : "AES-256-GCM seal, \(implementation) (baseline)"
+        return try Stopwatch.measure(name, bytes: input.count) {
+            let cipher = try AES256GCM(key: key, implementation: implementation)
             try aad.withUnsafeBytes { aad in
                 try forEachChunk { chunk in
                     try cipher.rekey(key)
