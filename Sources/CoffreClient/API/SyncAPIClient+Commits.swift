@@ -13,8 +13,21 @@ extension SyncAPIClient {
     /// Sends a commit in its binary encoding (`CommitRequest+Binary`, docs/protocol.md,
     /// "Binary encodings"). A 409 with conflicts is a result, not an error.
     public func commit(_ vault: VaultID, _ request: CommitRequest) async throws(APIClientError) -> CommitResult {
-        let outgoing = self.request(
-            .post, SyncPath.commits(vault), body: .bytes(request.binaryEncoded()), contentType: CommitRequest.binaryMediaType)
+        try await commit(vault, body: request.binaryEncoded(), contentType: CommitRequest.binaryMediaType)
+    }
+
+    /// Sends a commit with the small blobs it references in the same request
+    /// (`CommitWithBlobs`, docs/protocol.md, "Commit with blobs"): coffred stores them durably
+    /// before the commit's transaction, so a small file costs one round trip. A blob refused
+    /// (hash, quota, limits) fails the call and nothing is committed.
+    public func commit(
+        _ vault: VaultID, _ request: CommitRequest, carrying blobs: [(id: BlobID, bytes: [UInt8])]
+    ) async throws(APIClientError) -> CommitResult {
+        try await commit(vault, body: CommitWithBlobs.encode(request, blobs: blobs), contentType: CommitWithBlobs.mediaType)
+    }
+
+    private func commit(_ vault: VaultID, body: [UInt8], contentType: String) async throws(APIClientError) -> CommitResult {
+        let outgoing = self.request(.post, SyncPath.commits(vault), body: .bytes(body), contentType: contentType)
         let answer = try await read(try await send(outgoing))
         guard answer.status == 200 || answer.status == 409 else { throw CoffreAPI.refusal(answer) }
         if answer.status == 200 {

@@ -72,6 +72,15 @@ public struct HTTPSyncRemote: SyncRemote {
         }
     }
 
+    /// One request (`CommitWithBlobs`): coffred stores the blobs before the commit's transaction.
+    public func commit(_ request: CommitRequest, carrying blobs: [BlobPayload]) async throws -> RemoteCommitOutcome {
+        guard !blobs.isEmpty else { return try await commit(request) }
+        switch try await client.commit(vaultID, request, carrying: blobs.map { (id: $0.id, bytes: $0.bytes) }) {
+        case .committed(let receipt): return .committed(receipt)
+        case .rejected(let rejection): return .rejected(rejection)
+        }
+    }
+
     public func changes(since: Int64, limit: Int, wait: Duration?) async throws -> RemoteChanges {
         let waitSeconds = wait.map { max(0, Int($0.components.seconds)) }
         let result: Result<ChangesPage, APIClientError>

@@ -34,6 +34,10 @@ public protocol SyncRemote: Sendable {
     /// Applies a commit all together or not at all.
     func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome
 
+    /// Stores `blobs` (small ones, within `CommitWithBlobs`'s limits) durably, then applies
+    /// `request`, which references them; a blob refused fails the call and nothing is committed.
+    func commit(_ request: CommitRequest, carrying blobs: [BlobPayload]) async throws -> RemoteCommitOutcome
+
     /// One page of the changes feed after `since`; with `wait`, long-polls while nothing is new.
     func changes(since: Int64, limit: Int, wait: Duration?) async throws -> RemoteChanges
 
@@ -42,6 +46,15 @@ public protocol SyncRemote: Sendable {
 
     /// The trash (entries whose current state is a tombstone), most recent first.
     func trash(before: Int64?, limit: Int) async throws -> TrashPage
+}
+
+extension SyncRemote {
+    /// Two requests: the blobs as a batch, then the commit (a remote without a single route
+    /// for both).
+    public func commit(_ request: CommitRequest, carrying blobs: [BlobPayload]) async throws -> RemoteCommitOutcome {
+        if !blobs.isEmpty { try await putBlobs(blobs) }
+        return try await commit(request)
+    }
 }
 
 /// One blob of a batch upload.

@@ -15,6 +15,28 @@ extension BlobLayer {
     func uploadBatch(
         into vault: VaultID, user: Int64, length: Int64, body: HTTPRequestBody, maxBlobs: Int
     ) async throws -> BlobBatchResult {
+        try await storeBatch(into: vault, user: user, length: length, maxBlobs: maxBlobs) { receiver in
+            try await Self.stream(body) { pieces in try receiver.consume(pieces) }
+        }
+    }
+
+    /// Stores the blob records a commit carries (`CommitWithBlobs`, already in memory) as
+    /// `uploadBatch` stores a batch body, and throws `BlobStoreError.hashMismatch` unless every
+    /// record hashes to its id: the commit that references them must not go on.
+    func storeCarried(_ records: ArraySlice<UInt8>, into vault: VaultID, user: Int64) async throws {
+        let result = try await storeBatch(
+            into: vault, user: user, length: Int64(records.count), maxBlobs: CommitWithBlobs.maximumBlobs
+        ) { receiver in
+            try await HTTPBlockingWork.run { try receiver.consume([Array(records)]) }
+        }
+        guard result.results.allSatisfy({ $0.outcome != .hashMismatch }) else { throw BlobStoreError.hashMismatch }
+    }
+
+    /// The work of `uploadBatch` once `receive` feeds the batch's records to the receiver.
+    private func storeBatch(
+        into vault: VaultID, user: Int64, length: Int64, maxBlobs: Int,
+        receive: (BlobBatchReceiver) async throws -> Void
+    ) async throws -> BlobBatchResult {
         let namespace = try Self.namespace(vault)
         try await store.checkAccess(vault, user: user, requiring: .write)
         if length > 0 { try await quotas.reserve(length, forUser: user) }
@@ -28,7 +50,7 @@ extension BlobLayer {
             staging = batch
             let receiver = BlobBatchReceiver(
                 batch: batch, maxBlobs: maxBlobs, maxBlobBytes: disk.configuration.maxBlobSize)
-            try await Self.stream(body) { pieces in try receiver.consume(pieces) }
+            try await receive(receiver)
             let records = try receiver.finish()
             var sizes: [BlobID: Int64] = [:]
             for case .verified(let id, let size) in records { sizes[id] = size }

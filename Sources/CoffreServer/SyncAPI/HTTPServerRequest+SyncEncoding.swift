@@ -47,10 +47,27 @@ extension HTTPServerRequest {
     /// as JSON bodies are.
     func decodeBinaryCommit(maxBytes: Int, limits: SyncLimits) async throws -> CommitRequest {
         let bytes = try await body.collect(upTo: maxBytes)
-        let wireLimits = BinaryWireLimits(
-            maxEntries: limits.maxEntriesPerCommit, maxRecordBytes: limits.maxRecordBytes,
-            maxBlobsPerEntry: limits.maxBlobsPerEntry, maxBlobsPerCommit: limits.maxBlobsPerCommit)
+        let wireLimits = Self.wireLimits(limits)
         let decode: @Sendable () throws -> CommitRequest = { try CommitRequest(binary: bytes, limits: wireLimits) }
         return bytes.count <= 64 * 1024 ? try decode() : try await HTTPBlockingWork.run(decode)
+    }
+
+    /// Reads a commit carrying blobs (`CommitWithBlobs`): its commit part may take `maxBytes`,
+    /// its blob records `CommitWithBlobs.maximumBlobBytes` more. Decoded as `decodeBinaryCommit` does.
+    func decodeCommitWithBlobs(maxBytes: Int, limits: SyncLimits) async throws
+        -> (blobRecords: ArraySlice<UInt8>, commit: CommitRequest)
+    {
+        let bytes = try await body.collect(upTo: maxBytes + 4 + CommitWithBlobs.maximumBlobBytes)
+        let wireLimits = Self.wireLimits(limits)
+        let decode: @Sendable () throws -> (blobRecords: ArraySlice<UInt8>, commit: CommitRequest) = {
+            try CommitWithBlobs.decode(bytes, limits: wireLimits)
+        }
+        return bytes.count <= 64 * 1024 ? try decode() : try await HTTPBlockingWork.run(decode)
+    }
+
+    private static func wireLimits(_ limits: SyncLimits) -> BinaryWireLimits {
+        BinaryWireLimits(
+            maxEntries: limits.maxEntriesPerCommit, maxRecordBytes: limits.maxRecordBytes,
+            maxBlobsPerEntry: limits.maxBlobsPerEntry, maxBlobsPerCommit: limits.maxBlobsPerCommit)
     }
 }

@@ -7,16 +7,25 @@ extension SyncAPI {
     /// Commits, the changes feed, history and trash.
     var commitRoutes: [Route] {
         let store = store
+        let blobs = blobs
         let authenticator = authenticator
         let maxJSON = maxJSONBodyBytes
         return [
             Route(.post, SyncPath.commitsPattern) { request in
                 let session = try await authenticator.device(for: request, requiring: .sync)
                 let vault = try request.vaultID()
-                let commit =
-                    request.bodyIs(CommitRequest.binaryMediaType)
-                    ? try await request.decodeBinaryCommit(maxBytes: maxJSON, limits: store.limits)
-                    : try await request.decodeJSON(CommitRequest.self, maxBytes: maxJSON)
+                let commit: CommitRequest
+                if request.bodyIs(CommitWithBlobs.mediaType) {
+                    let carried = try await request.decodeCommitWithBlobs(maxBytes: maxJSON, limits: store.limits)
+                    // Blobs before metadata (DESIGN §5): durable and recorded before the commit's
+                    // transaction, whose blob check then finds them.
+                    try await blobs.storeCarried(carried.blobRecords, into: vault, user: session.userID)
+                    commit = carried.commit
+                } else if request.bodyIs(CommitRequest.binaryMediaType) {
+                    commit = try await request.decodeBinaryCommit(maxBytes: maxJSON, limits: store.limits)
+                } else {
+                    commit = try await request.decodeJSON(CommitRequest.self, maxBytes: maxJSON)
+                }
                 switch try await store.commit(vault, user: session.userID, commit) {
                 case .committed(let receipt):
                     return try .json(receipt)

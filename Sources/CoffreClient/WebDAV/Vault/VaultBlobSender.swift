@@ -10,16 +10,6 @@ struct VaultBlobSender: Sendable {
 
     let remote: any SyncRemote
 
-    /// Sends one small blob without asking first: a blob the vault already holds is accepted
-    /// again at no cost (docs/protocol.md, "Blobs"), so this is one round trip instead of two.
-    func put(_ blob: BlobPayload) async throws {
-        do {
-            try await remote.putBlobs([blob])
-        } catch {
-            throw VaultDAVStorage.remoteFailure(error, "uploading blobs failed")
-        }
-    }
-
     /// Sends whichever of `blobs` the server does not hold.
     func send(_ blobs: [BlobPayload]) async throws {
         var seen = Set<BlobID>()

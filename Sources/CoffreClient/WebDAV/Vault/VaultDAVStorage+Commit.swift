@@ -49,20 +49,21 @@ extension VaultDAVStorage {
 
     /// Commits `edits` in batches of `entriesPerCommit` (in order: callers put children before
     /// their folder for deletes, folders before their children for creations) and applies the
-    /// committed states to the tree. Returns the seq of the last commit.
+    /// committed states to the tree. `carried` (small blobs not uploaded yet, referenced by the
+    /// first batch) go with the first batch's request. Returns the seq of the last commit.
     @discardableResult
-    func commit(_ edits: [Edit]) async throws -> Int64 {
+    func commit(_ edits: [Edit], carrying carried: [BlobPayload] = []) async throws -> Int64 {
         var seq: Int64 = 0
         var start = 0
         repeat {
             let batch = Array(edits[start..<min(start + Self.entriesPerCommit, edits.count)])
-            seq = try await commitBatch(batch)
+            seq = try await commitBatch(batch, carrying: start == 0 ? carried : [])
             start += Self.entriesPerCommit
         } while start < edits.count
         return seq
     }
 
-    private func commitBatch(_ edits: [Edit]) async throws -> Int64 {
+    private func commitBatch(_ edits: [Edit], carrying carried: [BlobPayload]) async throws -> Int64 {
         var changes: [EntryChange] = []
         changes.reserveCapacity(edits.count)
         for edit in edits {
@@ -79,7 +80,8 @@ extension VaultDAVStorage {
         }
         let outcome: RemoteCommitOutcome
         do {
-            outcome = try await remote.commit(CommitRequest(commitId: LocalPublisher.newCommitID(), changes: changes))
+            let request = CommitRequest(commitId: LocalPublisher.newCommitID(), changes: changes)
+            outcome = try await carried.isEmpty ? remote.commit(request) : remote.commit(request, carrying: carried)
         } catch {
             throw Self.remoteFailure(error, "the server refused the commit")
         }

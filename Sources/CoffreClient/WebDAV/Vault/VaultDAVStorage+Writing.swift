@@ -14,11 +14,13 @@ extension VaultDAVStorage {
     /// uploadsInFlight` blobs (64 MiB) are held.
     static let uploadsInFlight = 4
 
-    /// A sealed body: the record's manifest and the blobs it references.
+    /// A sealed body: the record's manifest, the blobs it references, and those of them not
+    /// uploaded yet, which go with the commit (`CommitWithBlobs`).
     struct SealedBody {
         var manifest: EntryRecord.Manifest
         var size: UInt64
         var blobs: [BlobID]
+        var carried: [BlobPayload] = []
     }
 
     public func write<Body: AsyncSequence & Sendable>(
@@ -47,13 +49,13 @@ extension VaultDAVStorage {
         var edits: [Edit] = []
         if let existing, existing.kind != .file { edits.append(tombstone(of: existing)) }
         edits.append(Edit(node: node, baseRev: existing?.kind == .file ? existing!.rev : 0, blobs: sealed.blobs))
-        let seq = try await commit(edits)
+        let seq = try await commit(edits, carrying: sealed.carried)
         return DAVWriteResult(etag: "r\(seq)", created: existing == nil)
     }
 
-    /// Seals `body`: a body of at most the chunker's minimum size is one chunk by the format
-    /// and is sealed and uploaded here (one request); a larger one streams through the
-    /// sealer's pipeline.
+    /// Seals `body`: a body of at most the chunker's minimum size is one chunk by the format,
+    /// sealed here and carried by the commit (one request to coffred for the whole PUT); a
+    /// larger one streams through the sealer's pipeline, which uploads its blobs.
     private func seal<Body: AsyncSequence & Sendable>(_ body: Body) async throws -> SealedBody where Body.Element == [UInt8] {
         let generation = keyring.newest
         let limit = generation.chunker.parameters.minimumSize
@@ -67,8 +69,9 @@ extension VaultDAVStorage {
             guard !prefix.isEmpty else { return SealedBody(manifest: .inline([]), size: 0, blobs: []) }
             let chunk = try generation.chunks.seal(prefix)
             let id = BlobID(bytes: chunk.reference.blobID)!
-            try await VaultBlobSender(remote: remote).put(BlobPayload(id: id, bytes: chunk.blob))
-            return SealedBody(manifest: .inline([chunk.reference]), size: UInt64(prefix.count), blobs: [id])
+            return SealedBody(
+                manifest: .inline([chunk.reference]), size: UInt64(prefix.count), blobs: [id],
+                carried: [BlobPayload(id: id, bytes: chunk.blob)])
         }
         let source = VaultBodySource(prefix: prefix, limit: Self.bodyQueueLimit)
         async let sealing = sealStream(source)

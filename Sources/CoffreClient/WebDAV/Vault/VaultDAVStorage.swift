@@ -16,6 +16,11 @@ public final class VaultDAVStorage: DAVStorage {
     static let entriesPerCommit = 5_000
     /// Long-poll wait of the feed follower.
     static let followWait: Duration = .seconds(25)
+    /// The follower's pause after a page that brought entries. Every commit ends a waiting
+    /// poll, the gateway's own too: polling again at once cost coffred and the gateway one more
+    /// exchange per PUT, on the same two cores (docs/performance.md, "WebDAV gateway"). Changes
+    /// by other devices show at most this much later; the gateway's own are in the tree at once.
+    static let followPause: Duration = .milliseconds(250)
 
     let remote: any SyncRemote
     let keyring: VaultKeyring
@@ -75,7 +80,7 @@ public final class VaultDAVStorage: DAVStorage {
                 while !Task.isCancelled {
                     guard let self else { return }
                     do {
-                        try await self.pull(wait: Self.followWait)
+                        if try await self.pull(wait: Self.followWait) { try await Task.sleep(for: Self.followPause) }
                     } catch {
                         // Server away or refusing: try again shortly (the tree stays as it was).
                         try? await Task.sleep(for: .seconds(1))
@@ -161,10 +166,12 @@ public final class VaultDAVStorage: DAVStorage {
     // MARK: Following the feed
 
     /// Reads feed pages after the tree's cursor until the end (the first one long-polled for
-    /// `wait` when given) and applies them. The server is not trusted: `FeedReader.check`'s
-    /// rules hold for every page.
-    func pull(wait: Duration?) async throws {
+    /// `wait` when given) and applies them; true when a page held entries. The server is not
+    /// trusted: `FeedReader.check`'s rules hold for every page.
+    @discardableResult
+    func pull(wait: Duration?) async throws -> Bool {
         var wait = wait
+        var brought = false
         while true {
             let since = tree.withLock { $0.cursor }
             let answer = try await remote.changes(since: since, limit: FeedReader.pageSize, wait: wait)
@@ -180,7 +187,8 @@ public final class VaultDAVStorage: DAVStorage {
                     for node in nodes { tree.apply(node) }
                     tree.advance(to: page.cursor)
                 }
-                guard page.hasMore else { return }
+                brought = brought || !nodes.isEmpty
+                guard page.hasMore else { return brought }
             }
         }
     }

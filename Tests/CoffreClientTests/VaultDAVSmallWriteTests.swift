@@ -1,0 +1,89 @@
+@testable import CoffreClient
+import CoffreProtocol
+import Synchronization
+import Testing
+
+/// A PUT whose body is one chunk is one request to the server: the commit carries the chunk's
+/// blob (`SyncRemote.commit(_:carrying:)`), no batch upload goes before it, and a refusal of
+/// that request fails the PUT with nothing committed.
+@Suite("Vault WebDAV small writes")
+struct VaultDAVSmallWriteTests {
+    typealias F = VaultDAVFixture
+
+    /// The in-process remote, recording batch uploads and the blobs each carrying commit
+    /// brought; it refuses carrying commits with `refusal` when one is set.
+    final class CarryingRemote: SyncRemote {
+        let inner: InProcessRemote
+        let refusal: APIClientError?
+        /// Batch uploads made, and the blob ids of each carrying commit, in order.
+        let calls = Mutex((batches: 0, carried: [[BlobID]]()))
+
+        init(_ inner: InProcessRemote, refusal: APIClientError? = nil) {
+            self.inner = inner
+            self.refusal = refusal
+        }
+
+        var vaultID: VaultID { inner.vaultID }
+        func vaultState() async throws -> VaultSummary { try await inner.vaultState() }
+        func vaultKeys() async throws -> [WrappedVaultKey] { try await inner.vaultKeys() }
+        func missingBlobs(_ ids: [BlobID]) async throws -> [BlobID] { try await inner.missingBlobs(ids) }
+        func putBlob(_ id: BlobID, bytes: [UInt8]) async throws { try await inner.putBlob(id, bytes: bytes) }
+        func getBlob(_ id: BlobID, into buffer: inout BlobFetchBuffer) async throws { try await inner.getBlob(id, into: &buffer) }
+        func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome { try await inner.commit(request) }
+        func changes(since: Int64, limit: Int, wait: Duration?) async throws -> RemoteChanges {
+            try await inner.changes(since: since, limit: limit, wait: wait)
+        }
+        func revisions(of entry: EntryID, before: Int64?, limit: Int) async throws -> RevisionList {
+            try await inner.revisions(of: entry, before: before, limit: limit)
+        }
+        func trash(before: Int64?, limit: Int) async throws -> TrashPage { try await inner.trash(before: before, limit: limit) }
+
+        func putBlobs(_ blobs: [BlobPayload]) async throws {
+            calls.withLock { $0.batches += 1 }
+            try await inner.putBlobs(blobs)
+        }
+
+        func commit(_ request: CommitRequest, carrying blobs: [BlobPayload]) async throws -> RemoteCommitOutcome {
+            calls.withLock { $0.carried.append(blobs.map(\.id)) }
+            if let refusal { throw refusal }
+            try await inner.putBlobs(blobs)
+            return try await inner.commit(request)
+        }
+    }
+
+    func gateway(_ remote: CarryingRemote, _ fixture: F) async throws -> VaultDAVStorage {
+        try await VaultDAVStorage.open(remote: remote, openGrant: fixture.world.grantOpener, chunking: SyncWorld.smallChunks, workers: 2)
+    }
+
+    @Test func aSmallBodyTravelsWithItsCommit() async throws {
+        let fixture = try await F()
+        let remote = CarryingRemote(fixture.world.remote())
+        let dav = try await gateway(remote, fixture)
+        let created = try await dav.write(try F.path("note.txt"), body: F.body("hello"), condition: .absent)
+        #expect(created.created)
+        let replaced = try await dav.write(try F.path("note.txt"), body: F.body("hello again"), condition: .always)
+        #expect(!replaced.created)
+        // An empty body has no blob: a plain commit.
+        _ = try await dav.write(try F.path("empty.txt"), body: F.body(""), condition: .absent)
+        let calls = remote.calls.withLock { $0 }
+        #expect(calls.batches == 0)
+        #expect(calls.carried.count == 2 && calls.carried.allSatisfy { $0.count == 1 } && calls.carried[0] != calls.carried[1])
+        // What another gateway reads back from the server.
+        let reader = try await fixture.gateway()
+        #expect(try await F.text(reader, "note.txt") == "hello again")
+        #expect(try await F.text(reader, "empty.txt") == "")
+    }
+
+    @Test func aRefusedCarryingCommitFailsThePutAndCommitsNothing() async throws {
+        let fixture = try await F()
+        let refusal = APIClientError.server(status: 507, code: .quotaExceeded, message: "over quota", retryAfterSeconds: nil)
+        let remote = CarryingRemote(fixture.world.remote(), refusal: refusal)
+        let dav = try await gateway(remote, fixture)
+        // RFC 4918 §11.5: 507 for a write refused for want of room.
+        await #expect(throws: DAVError.insufficientStorage("quota exceeded")) {
+            try await dav.write(try F.path("note.txt"), body: F.body("hello"), condition: .absent)
+        }
+        #expect(try await fixture.world.liveEntries().isEmpty)
+        #expect(try await dav.info(at: try F.path("note.txt"), withProperties: false) == nil)
+    }
+}
