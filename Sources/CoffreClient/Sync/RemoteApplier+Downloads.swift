@@ -1,3 +1,5 @@
+import CoffreProtocol
+
 /// The downloads of a `RemoteApplier` run: fetched and written in parallel, placed in groups.
 extension RemoteApplier {
     /// What a child task of `runDownloads` hands back.
@@ -27,6 +29,8 @@ extension RemoteApplier {
         let configuration = context.configuration
         let downloader = context.downloader
         let progress = context.progress
+        // One chunk-cache read for every inline manifest (most small files), not one per file.
+        let inlineCopies = try await downloader.inlineCopies(for: queued.map(\.attributes))
         let placer = PlacementGroup(syncWidth: configuration.placementSyncWidth, faultHook: context.faultHook)
         let limit = max(1, configuration.downloadConcurrency)
         let groupFiles = max(1, configuration.placementGroupFiles)
@@ -53,7 +57,9 @@ extension RemoteApplier {
                 }
                 while inFlight < limit, next < queued.count, waiting.count + inFlight < groupFiles || !isPlacing {
                     let job = queued[next]
-                    group.addTask { .written(job, try await Self.write(job, with: downloader, progress: progress)) }
+                    group.addTask {
+                        .written(job, try await Self.write(job, with: downloader, inlineCopies: inlineCopies, progress: progress))
+                    }
                     next += 1
                     inFlight += 1
                 }
@@ -78,10 +84,10 @@ extension RemoteApplier {
     /// One download into its temp file; a failure of this file alone is its result, anything
     /// else ends the pass.
     private static func write(
-        _ job: Download, with downloader: FileDownloader, progress: ProgressTracker
+        _ job: Download, with downloader: FileDownloader, inlineCopies: [BlobID: ChunkLocation], progress: ProgressTracker
     ) async throws -> Result<WrittenDownload, any Error> {
         do {
-            let written = try await downloader.write(job.attributes, to: job.path)
+            let written = try await downloader.write(job.attributes, to: job.path, inlineCopies: inlineCopies)
             progress.fileDone(bytes: Int64(job.attributes.size))
             return .success(written)
         } catch let error where isEntryLevel(error) {
