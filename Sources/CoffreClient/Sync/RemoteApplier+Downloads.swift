@@ -13,7 +13,10 @@ extension RemoteApplier {
     /// Runs the queued downloads, `downloadConcurrency` at a time, in path order, and places the written ones
     /// in groups (`PlacementGroup`) of at most `placementGroupFiles` files or about
     /// `placementGroupBytes` bytes, one group at a time while the next downloads go on. Each
-    /// group's index updates are written in one transaction once the group is durably placed.
+    /// group's index updates are recorded once the group is durably placed, and written with
+    /// the next groups' in transactions of `updateBatchSize` (one per group rewrote the same
+    /// index pages and waited for one fdatasync per 128 files; a crash before the write leaves
+    /// placed files the next pass adopts, as a crash between placement and index always did).
     /// While a group is placed, new downloads start only as long as the files waiting and in
     /// flight are fewer than a group: at most `placementGroupFiles` placed, and
     /// `placementGroupFiles + downloadConcurrency` waiting or in flight, hold temp files (two
@@ -75,7 +78,7 @@ extension RemoteApplier {
                 case .placed(let members, let outcomes):
                     isPlacing = false
                     for ((job, written), outcome) in zip(members, outcomes) { finish(job, chunks: written.chunks, outcome) }
-                    try await flush()
+                    try await flushIfFull()
                 }
             }
         }
