@@ -124,6 +124,7 @@ import Testing
         let download = try await setup.beta.sync()
         #expect(download.downloadedFiles == 1)
         #expect(trail.count(.unchangedRangesCopied) == 1, "the second assembly copies nothing on metadata")
+        #expect(download.copiedBytes < 1_500_000, "the dropped first assembly's copies are not counted")
         let placed = try Self.files(setup.beta)["disk.img"] == setup.edited
         #expect(placed)
         #expect(try setup.beta.tree.names().allSatisfy { !$0.hasPrefix(ReservedNames.temporaryPrefix) })

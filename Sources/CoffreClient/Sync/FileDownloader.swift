@@ -71,7 +71,8 @@ struct FileDownloader: Sendable {
         var fetches: [ChunkReference] = []
         // The run being gathered: chunks that lie one after the other in one provable file.
         var run: [(chunk: ChunkReference, location: ChunkLocation)] = []
-        var copiedRuns = false
+        // Bytes copied on metadata, counted once their sources are confirmed.
+        var copiedOnMetadata = 0
 
         func flushFetches() async throws {
             try await fetch(fetches, into: writer, cipher: cipher, opener: opener)
@@ -93,8 +94,7 @@ struct FileDownloader: Sendable {
             let length = members.reduce(Int64(0)) { $0 + Int64($1.chunk.length) }
             switch try await HTTPBlockingWork.run({ try writer.copyUnchangedRange(first.location, length: length) }) {
             case .copied:
-                counters.addCopied(Int(length))
-                copiedRuns = true
+                copiedOnMetadata += Int(length)
             case .unavailable:
                 for member in members { try await verifyOrFetch(member.chunk, at: member.location) }
             case .sourceChanged:
@@ -125,7 +125,10 @@ struct FileDownloader: Sendable {
         }
         try await flushRun()
         try await flushFetches()
-        if copiedRuns, try await !HTTPBlockingWork.run({ try writer.confirmUnchangedRanges() }) { throw CopySourceChanged() }
+        if copiedOnMetadata > 0 {
+            guard try await HTTPBlockingWork.run({ try writer.confirmUnchangedRanges() }) else { throw CopySourceChanged() }
+            counters.addCopied(copiedOnMetadata)
+        }
         return writer
     }
 
