@@ -23,6 +23,12 @@ int coffre_sync_file_range(int fd, int64_t offset, int64_t count, unsigned int f
 }
 const unsigned int COFFRE_SYNC_FILE_RANGE_WAIT_BEFORE = SYNC_FILE_RANGE_WAIT_BEFORE;
 const unsigned int COFFRE_SYNC_FILE_RANGE_WRITE = SYNC_FILE_RANGE_WRITE;
+int64_t coffre_copy_file_range(int fd_in, int64_t *off_in, int fd_out, size_t len) {
+    loff_t offset = *off_in;
+    ssize_t copied = copy_file_range(fd_in, &offset, fd_out, NULL, len, 0);
+    *off_in = offset;
+    return copied;
+}
 int coffre_syncfs(int fd) { return syncfs(fd); }
 const int COFFRE_O_DIRECT = O_DIRECT;
 

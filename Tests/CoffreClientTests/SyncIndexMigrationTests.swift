@@ -6,7 +6,9 @@ import SQLiteStore
 import Testing
 
 /// An index written by the first schema opens under the current one: migration 2 adds the
-/// records' dead properties, and rows written before it read as having none.
+/// records' dead properties, and rows written before it read as having none; migration 3 adds
+/// the files' ctime, and rows written before it read as not knowing it (so they are never
+/// copied on metadata alone).
 @Suite struct SyncIndexMigrationTests {
     @Test func anIndexOfTheFirstSchemaUpgradesAndKeepsItsRows() async throws {
         let tree = try TemporaryTree()
@@ -17,8 +19,8 @@ import Testing
             let db = try Connection(path: folder + "/" + SyncIndex.fileName)
             #expect(try Migrator(Array(SyncIndexSchema.migrations.prefix(1))).migrate(db) == [1])
             try db.execute("INSERT INTO state (id, vault_id, cursor, highest_seq) VALUES (1, ?, 0, 0)", [SyncIndexTests.vault.bytes])
-            let firstColumns = SyncIndexSchema.entryColumnNames.filter { $0 != "dead_properties" }
-            #expect(firstColumns.count == SyncIndexSchema.entryColumnNames.count - 1)
+            let firstColumns = SyncIndexSchema.entryColumnNames.filter { $0 != "dead_properties" && $0 != "local_ctime" }
+            #expect(firstColumns.count == SyncIndexSchema.entryColumnNames.count - 2)
             let values: StatementArguments = [
                 entryID.bytes, EntryID.root.bytes, EntryKind.file.code, Int64(3), false, "old.txt", Int64(1_000), Int64(0o644),
                 Int64(5), nil, StoredManifest.Form.none.rawValue, [UInt8](), Int64(1), [UInt8](), "old.txt", Array("old.txt".utf8),
@@ -34,5 +36,7 @@ import Testing
         let entry = try #require(entries[entryID])
         #expect(entry.attributes.name == "old.txt" && entry.rev == 3 && entry.local.inode == 11)
         #expect(entry.attributes.deadProperties.isEmpty)
+        #expect(entry.local.changeTime == 0)
+        #expect(!entry.local.provesContent(of: entry.local.expectedMetadata), "an unknown ctime proves nothing")
     }
 }

@@ -69,6 +69,7 @@ import Testing
         let (root, index) = try await Self.open(tree)
         let entry = try #require(try await Self.snapshot(root, index).entries.first)
         let state = Self.agreed(entry, rev: 0)
+        #expect(state.local.changeTime != 0, "the ctime round-trips with the rest below")
         let tag = try #require(NameTag(bytes: [UInt8](repeating: 3, count: 32)))
         let request = CommitRequest(
             commitId: LocalPublisher.newCommitID(),

@@ -1,7 +1,7 @@
 #ifndef COFFRE_CFILESYSTEMSHIMS_H
 #define COFFRE_CFILESYSTEMSHIMS_H
 /* Linux file-system calls that Glibc's Swift overlay does not expose (getdents64, renameat2,
- * inotify, sync_file_range, syncfs), wrapped as plain C functions for the client's local file-system
+ * inotify, sync_file_range, copy_file_range, syncfs), wrapped as plain C functions for the client's local file-system
  * side and the server's blob store. Each returns
  * what the system call returns; errno is left for the caller to read. */
 #include <stdint.h>
@@ -33,6 +33,9 @@ extern const size_t COFFRE_INOTIFY_EVENT_SIZE;
 int coffre_sync_file_range(int fd, int64_t offset, int64_t count, unsigned int flags);
 extern const unsigned int COFFRE_SYNC_FILE_RANGE_WAIT_BEFORE;
 extern const unsigned int COFFRE_SYNC_FILE_RANGE_WRITE;
+/** copy_file_range(2) from fd_in at *off_in (advanced) to fd_out at its file offset (also
+ * _GNU_SOURCE only). */
+int64_t coffre_copy_file_range(int fd_in, int64_t *off_in, int fd_out, size_t len);
 /** syncfs(2) (also _GNU_SOURCE only). */
 int coffre_syncfs(int fd);
 /** open(2)'s O_DIRECT (also _GNU_SOURCE only), for fcntl(2) F_SETFL. */

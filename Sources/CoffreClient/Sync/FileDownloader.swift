@@ -23,35 +23,124 @@ struct FileDownloader: Sendable {
     let faultHook: SyncFaultHook?
 
     /// Downloads the file `attributes` describe into a temp file beside `path`; nothing is
-    /// fsynced or renamed yet.
-    func write(_ attributes: EntryAttributes, to path: LocalPath) async throws -> WrittenDownload {
+    /// fsynced or renamed yet. `inlineCopies` is the chunk cache's answer for the chunks of
+    /// every inline manifest of the batch (`inlineCopies(for:)`, one read for all); a file
+    /// whose chunk list is in manifest blobs looks its chunks up itself.
+    func write(
+        _ attributes: EntryAttributes, to path: LocalPath, inlineCopies: [BlobID: ChunkLocation]
+    ) async throws -> WrittenDownload {
         guard let generation = keyring.generation(attributes.generation), let opener = openers[attributes.generation] else {
             throw SyncClientError.missingVaultKey(generation: Int64(attributes.generation))
         }
         let chunks = try await chunkList(of: attributes, cipher: generation.chunks)
-        let copies = try await index.localCopies(of: chunks.compactMap { BlobID(bytes: $0.blobID) })
-        if chunks.count <= 1 && copies.isEmpty {
+        let copies =
+            attributes.manifest.form == .indirect
+            ? try await index.localCopies(of: chunks.compactMap { BlobID(bytes: $0.blobID) }) : inlineCopies
+        let onDisk = chunks.contains { chunk in BlobID(bytes: chunk.blobID).map { copies[$0] != nil } ?? false }
+        if chunks.count <= 1 && !onDisk {
             return try await writeWhole(attributes, chunk: chunks.first, to: path, cipher: generation.chunks)
         }
-        let writer = try await HTTPBlockingWork.run {
-            try PlacementWriter(root: root, destination: path, mode: attributes.mode, modificationTime: attributes.modificationTime)
+        let writer: PlacementWriter
+        do {
+            writer = try await assemble(
+                chunks, of: attributes, at: path, copies: copies, cipher: generation.chunks, opener: opener, copyingUnchanged: true)
+        } catch is CopySourceChanged {
+            // The first temp file is gone with its writer; this one reads and verifies every chunk.
+            writer = try await assemble(
+                chunks, of: attributes, at: path, copies: copies, cipher: generation.chunks, opener: opener, copyingUnchanged: false)
         }
-        var pending: [ChunkReference] = []
-        for chunk in chunks {
-            if let id = BlobID(bytes: chunk.blobID), let location = copies[id] {
-                try await fetch(pending, into: writer, cipher: generation.chunks, opener: opener)
-                pending.removeAll()
-                let cipher = generation.chunks
-                if try await HTTPBlockingWork.run({ try writer.copyLocalChunk(location, reference: chunk, cipher: cipher) }) {
-                    counters.addCopied(Int(chunk.length))
-                    continue
-                }
-            }
-            pending.append(chunk)
-        }
-        try await fetch(pending, into: writer, cipher: generation.chunks, opener: opener)
         try faultHook?(.beforePlacement)
         return WrittenDownload(writer: writer, chunks: chunks)
+    }
+
+    /// Writes `chunks` in order into a new temp file: runs that synced files hold unchanged
+    /// copied on their metadata (`SyncedRangeCopier`, when `copyingUnchanged`), other chunks on
+    /// disk read and verified by their keys (`LocalChunkSource`), the rest fetched. Throws
+    /// `CopySourceChanged` when a copied run's file changed during the copy or before its second
+    /// check: the temp file holds unproven bytes, and the caller writes the file again with
+    /// `copyingUnchanged` false.
+    private func assemble(
+        _ chunks: [ChunkReference], of attributes: EntryAttributes, at path: LocalPath, copies: [BlobID: ChunkLocation],
+        cipher: ChunkCipher, opener: FileOpener, copyingUnchanged: Bool
+    ) async throws -> PlacementWriter {
+        let (root, hook) = (root, faultHook)
+        let writer = try await HTTPBlockingWork.run {
+            try PlacementWriter(
+                root: root, destination: path, mode: attributes.mode, modificationTime: attributes.modificationTime, faultHook: hook)
+        }
+        var fetches: [ChunkReference] = []
+        // The run being gathered: chunks that lie one after the other in one provable file.
+        var run: [(chunk: ChunkReference, location: ChunkLocation)] = []
+        // Bytes copied on metadata, counted once their sources are confirmed.
+        var copiedOnMetadata = 0
+
+        func flushFetches() async throws {
+            try await fetch(fetches, into: writer, cipher: cipher, opener: opener)
+            fetches.removeAll()
+        }
+        /// A chunk on disk read and verified, or fetched.
+        func verifyOrFetch(_ chunk: ChunkReference, at location: ChunkLocation) async throws {
+            try await flushFetches()
+            if try await HTTPBlockingWork.run({ try writer.copyLocalChunk(location, reference: chunk, cipher: cipher) }) {
+                counters.addCopied(Int(chunk.length))
+            } else {
+                fetches.append(chunk)
+            }
+        }
+        func flushRun() async throws {
+            guard let first = run.first else { return }
+            let members = run
+            run.removeAll()
+            let length = members.reduce(Int64(0)) { $0 + Int64($1.chunk.length) }
+            switch try await HTTPBlockingWork.run({ try writer.copyUnchangedRange(first.location, length: length) }) {
+            case .copied:
+                copiedOnMetadata += Int(length)
+            case .unavailable:
+                for member in members { try await verifyOrFetch(member.chunk, at: member.location) }
+            case .sourceChanged:
+                throw CopySourceChanged()
+            }
+        }
+
+        for chunk in chunks {
+            let location = BlobID(bytes: chunk.blobID).flatMap { copies[$0] }
+            if copyingUnchanged, let location, location.length == chunk.length, SyncedRangeCopier.canProve(location) {
+                if let last = run.last?.location, last.path == location.path, last.identity == location.identity,
+                    last.offset + Int64(last.length) == location.offset
+                {
+                    run.append((chunk, location))
+                    continue
+                }
+                try await flushRun()
+                try await flushFetches()
+                run = [(chunk, location)]
+                continue
+            }
+            try await flushRun()
+            if let location {
+                try await verifyOrFetch(chunk, at: location)
+            } else {
+                fetches.append(chunk)
+            }
+        }
+        try await flushRun()
+        try await flushFetches()
+        if copiedOnMetadata > 0 {
+            guard try await HTTPBlockingWork.run({ try writer.confirmUnchangedRanges() }) else { throw CopySourceChanged() }
+            counters.addCopied(copiedOnMetadata)
+        }
+        return writer
+    }
+
+    /// A file that runs were copied from changed before its second check (`assemble`).
+    private struct CopySourceChanged: Error {}
+
+    /// The chunk cache's answer for every chunk that the inline manifests of `attributes` list.
+    func inlineCopies(for attributes: [EntryAttributes]) async throws -> [BlobID: ChunkLocation] {
+        let ids = attributes.flatMap { attributes in
+            attributes.manifest.form == .inline ? attributes.manifest.references.compactMap { BlobID(bytes: $0.blobID) } : []
+        }
+        return ids.isEmpty ? [:] : try await index.localCopies(of: ids)
     }
 
     /// A file of at most one chunk, none of it on disk: fetched, then written and verified in

@@ -1,7 +1,8 @@
 import CoffreCrypto
 
-/// One download's temp file (`FilePlacement`) and the local chunk reader that feeds it,
-/// carried between the download task and the blocking-work queue.
+/// One download's temp file (`FilePlacement`) and the local chunk readers that feed it
+/// (`LocalChunkSource`, which verifies each chunk; `SyncedRangeCopier`, which copies runs of
+/// provably unchanged files), carried between the download task and the blocking-work queue.
 ///
 /// `@unchecked Sendable`: it belongs to exactly one download, whose task awaits each call
 /// (on the blocking queue, or `FileOpener` writing to its descriptor) before making the next,
@@ -11,11 +12,15 @@ import CoffreCrypto
 final class PlacementWriter: @unchecked Sendable {
     let placement: FilePlacement
     private let localChunks: LocalChunkSource
+    private let unchangedRanges: SyncedRangeCopier
 
     /// Creates the temp file beside `destination`. Blocking.
-    init(root: SyncRoot, destination: LocalPath, mode: UInt32, modificationTime: Int64) throws(LocalFSError) {
+    init(
+        root: SyncRoot, destination: LocalPath, mode: UInt32, modificationTime: Int64, faultHook: SyncFaultHook? = nil
+    ) throws(LocalFSError) {
         placement = try FilePlacement(root: root, destination: destination, mode: mode, modificationTime: modificationTime)
         localChunks = LocalChunkSource(root: root)
+        unchangedRanges = SyncedRangeCopier(root: root, destination: placement.file, faultHook: faultHook)
     }
 
     /// The temp file's descriptor, for `FileOpener` (which writes from the current offset).
@@ -28,6 +33,18 @@ final class PlacementWriter: @unchecked Sendable {
         defer { SecretBytes.wipe(&plaintext) }
         try placement.write(plaintext)
         return true
+    }
+
+    /// Appends `length` bytes of the synced file at `location`, copied on the proof of its
+    /// metadata (`SyncedRangeCopier.copy`). Blocking.
+    func copyUnchangedRange(_ location: ChunkLocation, length: Int64) throws -> SyncedRangeCopier.Outcome {
+        try unchangedRanges.copy(location, length: length)
+    }
+
+    /// Whether the sources of every range copied are still as they were checked
+    /// (`SyncedRangeCopier.confirm`); false means the temp file must be written again. Blocking.
+    func confirmUnchangedRanges() throws -> Bool {
+        try unchangedRanges.confirm()
     }
 
     /// Checks and decrypts a fetched blob (`ChunkCipher.open`: id, tag, framing, length, key

@@ -1,3 +1,5 @@
+import CoffreProtocol
+
 /// The downloads of a `RemoteApplier` run: fetched and written in parallel, placed in groups.
 extension RemoteApplier {
     /// What a child task of `runDownloads` hands back.
@@ -11,7 +13,10 @@ extension RemoteApplier {
     /// Runs the queued downloads, `downloadConcurrency` at a time, in path order, and places the written ones
     /// in groups (`PlacementGroup`) of at most `placementGroupFiles` files or about
     /// `placementGroupBytes` bytes, one group at a time while the next downloads go on. Each
-    /// group's index updates are written in one transaction once the group is durably placed.
+    /// group's index updates are recorded once the group is durably placed, and written with
+    /// the next groups' in transactions of `updateBatchSize` (one per group rewrote the same
+    /// index pages and waited for one fdatasync per 128 files; a crash before the write leaves
+    /// placed files the next pass adopts, as a crash between placement and index always did).
     /// While a group is placed, new downloads start only as long as the files waiting and in
     /// flight are fewer than a group: at most `placementGroupFiles` placed, and
     /// `placementGroupFiles + downloadConcurrency` waiting or in flight, hold temp files (two
@@ -27,6 +32,8 @@ extension RemoteApplier {
         let configuration = context.configuration
         let downloader = context.downloader
         let progress = context.progress
+        // One chunk-cache read for every inline manifest (most small files), not one per file.
+        let inlineCopies = try await downloader.inlineCopies(for: queued.map(\.attributes))
         let placer = PlacementGroup(syncWidth: configuration.placementSyncWidth, faultHook: context.faultHook)
         let limit = max(1, configuration.downloadConcurrency)
         let groupFiles = max(1, configuration.placementGroupFiles)
@@ -53,7 +60,9 @@ extension RemoteApplier {
                 }
                 while inFlight < limit, next < queued.count, waiting.count + inFlight < groupFiles || !isPlacing {
                     let job = queued[next]
-                    group.addTask { .written(job, try await Self.write(job, with: downloader, progress: progress)) }
+                    group.addTask {
+                        .written(job, try await Self.write(job, with: downloader, inlineCopies: inlineCopies, progress: progress))
+                    }
                     next += 1
                     inFlight += 1
                 }
@@ -69,7 +78,7 @@ extension RemoteApplier {
                 case .placed(let members, let outcomes):
                     isPlacing = false
                     for ((job, written), outcome) in zip(members, outcomes) { finish(job, chunks: written.chunks, outcome) }
-                    try await flush()
+                    try await flushIfFull()
                 }
             }
         }
@@ -78,10 +87,10 @@ extension RemoteApplier {
     /// One download into its temp file; a failure of this file alone is its result, anything
     /// else ends the pass.
     private static func write(
-        _ job: Download, with downloader: FileDownloader, progress: ProgressTracker
+        _ job: Download, with downloader: FileDownloader, inlineCopies: [BlobID: ChunkLocation], progress: ProgressTracker
     ) async throws -> Result<WrittenDownload, any Error> {
         do {
-            let written = try await downloader.write(job.attributes, to: job.path)
+            let written = try await downloader.write(job.attributes, to: job.path, inlineCopies: inlineCopies)
             progress.fileDone(bytes: Int64(job.attributes.size))
             return .success(written)
         } catch let error where isEntryLevel(error) {

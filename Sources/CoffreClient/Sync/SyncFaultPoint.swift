@@ -14,6 +14,11 @@ enum SyncFaultPoint: Sendable, Equatable {
     case afterCommitRecorded
     /// The server applied the commit; its answer is not recorded.
     case afterCommitLanded
+    /// A run of chunks that a synced file holds is about to be copied from it into a
+    /// download's temp file; the file passed its first check (`SyncedRangeCopier`).
+    case copyingUnchangedRange(path: String)
+    /// A download's copied runs are in its temp file; their sources are not checked again yet.
+    case unchangedRangesCopied
     /// A download is in its temp file, verified, not yet handed to its placement group.
     case beforePlacement
     /// A download's temp file is about to be fsynced beside the rest of its group; a

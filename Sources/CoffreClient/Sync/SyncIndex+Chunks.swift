@@ -21,7 +21,7 @@ extension SyncIndex {
             for id in Set(ids) {
                 let location = try db.fetchOne(
                     """
-                    SELECT c.offset, c.length, s.path, s.inode, s.device, s.local_size, s.local_mtime, s.local_mode
+                    SELECT c.offset, c.length, s.path, s.inode, s.device, s.local_size, s.local_mtime, s.local_mode, s.local_ctime
                     FROM chunks c JOIN synced s ON s.entry_id = c.entry_id
                     WHERE c.blob_id = ? AND s.remote_deleted = 0 LIMIT 1
                     """, [id.bytes]
@@ -33,7 +33,8 @@ extension SyncIndex {
                         path: try row.string(at: 2), offset: try row.int64(at: 0), length: length,
                         identity: LocalIdentity(
                             inode: UInt64(bitPattern: try row.int64(at: 3)), device: UInt64(bitPattern: try row.int64(at: 4)),
-                            size: try row.int64(at: 5), modificationTime: try row.int64(at: 6), mode: mode))
+                            size: try row.int64(at: 5), modificationTime: try row.int64(at: 6), mode: mode,
+                            changeTime: try row.int64(at: 8)))
                 }
                 if let location { found[id] = location }
             }

@@ -24,7 +24,7 @@ extension SyncIndex {
             attributes.symlinkTarget, attributes.manifest.form.rawValue, attributes.manifest.encodedReferences,
             Int64(attributes.generation), StoredManifest.encode(entry.chunks), entry.path, entry.sortKey,
             Int64(bitPattern: entry.local.inode), Int64(bitPattern: entry.local.device), entry.local.size,
-            entry.local.modificationTime, Int64(entry.local.mode), attributes.deadProperties,
+            entry.local.modificationTime, Int64(entry.local.mode), attributes.deadProperties, entry.local.changeTime,
         ]
         return extra + values
     }
@@ -45,7 +45,8 @@ extension SyncIndex {
             chunks: try StoredManifest.decodeReferences(try row.blob(at: at(13))), path: try row.string(at: at(14)),
             local: LocalIdentity(
                 inode: UInt64(bitPattern: try row.int64(at: at(16))), device: UInt64(bitPattern: try row.int64(at: at(17))),
-                size: try row.int64(at: at(18)), modificationTime: try row.int64(at: at(19)), mode: try mode(row, at: at(20))))
+                size: try row.int64(at: at(18)), modificationTime: try row.int64(at: at(19)), mode: try mode(row, at: at(20)),
+                changeTime: try row.int64(at: at(22))))
     }
 
     /// `SELECT` list of a remote entry.

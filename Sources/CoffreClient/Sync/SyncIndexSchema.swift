@@ -84,10 +84,20 @@ enum SyncIndexSchema {
                 ALTER TABLE synced ADD COLUMN dead_properties BLOB NOT NULL DEFAULT x'';
                 ALTER TABLE pending_entries ADD COLUMN dead_properties BLOB NOT NULL DEFAULT x'';
                 """),
+        // Migration 3: the file's status-change time on disk (st_ctim, nanoseconds), so that a
+        // delta download may copy unchanged ranges of a synced file on metadata alone
+        // (docs/sync-client.md, "Delta downloads"). 0, as rows written before it read, means
+        // unknown: such a file's chunks are read and verified instead.
+        Migration(
+            version: 3, name: "local-change-time",
+            sql: """
+                ALTER TABLE synced ADD COLUMN local_ctime INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE pending_entries ADD COLUMN local_ctime INTEGER NOT NULL DEFAULT 0;
+                """),
     ]
 
     /// The columns of a synced entry, shared by `synced` and `pending_entries`, as migration 1
-    /// created them (migration 2 appends `dead_properties`).
+    /// created them (migration 2 appends `dead_properties`, migration 3 `local_ctime`).
     static let entryColumns = """
         entry_id BLOB NOT NULL,
         parent_id BLOB NOT NULL,
@@ -116,6 +126,6 @@ enum SyncIndexSchema {
     static let entryColumnNames = [
         "entry_id", "parent_id", "kind", "rev", "remote_deleted", "name", "mtime", "mode", "size", "target",
         "manifest_form", "manifest", "generation", "chunks", "path", "sort_key", "inode", "device", "local_size",
-        "local_mtime", "local_mode", "dead_properties",
+        "local_mtime", "local_mode", "dead_properties", "local_ctime",
     ]
 }

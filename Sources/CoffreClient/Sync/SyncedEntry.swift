@@ -48,19 +48,22 @@ struct LocalIdentity: Sendable, Equatable {
     var modificationTime: Int64
     /// Permission bits, 0o777 only.
     var mode: UInt32
+    /// st_ctim in nanoseconds; 0 when unknown (a row written before the index recorded it).
+    var changeTime: Int64
 
-    init(inode: UInt64, device: UInt64, size: Int64, modificationTime: Int64, mode: UInt32) {
+    init(inode: UInt64, device: UInt64, size: Int64, modificationTime: Int64, mode: UInt32, changeTime: Int64 = 0) {
         self.inode = inode
         self.device = device
         self.size = size
         self.modificationTime = modificationTime
         self.mode = mode & 0o777
+        self.changeTime = changeTime
     }
 
     init(_ metadata: FileMetadata) {
         self.init(
             inode: metadata.inode, device: metadata.device, size: metadata.size,
-            modificationTime: metadata.modificationTime, mode: metadata.mode)
+            modificationTime: metadata.modificationTime, mode: metadata.mode, changeTime: metadata.changeTime)
     }
 
     /// The same inode on the same file system.
@@ -72,6 +75,14 @@ struct LocalIdentity: Sendable, Equatable {
     /// tell (the test Syncthing and rsync use too).
     func hasSameContent(as metadata: FileMetadata) -> Bool {
         isSameInode(as: metadata) && size == metadata.size && modificationTime == metadata.modificationTime
+    }
+
+    /// Same inode, size, mtime and ctime, with the ctime known: nothing has written to,
+    /// truncated, renamed or re-linked the file since it was recorded, so it still holds the
+    /// recorded bytes (inode(7): st_ctime changes on every write and status change, and no
+    /// system call sets it). Trusted for delta downloads' unchanged ranges (`SyncedRangeCopier`).
+    func provesContent(of metadata: FileMetadata) -> Bool {
+        changeTime != 0 && hasSameContent(as: metadata) && changeTime == metadata.changeTime
     }
 
     /// The FileMetadata `FilePlacement` compares before replacing (ctime is not recorded).
