@@ -14,8 +14,6 @@ import Testing
 
         var received: [EntryID] { entries.withLock { $0 } }
 
-        func reset() { entries.withLock { $0 = [] } }
-
         /// Installs the counter on `remote`'s feed.
         func watch(_ remote: InProcessRemote) {
             remote.tamperPage.withLock {
