@@ -47,7 +47,13 @@ struct ContentSealer: Sendable {
     func sealSmallFiles(_ paths: [LocalPath]) async throws -> [SealResult] {
         let root = root, cipher = generation.chunks, limit = smallFileLimit, hook = faultHook
         let read = try await HTTPBlockingWork.run {
-            try paths.map { path in try Self.sealWhole(path, root: root, cipher: cipher, limit: limit, faultHook: hook) }
+            // One read buffer for the group: a fresh zeroed buffer of `limit + 1` bytes per file
+            // cost more than reading and sealing a 4 KiB file (memset and page faults).
+            var buffer = [UInt8](repeating: 0, count: limit + 1)
+            defer { SecretBytes.wipe(&buffer) }
+            return try paths.map { path in
+                try Self.sealWhole(path, root: root, cipher: cipher, buffer: &buffer, faultHook: hook)
+            }
         }
         let blobs = read.compactMap { $0.blob.map { BlobPayload(id: BlobID(bytes: $0.reference.blobID)!, bytes: $0.blob) } }
         if let uploader { try await uploader.upload(blobs) }
@@ -78,10 +84,11 @@ struct ContentSealer: Sendable {
         return KnownChunks(references.filter { BlobID(bytes: $0.blobID).map(held.contains) ?? false })
     }
 
-    /// One small file read whole and sealed as one chunk; `result` nil when it turned out
-    /// larger than `limit` (it goes through the pipeline then).
+    /// One small file read whole into `buffer` and sealed as one chunk; `result` nil when it
+    /// turned out larger than `buffer.count - 1` bytes, the small-file limit (it goes through
+    /// the pipeline then).
     private static func sealWhole(
-        _ path: LocalPath, root: SyncRoot, cipher: ChunkCipher, limit: Int, faultHook: SyncFaultHook?
+        _ path: LocalPath, root: SyncRoot, cipher: ChunkCipher, buffer: inout [UInt8], faultHook: SyncFaultHook?
     ) throws -> (result: SealResult?, blob: SealedChunk?) {
         let reader: StableFileReader
         switch openReader(path, root: root, faultHook: faultHook) {
@@ -89,24 +96,32 @@ struct ContentSealer: Sendable {
         case .failure(let failure): return (failure.result, nil)
         }
         try faultHook?(.readingForUpload(path: path.onDisk))
-        var bytes: [UInt8] = []
-        do {
-            while bytes.count <= limit {
-                let piece = try reader.read(upTo: limit + 1 - bytes.count)
-                if piece.isEmpty { break }
-                bytes += piece
+        let limit = buffer.count - 1
+        // Up to `limit + 1` bytes: one more than a small file holds tells a file that grew.
+        let filled = buffer.withUnsafeMutableBytes { whole -> Result<Int, LocalFSError> in
+            var filled = 0
+            while filled < whole.count {
+                let rest = UnsafeMutableRawBufferPointer(rebasing: whole[filled...])
+                switch Result(catching: { () throws(LocalFSError) in try reader.read(into: rest) }) {
+                case .success(0): return .success(filled)
+                case .success(let piece): filled += piece
+                case .failure(let error): return .failure(error)
+                }
             }
-        } catch {
-            guard case .system(_, let code) = error else { throw error }
-            return (.unreadable(errno: code), nil)
+            return .success(filled)
         }
-        guard bytes.count <= limit else { return (nil, nil) }
+        let count: Int
+        switch filled {
+        case .success(let read): count = read
+        case .failure(.system(_, let code)): return (.unreadable(errno: code), nil)
+        case .failure(let error): throw error
+        }
+        guard count <= limit else { return (nil, nil) }
         // A failing re-check (the path's folder gone meanwhile...) is a change too: retry later.
         guard case .stable(let metadata) = (try? reader.finish()) ?? .changedWhileReading else {
             return (.changedWhileReading, nil)
         }
-        let sealed = bytes.isEmpty ? nil : try cipher.seal(bytes)
-        SecretBytes.wipe(&bytes)
+        let sealed = count == 0 ? nil : try buffer.withUnsafeBytes { try cipher.seal(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         let chunks = sealed.map { [$0.reference] } ?? []
         return (.sealed(SealedContent(chunks: chunks, manifest: StoredManifest(.inline(chunks)), metadata: metadata)), sealed)
     }

@@ -65,6 +65,13 @@ extension SyncIndex {
     /// The commit landed at `seq`: its entries become agreed at that rev (tombstones leave
     /// the synced tree), the remote tree takes their new states unless the feed already
     /// brought newer ones, and the pending record goes — one transaction.
+    ///
+    /// When the feed cursor stands at `seq - 1`, it moves to `seq`: a vault's seq grows by
+    /// exactly one per commit (docs/sync-engine.md, "Commits", step 4), so the feed after
+    /// `seq - 1` up to `seq` lists exactly this commit's entries — the states just stored —
+    /// and reading them back would change nothing. Any other device's commit in between
+    /// leaves a gap, the cursor stays, and the next pull reads both (this one's entries come
+    /// back clean: the synced tree holds their rev).
     func completePendingCommit(_ commit: PendingCommit, seq: Int64) async throws(SyncClientError) {
         guard let id = commit.id else { return }
         try await write("record a commit that landed") { db in
@@ -93,6 +100,9 @@ extension SyncIndex {
                 }
             }
             try db.execute("DELETE FROM pending_commits WHERE commit_id = ?", [id.bytes])
+            try db.execute(
+                "UPDATE state SET cursor = ?, highest_seq = max(highest_seq, ?) WHERE id = 1 AND cursor = ?",
+                [seq, seq, seq - 1])
         }
     }
 
