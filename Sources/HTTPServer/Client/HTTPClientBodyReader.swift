@@ -101,9 +101,9 @@ final class HTTPClientBodyReader: @unchecked Sendable {
     /// Runs one read step alone (a concurrent call is refused), after the checks every step
     /// makes: a finished body gives `ended()`, a failed one its error, a cancelled task
     /// `.cancelled`. A step's error fails the body and closes the connection.
-    private func exclusively<Result>(
-        _ step: () async throws(HTTPClientError) -> Result, ended: () -> Result
-    ) async throws(HTTPClientError) -> Result {
+    private func exclusively<Value>(
+        _ step: () async throws(HTTPClientError) -> Value, ended: () -> Value
+    ) async throws(HTTPClientError) -> Value {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             throw .invalidRequest(reason: "response body read concurrently")
         }

@@ -52,8 +52,8 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
     }
 
     /// Reads the next body bytes straight into `target` (no array in between; for a caller
-    /// with a buffer of its own): at least one, at most `target.count`; 0 at the end. Not
-    /// to be mixed with iterating the body.
+    /// with a buffer of its own): at least one, at most `target.count`; 0 at the end. Fails
+    /// like iterating the body does.
     public func read(into target: UnsafeMutableRawBufferPointer) async throws(HTTPClientError) -> Int {
         try await reader.read(into: target)
     }
