@@ -117,7 +117,7 @@ import Glibc
         })
         // Piecewise too: a server that streams without end is cut off at the limit.
         try await expectFailure(PipelineError.blobTooLarge(index: 0, limit: limit), fetch: { _, buffer in
-            while true { _ = try buffer.append { space in space.initializeMemory(as: UInt8.self, repeating: 1); return space.count } }
+            while true { _ = try await buffer.append { space in space.initializeMemory(as: UInt8.self, repeating: 1); return space.count } }
         })
     }
 

@@ -3,7 +3,7 @@ import CoffreProtocol
 import HTTPServer
 import HTTPTypes
 
-/// Blobs: upload (streamed, with 100-continue), download (streamed or whole), the missing
+/// Blobs: upload (streamed, with 100-continue), download (streamed, whole or into a buffer), the missing
 /// query, batches.
 extension SyncAPIClient {
     /// Uploads a blob held in memory; true when the server did not have it yet.
@@ -65,6 +65,28 @@ extension SyncAPIClient {
         return response.status.code
     }
 
+    /// Downloads a blob straight into `buffer`'s free space, read from the socket with no
+    /// array in between; the caller verifies the content. Throws `APIClientError`, or
+    /// `PipelineError.blobTooLarge` (before reading the body when its Content-Length says so,
+    /// the connection then closed rather than drained) for a blob larger than that space.
+    public func blob(_ vault: VaultID, _ id: BlobID, into buffer: inout BlobFetchBuffer) async throws {
+        let response = try await send(request(.get, SyncPath.blob(vault, id)))
+        guard response.status.code == 200 else { throw CoffreAPI.refusal(try await read(response)) }
+        let tooLarge = PipelineError.blobTooLarge(index: buffer.chunkIndex, limit: buffer.capacity)
+        if let length = response.body.expectedLength, length > Int64(buffer.capacity - buffer.count) { throw tooLarge }
+        let body = response.body
+        func receive(into space: UnsafeMutableRawBufferPointer) async throws(APIClientError) -> Int {
+            do { return try await body.read(into: space) } catch { throw transportError(error) }
+        }
+        while buffer.count < buffer.capacity {
+            if try await buffer.append(receive) == 0 { return }
+        }
+        // Full: the body must end here.
+        let probe = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
+        defer { probe.deallocate() }
+        guard try await receive(into: probe) == 0 else { throw tooLarge }
+    }
+
     /// The size of a stored blob (HEAD), or nil when the vault does not hold it.
     public func blobSize(_ vault: VaultID, _ id: BlobID) async throws(APIClientError) -> Int64? {
         let answer = try await read(try await send(request(.head, SyncPath.blob(vault, id))))
@@ -85,20 +107,43 @@ extension SyncAPIClient {
         return answer.missing
     }
 
-    /// Uploads many small blobs in one request (`BlobBatchFraming`); what became of each.
+    /// Bytes of batch records gathered into one write of a batch body.
+    static let batchRunBytes = 64 << 10
+
+    /// Uploads many small blobs in one request (`BlobBatchFraming`); what became of each. The
+    /// body is streamed: a large blob from its own array, so a batch of chunks is never copied
+    /// into one body array.
     public func uploadBatch(_ vault: VaultID, _ blobs: [(id: BlobID, bytes: [UInt8])]) async throws(APIClientError)
         -> BlobBatchResult
     {
-        var body: [UInt8] = []
-        body.reserveCapacity(Int(BlobBatchFraming.bodyLength(blobSizes: blobs.map(\.bytes.count))))
+        var headers: [[UInt8]] = []
+        headers.reserveCapacity(blobs.count)
         for blob in blobs {
             guard let length = UInt32(exactly: blob.bytes.count) else {
                 throw .badResponse(status: 0, reason: "a blob of a batch is larger than 4 GiB")
             }
-            body += BlobBatchFraming.header(id: blob.id, length: length)
-            body += blob.bytes
+            headers.append(BlobBatchFraming.header(id: blob.id, length: length))
         }
-        var outgoing = request(.post, SyncPath.blobBatch(vault), body: .bytes(body), contentType: BlobBatchFraming.contentType)
+        let length = Int64(BlobBatchFraming.bodyLength(blobSizes: blobs.map(\.bytes.count)))
+        let body = HTTPClientRequestBody.stream(length: length) { [headers] writer in
+            // Headers and small blobs are gathered into runs of up to `batchRunBytes` (one
+            // write each); a larger blob is written from its own array.
+            var run: [UInt8] = []
+            for (header, blob) in zip(headers, blobs) {
+                run += header
+                if blob.bytes.count < Self.batchRunBytes {
+                    run += blob.bytes
+                    if run.count < Self.batchRunBytes { continue }
+                    try await writer.write(run)
+                } else {
+                    try await writer.write(run)
+                    try await writer.write(blob.bytes)
+                }
+                run = []
+            }
+            try await writer.write(run)
+        }
+        var outgoing = request(.post, SyncPath.blobBatch(vault), body: body, contentType: BlobBatchFraming.contentType)
         outgoing.expectContinue = true
         let answer = try await read(try await send(outgoing))
         guard answer.status == 200 else { throw CoffreAPI.refusal(answer) }

@@ -32,14 +32,14 @@ public struct BlobFetchBuffer: ~Copyable {
         try ByteAccess.with(bytes) { (raw: UnsafeRawBufferPointer) throws(PipelineError) in try append(raw) }
     }
 
-    /// Lets `body` write straight into the free space (for example one `read(2)` from a socket)
+    /// Lets `body` write straight into the free space (for example one read from a socket)
     /// and appends the count it returns, which must lie in `0...space.count` (a larger count is
     /// a programming error and traps). Throws `PipelineError.blobTooLarge` when the buffer is
     /// already full, and rethrows `body`'s errors.
-    public mutating func append(_ body: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Int {
+    public mutating func append(_ body: (UnsafeMutableRawBufferPointer) async throws -> Int) async throws -> Int {
         guard count < capacity else { throw PipelineError.blobTooLarge(index: chunkIndex, limit: capacity) }
         let space = UnsafeMutableRawBufferPointer(rebasing: storage[count...])
-        let written = try body(space)
+        let written = try await body(space)
         precondition(written >= 0 && written <= space.count, "BlobFetchBuffer.append: count outside the space offered")
         count += written
         return written

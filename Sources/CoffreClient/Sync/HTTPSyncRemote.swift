@@ -53,16 +53,8 @@ public struct HTTPSyncRemote: SyncRemote {
 
     public func getBlob(_ id: BlobID, into buffer: inout BlobFetchBuffer) async throws {
         // The caller verifies what arrived (the blob id is its SHA-256, the chunk key's HMAC
-        // its plaintext). The body is gathered first and appended once: the buffer is
-        // noncopyable and cannot be captured by the streaming sink. A body longer than the
-        // buffer ends the download as soon as it shows.
-        let capacity = buffer.capacity, chunkIndex = buffer.chunkIndex
-        var received: [UInt8] = []
-        try await client.blob(vaultID, id) { (bytes: [UInt8]) in
-            guard received.count + bytes.count <= capacity else { throw PipelineError.blobTooLarge(index: chunkIndex, limit: capacity) }
-            received += bytes
-        }
-        try buffer.append(received)
+        // its plaintext).
+        try await client.blob(vaultID, id, into: &buffer)
     }
 
     public func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome {

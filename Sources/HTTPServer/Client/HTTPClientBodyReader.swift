@@ -51,47 +51,95 @@ final class HTTPClientBodyReader: @unchecked Sendable {
 
     /// The next run of body bytes, nil at the end.
     func next() async throws(HTTPClientError) -> [UInt8]? {
+        try await exclusively { () async throws(HTTPClientError) -> [UInt8]? in
+            switch state {
+            case .remaining(let remaining):
+                let chunk = try await readDirect(upTo: Int(min(remaining, Int64(Self.maxChunkBytes))))
+                try consumed(chunk.count, of: remaining)
+                return chunk
+            case .chunked(var decoder):
+                var chunk: [UInt8] = []
+                try await decodeChunked(&decoder, inputLimit: Int.max) { chunk.append(contentsOf: $0) }
+                return chunk.isEmpty ? nil : chunk
+            case .untilClose:
+                let chunk = try await readDirect(upTo: Self.maxChunkBytes)
+                return untilCloseRead(chunk.count) ? chunk : nil
+            case .finished, .failed:
+                return nil
+            }
+        } ended: { nil }
+    }
+
+    /// Reads the next body bytes straight into `target`, with no array in between: at least
+    /// one and at most `target.count`; 0 at the end of the body.
+    func read(into target: UnsafeMutableRawBufferPointer) async throws(HTTPClientError) -> Int {
+        guard !target.isEmpty else { return 0 }
+        return try await exclusively { () async throws(HTTPClientError) -> Int in
+            switch state {
+            case .remaining(let remaining):
+                let count = try await readDirect(into: UnsafeMutableRawBufferPointer(rebasing: target[..<Int(min(remaining, Int64(target.count)))]))
+                try consumed(count, of: remaining)
+                return count
+            case .chunked(var decoder):
+                // Data never outgrows the framed input it comes from, so input bounded by the
+                // target's size cannot overflow it.
+                var count = 0
+                try await decodeChunked(&decoder, inputLimit: target.count) { piece in
+                    UnsafeMutableRawBufferPointer(rebasing: target[count..<(count + piece.count)]).copyMemory(from: piece)
+                    count += piece.count
+                }
+                return count
+            case .untilClose:
+                let count = try await readDirect(into: target)
+                return untilCloseRead(count) ? count : 0
+            case .finished, .failed:
+                return 0
+            }
+        } ended: { 0 }
+    }
+
+    /// Runs one read step alone (a concurrent call is refused), after the checks every step
+    /// makes: a finished body gives `ended()`, a failed one its error, a cancelled task
+    /// `.cancelled`. A step's error fails the body and closes the connection.
+    private func exclusively<Value>(
+        _ step: () async throws(HTTPClientError) -> Value, ended: () -> Value
+    ) async throws(HTTPClientError) -> Value {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             throw .invalidRequest(reason: "response body read concurrently")
         }
         defer { busy.store(false, ordering: .releasing) }
         do throws(HTTPClientError) {
             switch state {
-            case .finished: return nil
+            case .finished: return ended()
             case .failed(let error): throw error
             default: break
             }
             if Task.isCancelled { throw .cancelled }
-            switch state {
-            case .remaining(let remaining):
-                let chunk = try await readDirect(upTo: Int(min(remaining, Int64(Self.maxChunkBytes))))
-                guard !chunk.isEmpty else { throw .connectionClosed }
-                let left = remaining - Int64(chunk.count)
-                state = left == 0 ? .finished : .remaining(left)
-                if left == 0 { release(cleanEnd: true) }
-                return chunk
-            case .chunked(var decoder):
-                let chunk = try await decodeChunked(&decoder)
-                state = decoder.isFinished ? .finished : .chunked(decoder)
-                if decoder.isFinished { release(cleanEnd: true) }
-                return chunk.isEmpty ? nil : chunk
-            case .untilClose:
-                let chunk = try await readDirect(upTo: Self.maxChunkBytes)
-                // RFC 9112 §6.3 rule 8: the server closing the connection ends this body.
-                if chunk.isEmpty {
-                    state = .finished
-                    release(cleanEnd: false)
-                    return nil
-                }
-                return chunk
-            case .finished, .failed:
-                return nil
-            }
+            return try await step()
         } catch {
             state = .failed(error)
             release(cleanEnd: false)
             throw error
         }
+    }
+
+    /// Accounts for `count` bytes read of a body with `remaining` bytes left; none means the
+    /// connection closed early.
+    private func consumed(_ count: Int, of remaining: Int64) throws(HTTPClientError) {
+        guard count > 0 else { throw .connectionClosed }
+        let left = remaining - Int64(count)
+        state = left == 0 ? .finished : .remaining(left)
+        if left == 0 { release(cleanEnd: true) }
+    }
+
+    /// Accounts for `count` bytes read of a body delimited by the connection's end; false
+    /// (and the body finished) when the server closed it. RFC 9112 §6.3 rule 8: the server
+    /// closing the connection ends this body.
+    private func untilCloseRead(_ count: Int) -> Bool {
+        guard count == 0 else { return true }
+        state = .finished
+        release(cleanEnd: false)
+        return false
     }
 
     /// Stops reading: the connection is closed and later reads throw `error` (a consumer that
@@ -135,20 +183,50 @@ final class HTTPClientBodyReader: @unchecked Sendable {
         }
     }
 
-    /// Decodes chunked framing (RFC 9112 §7.1) until some data or the end is there.
-    private func decodeChunked(_ decoder: inout HTTPChunkedDecoder) async throws(HTTPClientError) -> [UInt8] {
+    /// Up to `target.count` bytes into `target`: those already buffered, or one read straight
+    /// from the socket. 0 at end of stream.
+    private func readDirect(into target: UnsafeMutableRawBufferPointer) async throws(HTTPClientError) -> Int {
+        if connection.pendingCount > 0 {
+            let take = min(target.count, connection.pendingCount)
+            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: connection.pending[0..<take]))
+            connection.consume(take)
+            return take
+        }
+        switch try await connection.read(into: target, deadline: SystemCall.monotonicNanoseconds() + readIdleTimeout) {
+        case .bytes(let count): return count
+        case .endOfStream: return 0
+        case .timedOut: throw .readTimeout
+        }
+    }
+
+    /// Decodes chunked framing (RFC 9112 §7.1) until some data or the end is there, passing
+    /// the data to `emit`; at most `inputLimit` buffered bytes are decoded at once. The body
+    /// is finished once the decoder is.
+    private func decodeChunked(
+        _ decoder: inout HTTPChunkedDecoder, inputLimit: Int, emit: (UnsafeRawBufferPointer) -> Void
+    ) async throws(HTTPClientError) {
+        defer {
+            state = decoder.isFinished ? .finished : .chunked(decoder)
+            if decoder.isFinished { release(cleanEnd: true) }
+        }
         while true {
             if connection.pendingCount > 0 {
-                var chunk: [UInt8] = []
+                var emitted = false
                 let used: Int
                 do throws(HTTPServerError) {
-                    used = try decoder.decode(connection.pending) { chunk.append(contentsOf: $0) }
+                    let input = UnsafeRawBufferPointer(rebasing: connection.pending.prefix(inputLimit))
+                    used = try decoder.decode(input) { piece in
+                        emitted = emitted || !piece.isEmpty
+                        emit(piece)
+                    }
                 } catch {
                     if case .badRequest(let reason) = error { throw .malformedResponse(reason: reason) }
                     throw .malformedResponse(reason: "invalid chunked body")
                 }
                 connection.consume(used)
-                if !chunk.isEmpty || decoder.isFinished { return chunk }
+                if emitted || decoder.isFinished { return }
+                // Input cut at `inputLimit` may have left bytes to decode before reading more.
+                if connection.pendingCount > 0 { continue }
             }
             let deadline = SystemCall.monotonicNanoseconds() + readIdleTimeout
             switch try await connection.fill(deadline: deadline) {

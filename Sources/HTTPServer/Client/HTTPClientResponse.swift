@@ -51,6 +51,13 @@ public struct HTTPClientResponseBody: AsyncSequence, Sendable {
         }
     }
 
+    /// Reads the next body bytes straight into `target` (no array in between; for a caller
+    /// with a buffer of its own): at least one, at most `target.count`; 0 at the end. Fails
+    /// like iterating the body does.
+    public func read(into target: UnsafeMutableRawBufferPointer) async throws(HTTPClientError) -> Int {
+        try await reader.read(into: target)
+    }
+
     /// Reads the whole body into memory; throws `.bodyTooLarge` as soon as it is known to
     /// exceed `maxBytes`, before reading anything when the Content-Length says so (the
     /// connection is then closed rather than drained).

@@ -83,7 +83,7 @@ extension VaultDAVStorage {
             return []
         }
         var blobs: [[UInt8]: [UInt8]] = [:]
-        for reference in manifestBlobs { blobs[reference.blobID] = try await fetch(reference) }
+        for reference in manifestBlobs { blobs[reference.blobID] = try await fetch(reference).withBytes { Array($0) } }
         return try ManifestPacking.chunks(of: record, using: cipher) { (id: [UInt8]) throws(CryptoFormatError) in
             guard let blob = blobs[id] else { throw .malformed(structure: "manifest", reason: "a manifest blob is missing") }
             return blob
@@ -99,25 +99,23 @@ extension VaultDAVStorage {
         return ids
     }
 
-    /// The opened chunk, from the cache or fetched.
+    /// The opened chunk, from the cache or fetched: decrypted from where the blob was received
+    /// straight into the array that is sent.
     private func plaintext(of reference: ChunkReference, cipher: ChunkCipher) async throws -> [UInt8] {
         if let cached = cache.chunk(reference.blobID) { return cached }
         let blob = try await fetch(reference)
         let opened = reference.length > Self.inlineOpenLimit
-            ? try await HTTPBlockingWork.run { try cipher.open(blob, reference: reference) }
-            : try cipher.open(blob, reference: reference)
+            ? try await HTTPBlockingWork.run { try blob.withBytes { try cipher.open($0, reference: reference) } }
+            : try blob.withBytes { try cipher.open($0, reference: reference) }
         cache.keep(opened, for: reference.blobID)
         return opened
     }
 
     /// Fetches one blob; it may not be larger than the blob of its plaintext length.
-    private func fetch(_ reference: ChunkReference) async throws -> [UInt8] {
+    private func fetch(_ reference: ChunkReference) async throws -> VaultFetchedBlob {
         guard let id = BlobID(bytes: reference.blobID) else { throw DAVError.storage("a manifest holds a malformed blob id") }
-        let capacity = ChunkCipher.blobByteCount(plaintextLength: Int(reference.length))
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { storage.deallocate() }
-        var buffer = BlobFetchBuffer(storage: storage, chunkIndex: 0)
-        try await remote.getBlob(id, into: &buffer)
-        return Array(UnsafeRawBufferPointer(rebasing: storage[0..<buffer.count]))
+        let blob = VaultFetchedBlob(capacity: ChunkCipher.blobByteCount(plaintextLength: Int(reference.length)))
+        try await blob.fill(id, from: remote)
+        return blob
     }
 }
