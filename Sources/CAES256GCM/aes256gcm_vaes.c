@@ -43,31 +43,28 @@ int coffre_aes256gcm_available(void) {
 
 // MARK: AES-256 (FIPS 197)
 
-// The next even round key (words 8k..8k+3 of the schedule, FIPS 197 §5.2): the previous even
-// key's words prefix-XORed, then XORed with RotWord(SubWord(last word)) ^ Rcon, which
-// AESKEYGENASSIST leaves in dword 3 of `assist`.
+// w ^ (w << 32) ^ (w << 64) ^ (w << 96): each word of a round key XORed with the words before
+// it, as the key schedule's recurrence w[i] = w[i-8] ^ … chains them (FIPS 197 §5.2).
+COFFRE_GCM_TARGET static inline __m128i prefix_xor(__m128i words) {
+    __m128i shifted = _mm_slli_si128(words, 4);
+    words = _mm_xor_si128(words, shifted);
+    shifted = _mm_slli_si128(shifted, 4);
+    words = _mm_xor_si128(words, shifted);
+    shifted = _mm_slli_si128(shifted, 4);
+    return _mm_xor_si128(words, shifted);
+}
+
+// The next even round key (words 8k..8k+3 of the schedule): the previous even key's words
+// prefix-XORed, then XORed with RotWord(SubWord(last word)) ^ Rcon, which AESKEYGENASSIST
+// leaves in dword 3 of `assist`.
 COFFRE_GCM_TARGET static inline __m128i next_even_key(__m128i previous, __m128i assist) {
-    assist = _mm_shuffle_epi32(assist, 0xff);
-    __m128i shifted = _mm_slli_si128(previous, 4);
-    previous = _mm_xor_si128(previous, shifted);
-    shifted = _mm_slli_si128(shifted, 4);
-    previous = _mm_xor_si128(previous, shifted);
-    shifted = _mm_slli_si128(shifted, 4);
-    previous = _mm_xor_si128(previous, shifted);
-    return _mm_xor_si128(previous, assist);
+    return _mm_xor_si128(prefix_xor(previous), _mm_shuffle_epi32(assist, 0xff));
 }
 
 // The next odd round key: as above with SubWord(last word of the new even key), no rotation and
 // no Rcon (FIPS 197 §5.2, the Nk = 8 case), which AESKEYGENASSIST leaves in dword 2.
 COFFRE_GCM_TARGET static inline __m128i next_odd_key(__m128i previous, __m128i even) {
-    const __m128i assist = _mm_shuffle_epi32(_mm_aeskeygenassist_si128(even, 0), 0xaa);
-    __m128i shifted = _mm_slli_si128(previous, 4);
-    previous = _mm_xor_si128(previous, shifted);
-    shifted = _mm_slli_si128(shifted, 4);
-    previous = _mm_xor_si128(previous, shifted);
-    shifted = _mm_slli_si128(shifted, 4);
-    previous = _mm_xor_si128(previous, shifted);
-    return _mm_xor_si128(previous, assist);
+    return _mm_xor_si128(prefix_xor(previous), _mm_shuffle_epi32(_mm_aeskeygenassist_si128(even, 0), 0xaa));
 }
 
 COFFRE_GCM_TARGET static void expand_key(__m128i keys[15], const uint8_t key[32]) {

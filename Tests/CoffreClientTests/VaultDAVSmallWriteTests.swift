@@ -12,7 +12,7 @@ struct VaultDAVSmallWriteTests {
 
     /// The in-process remote, recording batch uploads and the blobs each carrying commit
     /// brought; it refuses carrying commits with `refusal` when one is set.
-    final class CarryingRemote: SyncRemote {
+    final class CarryingRemote: ForwardingRemote {
         let inner: InProcessRemote
         let refusal: APIClientError?
         /// Batch uploads made, and the blob ids of each carrying commit, in order.
@@ -22,21 +22,6 @@ struct VaultDAVSmallWriteTests {
             self.inner = inner
             self.refusal = refusal
         }
-
-        var vaultID: VaultID { inner.vaultID }
-        func vaultState() async throws -> VaultSummary { try await inner.vaultState() }
-        func vaultKeys() async throws -> [WrappedVaultKey] { try await inner.vaultKeys() }
-        func missingBlobs(_ ids: [BlobID]) async throws -> [BlobID] { try await inner.missingBlobs(ids) }
-        func putBlob(_ id: BlobID, bytes: [UInt8]) async throws { try await inner.putBlob(id, bytes: bytes) }
-        func getBlob(_ id: BlobID, into buffer: inout BlobFetchBuffer) async throws { try await inner.getBlob(id, into: &buffer) }
-        func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome { try await inner.commit(request) }
-        func changes(since: Int64, limit: Int, wait: Duration?) async throws -> RemoteChanges {
-            try await inner.changes(since: since, limit: limit, wait: wait)
-        }
-        func revisions(of entry: EntryID, before: Int64?, limit: Int) async throws -> RevisionList {
-            try await inner.revisions(of: entry, before: before, limit: limit)
-        }
-        func trash(before: Int64?, limit: Int) async throws -> TrashPage { try await inner.trash(before: before, limit: limit) }
 
         func putBlobs(_ blobs: [BlobPayload]) async throws {
             calls.withLock { $0.batches += 1 }

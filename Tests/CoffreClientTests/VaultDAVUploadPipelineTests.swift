@@ -11,7 +11,7 @@ struct VaultDAVUploadPipelineTests {
 
     /// The in-process remote, with batch uploads that wait for a turn of the scheduler (so
     /// uploads can overlap), count how many run at once, and fail from the `failFrom`-th on.
-    final class GatedRemote: SyncRemote {
+    final class GatedRemote: ForwardingRemote {
         let inner: InProcessRemote
         let failFrom: Int?
         /// Batches started, batches running now, and the most running at once.
@@ -23,21 +23,6 @@ struct VaultDAVUploadPipelineTests {
             self.inner = inner
             self.failFrom = failFrom
         }
-
-        var vaultID: VaultID { inner.vaultID }
-        func vaultState() async throws -> VaultSummary { try await inner.vaultState() }
-        func vaultKeys() async throws -> [WrappedVaultKey] { try await inner.vaultKeys() }
-        func missingBlobs(_ ids: [BlobID]) async throws -> [BlobID] { try await inner.missingBlobs(ids) }
-        func putBlob(_ id: BlobID, bytes: [UInt8]) async throws { try await inner.putBlob(id, bytes: bytes) }
-        func getBlob(_ id: BlobID, into buffer: inout BlobFetchBuffer) async throws { try await inner.getBlob(id, into: &buffer) }
-        func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome { try await inner.commit(request) }
-        func changes(since: Int64, limit: Int, wait: Duration?) async throws -> RemoteChanges {
-            try await inner.changes(since: since, limit: limit, wait: wait)
-        }
-        func revisions(of entry: EntryID, before: Int64?, limit: Int) async throws -> RevisionList {
-            try await inner.revisions(of: entry, before: before, limit: limit)
-        }
-        func trash(before: Int64?, limit: Int) async throws -> TrashPage { try await inner.trash(before: before, limit: limit) }
 
         func putBlobs(_ blobs: [BlobPayload]) async throws {
             let number = state.withLock { state in

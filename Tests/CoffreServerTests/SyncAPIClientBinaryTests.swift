@@ -3,7 +3,6 @@ import Foundation
 import CoffreProtocol
 import HTTPServer
 import HTTPTypes
-import Logging
 import Synchronization
 import Testing
 
@@ -32,23 +31,7 @@ import Testing
             response.headerFields[.contentType] = "application/json"
             return response
         }
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
-        configuration.eventLoopCount = 1
-        configuration.accessLogLevel = nil
-        let server = HTTPServer(
-            configuration: configuration, responder: router, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        try server.start()
-        let http = try HTTPClient()
-        do {
-            let client = SyncAPIClient(http: http, server: try ServerURL(parsing: "http://127.0.0.1:\(server.localPort)"), token: "cft_test")
-            try await body(client, commits)
-        } catch {
-            http.shutdown()
-            await server.shutdown(gracePeriod: .milliseconds(100))
-            throw error
-        }
-        http.shutdown()
-        await server.shutdown(gracePeriod: .milliseconds(100))
+        try await ScriptedSyncServer.run(router) { client in try await body(client, commits) }
     }
 
     private static func response(_ bytes: [UInt8], contentType: String) -> HTTPServerResponse {

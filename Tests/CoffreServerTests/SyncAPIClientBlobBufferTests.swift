@@ -5,7 +5,6 @@ import Foundation
 import Glibc
 import HTTPServer
 import HTTPTypes
-import Logging
 import Testing
 
 /// `SyncAPIClient.blob(_:_:into:)` (what `HTTPSyncRemote.getBlob` and so `FileOpener` and the
@@ -32,22 +31,7 @@ import Testing
                 }
             })
         }
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
-        configuration.eventLoopCount = 1
-        configuration.accessLogLevel = nil
-        let server = HTTPServer(
-            configuration: configuration, responder: router, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-        try server.start()
-        let http = try HTTPClient()
-        do {
-            try await body(SyncAPIClient(http: http, server: try ServerURL(parsing: "http://127.0.0.1:\(server.localPort)"), token: "cft_test"))
-        } catch {
-            http.shutdown()
-            await server.shutdown(gracePeriod: .milliseconds(100))
-            throw error
-        }
-        http.shutdown()
-        await server.shutdown(gracePeriod: .milliseconds(100))
+        try await ScriptedSyncServer.run(router, body)
     }
 
     /// Opens `chunks` with a `FileOpener` whose fetcher is `client.blob(_:_:into:)`; the plaintext.
