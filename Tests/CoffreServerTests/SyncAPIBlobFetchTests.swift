@@ -36,7 +36,10 @@ import Testing
             let missing = SyncSamples.blob(77).id
             let ids = [blobs[3].id, missing, blobs[2].id, blobs[0].id, blobs[1].id, blobs[2].id]
             let fetched = try await alice.client.fetchBlobs(vault, ids, capacities: Array(repeating: 1 << 20, count: ids.count))
-            #expect(fetched == [.bytes(blobs[3].bytes), .absent, .bytes(blobs[2].bytes), .bytes([]), .bytes(blobs[1].bytes), .bytes(blobs[2].bytes)])
+            #expect(
+                fetched == [
+                    .bytes(blobs[3].bytes), .absent, .bytes(blobs[2].bytes), .bytes([]), .bytes(blobs[1].bytes), .bytes(blobs[2].bytes),
+                ])
 
             // A blob beyond its capacity is dropped, the others still arrive.
             let capped = try await alice.client.fetchBlobs(vault, [blobs[3].id, blobs[2].id], capacities: [1_000, 4_096])

@@ -167,11 +167,15 @@ struct FileDownloader: Sendable {
         var requests: [BlobFetch] = []
         requests.reserveCapacity(chunks.count)
         for chunk in chunks {
-            guard let id = BlobID(bytes: chunk.blobID) else { throw SyncClientError.protocolViolation("a manifest holds a malformed blob id") }
+            guard let id = BlobID(bytes: chunk.blobID) else {
+                throw SyncClientError.protocolViolation("a manifest holds a malformed blob id")
+            }
             requests.append(BlobFetch(id: id, capacity: ChunkCipher.blobByteCount(plaintextLength: Int(chunk.length))))
         }
         let outcomes = try await remote.getBlobs(requests)
-        guard outcomes.count == chunks.count else { throw SyncClientError.protocolViolation("a blob fetch answered another number of blobs") }
+        guard outcomes.count == chunks.count else {
+            throw SyncClientError.protocolViolation("a blob fetch answered another number of blobs")
+        }
         for case .success(let bytes) in outcomes { counters.addFetched(bytes.count) }
         return outcomes
     }
