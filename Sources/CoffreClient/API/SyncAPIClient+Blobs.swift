@@ -1,10 +1,11 @@
 import CoffreCrypto
 import CoffreProtocol
+import Foundation
 import HTTPServer
 import HTTPTypes
 
 /// Blobs: upload (streamed, with 100-continue), download (streamed, whole or into a buffer), the missing
-/// query, batches.
+/// query, batches up and down.
 extension SyncAPIClient {
     /// Uploads a blob held in memory; true when the server did not have it yet.
     @discardableResult
@@ -105,6 +106,32 @@ extension SyncAPIClient {
     public func missingBlobs(_ vault: VaultID, _ ids: [BlobID]) async throws(APIClientError) -> [BlobID] {
         let answer: MissingBlobsResponse = try await call(.post, SyncPath.missingBlobs(vault), json: MissingBlobsRequest(ids: ids))
         return answer.missing
+    }
+
+    /// Fetches many blobs in one request (`POST …/blob-fetch`): at most
+    /// `BlobFetchRequest.maxIDs` ids, blob `i` at most `capacities[i]` bytes. Answers the blobs
+    /// of a prefix of `ids`, in order, at least one (the server stops at
+    /// `BlobFetchRequest.maxResponseBytes`; ask again for the rest). The bytes are not
+    /// verified: the caller checks that each hashes to its id.
+    public func fetchBlobs(_ vault: VaultID, _ ids: [BlobID], capacities: [Int]) async throws(APIClientError) -> [FetchedBlob] {
+        guard !ids.isEmpty else { return [] }
+        let body: [UInt8]
+        do { body = Array(try JSONEncoder().encode(BlobFetchRequest(ids: ids))) } catch {
+            throw .badResponse(status: 0, reason: "the request could not be encoded")
+        }
+        let response = try await send(request(.post, SyncPath.blobFetch(vault), body: .bytes(body), contentType: "application/json"))
+        guard response.status.code == 200 else { throw CoffreAPI.refusal(try await read(response)) }
+        var answer = BlobFetchAnswer(ids: ids, capacities: capacities)
+        do {
+            for try await piece in response.body { try answer.feed(piece) }
+        } catch let error as HTTPClientError {
+            throw transportError(error)
+        } catch let error as APIClientError {
+            throw error
+        } catch {
+            throw .badResponse(status: 200, reason: "blob fetch: the answer could not be read")
+        }
+        return try answer.finish()
     }
 
     /// Bytes of batch records gathered into one write of a batch body.

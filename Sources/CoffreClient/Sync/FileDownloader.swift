@@ -38,7 +38,9 @@ struct FileDownloader: Sendable {
             ? try await index.localCopies(of: chunks.compactMap { BlobID(bytes: $0.blobID) }) : inlineCopies
         let onDisk = chunks.contains { chunk in BlobID(bytes: chunk.blobID).map { copies[$0] != nil } ?? false }
         if chunks.count <= 1 && !onDisk {
-            return try await writeWhole(attributes, chunk: chunks.first, to: path, cipher: generation.chunks)
+            var blob: [UInt8]?
+            if let chunk = chunks.first { blob = try await fetchBlob(chunk) }
+            return try await writeWhole(attributes, chunk: chunks.first, blob: blob, to: path, cipher: generation.chunks)
         }
         let writer: PlacementWriter
         do {
@@ -143,13 +145,58 @@ struct FileDownloader: Sendable {
         return ids.isEmpty ? [:] : try await index.localCopies(of: ids)
     }
 
-    /// A file of at most one chunk, none of it on disk: fetched, then written and verified in
-    /// one blocking call (most files of a folder of small files take this way).
-    private func writeWhole(
-        _ attributes: EntryAttributes, chunk: ChunkReference?, to path: LocalPath, cipher: ChunkCipher
+    /// Plaintext bytes up to which a file's one chunk is fetched with others' (`getBlobs`).
+    static let batchedChunkBytes = 256 << 10
+
+    /// The one chunk of a small file that `write(_:chunk:fetched:to:)` can take fetched with
+    /// others': an inline manifest of one chunk of at most `batchedChunkBytes`, not in the
+    /// chunk cache (`inlineCopies`), of a key generation the keyring holds; nil for any other
+    /// file, which `write(_:to:inlineCopies:)` downloads alone.
+    func batchableChunk(of attributes: EntryAttributes, inlineCopies: [BlobID: ChunkLocation]) -> ChunkReference? {
+        guard attributes.manifest.form == .inline, attributes.manifest.references.count == 1,
+            openers[attributes.generation] != nil
+        else { return nil }
+        let chunk = attributes.manifest.references[0]
+        guard chunk.length <= Self.batchedChunkBytes, let id = BlobID(bytes: chunk.blobID), inlineCopies[id] == nil else { return nil }
+        return chunk
+    }
+
+    /// Fetches the blobs of `chunks` (`batchableChunk`s) in as few requests as the remote can;
+    /// one outcome per chunk, in order, each verified later by `write(_:chunk:fetched:to:)`.
+    func fetchBatch(_ chunks: [ChunkReference]) async throws -> [Result<[UInt8], any Error>] {
+        var requests: [BlobFetch] = []
+        requests.reserveCapacity(chunks.count)
+        for chunk in chunks {
+            guard let id = BlobID(bytes: chunk.blobID) else {
+                throw SyncClientError.protocolViolation("a manifest holds a malformed blob id")
+            }
+            requests.append(BlobFetch(id: id, capacity: ChunkCipher.blobByteCount(plaintextLength: Int(chunk.length))))
+        }
+        let outcomes = try await remote.getBlobs(requests)
+        guard outcomes.count == chunks.count else {
+            throw SyncClientError.protocolViolation("a blob fetch answered another number of blobs")
+        }
+        for case .success(let bytes) in outcomes { counters.addFetched(bytes.count) }
+        return outcomes
+    }
+
+    /// Writes the file `attributes` describe, whose one chunk `chunk` was fetched with others
+    /// (`fetchBatch`), into a temp file beside `path`, verifying the bytes as `write` does;
+    /// the fetch's failure for this blob is this file's.
+    func write(
+        _ attributes: EntryAttributes, chunk: ChunkReference, fetched: Result<[UInt8], any Error>, to path: LocalPath
     ) async throws -> WrittenDownload {
-        var blob: [UInt8]?
-        if let chunk { blob = try await fetchBlob(chunk) }
+        guard let generation = keyring.generation(attributes.generation) else {
+            throw SyncClientError.missingVaultKey(generation: Int64(attributes.generation))
+        }
+        return try await writeWhole(attributes, chunk: chunk, blob: try fetched.get(), to: path, cipher: generation.chunks)
+    }
+
+    /// A file of at most one chunk, none of it on disk, its blob fetched: written and verified
+    /// in one blocking call (most files of a folder of small files take this way).
+    private func writeWhole(
+        _ attributes: EntryAttributes, chunk: ChunkReference?, blob: [UInt8]?, to path: LocalPath, cipher: ChunkCipher
+    ) async throws -> WrittenDownload {
         let (root, fetched) = (root, blob)
         let writer = try await HTTPBlockingWork.run { () throws -> PlacementWriter in
             let writer = try PlacementWriter(

@@ -57,6 +57,29 @@ public struct HTTPSyncRemote: SyncRemote {
         try await client.blob(vaultID, id, into: &buffer)
     }
 
+    /// `POST …/blob-fetch` requests of at most `BlobFetchRequest.maxIDs` ids, each asking again
+    /// for what the last answer left out (the server's byte cap).
+    public func getBlobs(_ requests: [BlobFetch]) async throws -> [Result<[UInt8], any Error>] {
+        var outcomes: [Result<[UInt8], any Error>] = []
+        outcomes.reserveCapacity(requests.count)
+        while outcomes.count < requests.count {
+            let batch = requests[outcomes.count...].prefix(BlobFetchRequest.maxIDs)
+            // At least one blob per answer (`BlobFetchAnswer.finish`), so this ends.
+            for blob in try await client.fetchBlobs(vaultID, batch.map(\.id), capacities: batch.map(\.capacity)) {
+                switch blob {
+                case .bytes(let bytes):
+                    outcomes.append(.success(bytes))
+                case .absent:
+                    // What the single GET answers for a blob the vault does not hold.
+                    outcomes.append(.failure(APIClientError.server(status: 404, code: .notFound, message: "blob", retryAfterSeconds: nil)))
+                case .tooLarge(let limit):
+                    outcomes.append(.failure(PipelineError.blobTooLarge(index: 0, limit: limit)))
+                }
+            }
+        }
+        return outcomes
+    }
+
     public func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome {
         switch try await client.commit(vaultID, request) {
         case .committed(let receipt): return .committed(receipt)

@@ -4,8 +4,8 @@ import CoffreProtocol
 extension RemoteApplier {
     /// What a child task of `runDownloads` hands back.
     private enum TransferStep: Sendable {
-        /// One download written to its temp file, or its own failure.
-        case written(Download, Result<WrittenDownload, any Error>)
+        /// Downloads written to their temp files, or their own failures.
+        case written([(Download, Result<WrittenDownload, any Error>)])
         /// A placement group done: its downloads and their outcomes, in order.
         case placed([(Download, WrittenDownload)], [PlacementGroup.Outcome])
     }
@@ -20,7 +20,10 @@ extension RemoteApplier {
     /// While a group is placed, new downloads start only as long as the files waiting and in
     /// flight are fewer than a group: at most `placementGroupFiles` placed, and
     /// `placementGroupFiles + downloadConcurrency` waiting or in flight, hold temp files (two
-    /// descriptors each).
+    /// descriptors each). Small files of one chunk (`FileDownloader.batchableChunk`) go in
+    /// units of up to `downloadConcurrency` files whose blobs are fetched together
+    /// (`SyncRemote.getBlobs`, one request where it was one per file); a unit counts as its
+    /// files against that limit.
     func runDownloads() async throws {
         // In path order, so that a group's files share few folders (one fsync each): the plan
         // follows the feed, which mixes folders. Folders are all in place by now, so the
@@ -37,6 +40,7 @@ extension RemoteApplier {
         let placer = PlacementGroup(syncWidth: configuration.placementSyncWidth, faultHook: context.faultHook)
         let limit = max(1, configuration.downloadConcurrency)
         let groupFiles = max(1, configuration.placementGroupFiles)
+        let units = Self.units(of: queued, batchSize: limit) { downloader.batchableChunk(of: $0.attributes, inlineCopies: inlineCopies) }
         try await withThrowingTaskGroup(of: TransferStep.self) { group in
             var next = 0
             var inFlight = 0
@@ -44,7 +48,7 @@ extension RemoteApplier {
             var waitingBytes = 0
             var isPlacing = false
             while true {
-                let drained = next == queued.count && inFlight == 0
+                let drained = next == units.count && inFlight == 0
                 if !isPlacing, !waiting.isEmpty,
                     drained || waiting.count >= groupFiles || waitingBytes >= configuration.placementGroupBytes
                 {
@@ -58,23 +62,33 @@ extension RemoteApplier {
                         return .placed(members, outcomes)
                     }
                 }
-                while inFlight < limit, next < queued.count, waiting.count + inFlight < groupFiles || !isPlacing {
-                    let job = queued[next]
-                    group.addTask {
-                        .written(job, try await Self.write(job, with: downloader, inlineCopies: inlineCopies, progress: progress))
+                while inFlight < limit, next < units.count, waiting.count + inFlight < groupFiles || !isPlacing {
+                    let unit = units[next]
+                    switch unit {
+                    case .alone(let job):
+                        group.addTask {
+                            .written([(job, try await Self.write(job, with: downloader, inlineCopies: inlineCopies, progress: progress))])
+                        }
+                        inFlight += 1
+                    case .batch(let members):
+                        group.addTask { .written(try await Self.write(members, with: downloader, progress: progress)) }
+                        inFlight += members.count
                     }
                     next += 1
-                    inFlight += 1
                 }
                 guard let step = try await group.next() else { break }
                 switch step {
-                case .written(let job, .success(let written)):
-                    inFlight -= 1
-                    waiting.append((job, written))
-                    waitingBytes += Int(job.attributes.size)
-                case .written(let job, .failure(let error)):
-                    inFlight -= 1
-                    report.skipped.append(SyncSkip(path: job.path.onDisk, reason: .transferFailed(detail: "\(error)")))
+                case .written(let results):
+                    inFlight -= results.count
+                    for (job, result) in results {
+                        switch result {
+                        case .success(let written):
+                            waiting.append((job, written))
+                            waitingBytes += Int(job.attributes.size)
+                        case .failure(let error):
+                            report.skipped.append(SyncSkip(path: job.path.onDisk, reason: .transferFailed(detail: "\(error)")))
+                        }
+                    }
                 case .placed(let members, let outcomes):
                     isPlacing = false
                     for ((job, written), outcome) in zip(members, outcomes) { finish(job, chunks: written.chunks, outcome) }
@@ -96,6 +110,68 @@ extension RemoteApplier {
         } catch let error where isEntryLevel(error) {
             return .failure(error)
         }
+    }
+
+    /// Small files fetched together: the blobs in one `getBlobs`, then each file written and
+    /// verified; a failure of one file (or of the fetch, when it concerns the entries) is that
+    /// file's result, anything else ends the pass.
+    private static func write(
+        _ members: [(Download, ChunkReference)], with downloader: FileDownloader, progress: ProgressTracker
+    ) async throws -> [(Download, Result<WrittenDownload, any Error>)] {
+        let fetched: [Result<[UInt8], any Error>]
+        do {
+            fetched = try await downloader.fetchBatch(members.map(\.1))
+        } catch let error where isEntryLevel(error) {
+            return members.map { ($0.0, .failure(error)) }
+        }
+        var results: [(Download, Result<WrittenDownload, any Error>)] = []
+        results.reserveCapacity(members.count)
+        for ((job, chunk), outcome) in zip(members, fetched) {
+            do {
+                let written = try await downloader.write(job.attributes, chunk: chunk, fetched: outcome, to: job.path)
+                progress.fileDone(bytes: Int64(job.attributes.size))
+                results.append((job, .success(written)))
+            } catch let error where isEntryLevel(error) {
+                results.append((job, .failure(error)))
+            }
+        }
+        return results
+    }
+
+    /// One child task's work in `runDownloads`.
+    private enum DownloadUnit: Sendable {
+        /// A file downloaded alone.
+        case alone(Download)
+        /// Small files whose one chunk each is fetched together.
+        case batch([(Download, ChunkReference)])
+    }
+
+    /// `queued` as units, in order: the files `batchable` gives a chunk for in batches of at
+    /// most `batchSize` (each batch where its first file was), the others alone.
+    private static func units(
+        of queued: [Download], batchSize: Int, batchable: (Download) -> ChunkReference?
+    ) -> [DownloadUnit] {
+        var units: [DownloadUnit] = []
+        var batch: [(Download, ChunkReference)] = []
+        var batchSlot: Int?
+        for job in queued {
+            guard let chunk = batchable(job) else {
+                units.append(.alone(job))
+                continue
+            }
+            if batchSlot == nil {
+                batchSlot = units.count
+                units.append(.batch([]))
+            }
+            batch.append((job, chunk))
+            if batch.count == batchSize, let slot = batchSlot {
+                units[slot] = .batch(batch)
+                batch = []
+                batchSlot = nil
+            }
+        }
+        if let slot = batchSlot { units[slot] = .batch(batch) }
+        return units
     }
 
     private func finish(_ job: Download, chunks: [ChunkReference], _ outcome: PlacementGroup.Outcome) {

@@ -31,6 +31,11 @@ public protocol SyncRemote: Sendable {
     /// Fetches the blob `id` into `buffer`, which refuses more than the largest blob.
     func getBlob(_ id: BlobID, into buffer: inout BlobFetchBuffer) async throws
 
+    /// Fetches small blobs, `capacity` bytes at most each, in as few requests as the remote
+    /// can; one outcome per request, in order: the bytes (not verified yet: the caller checks
+    /// them as `getBlob`'s), or the failure of that blob alone. Throws when the exchange fails.
+    func getBlobs(_ requests: [BlobFetch]) async throws -> [Result<[UInt8], any Error>]
+
     /// Applies a commit all together or not at all.
     func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome
 
@@ -54,6 +59,40 @@ extension SyncRemote {
     public func commit(_ request: CommitRequest, carrying blobs: [BlobPayload]) async throws -> RemoteCommitOutcome {
         if !blobs.isEmpty { try await putBlobs(blobs) }
         return try await commit(request)
+    }
+}
+
+extension SyncRemote {
+    /// One `getBlob` per blob (a remote without a route for many).
+    public func getBlobs(_ requests: [BlobFetch]) async throws -> [Result<[UInt8], any Error>] {
+        var outcomes: [Result<[UInt8], any Error>] = []
+        outcomes.reserveCapacity(requests.count)
+        for request in requests {
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: request.capacity, alignment: 16)
+            defer { storage.deallocate() }
+            var buffer = BlobFetchBuffer(storage: storage, chunkIndex: 0)
+            do {
+                try await getBlob(request.id, into: &buffer)
+                outcomes.append(.success(Array(UnsafeRawBufferPointer(rebasing: storage[0..<buffer.count]))))
+            } catch {
+                outcomes.append(.failure(error))
+            }
+        }
+        return outcomes
+    }
+}
+
+/// One blob to fetch with others (`SyncRemote.getBlobs`).
+public struct BlobFetch: Sendable, Equatable {
+    /// The blob.
+    public let id: BlobID
+    /// The most bytes it may have.
+    public let capacity: Int
+
+    /// A fetch of `id`, refused beyond `capacity` bytes.
+    public init(id: BlobID, capacity: Int) {
+        self.id = id
+        self.capacity = capacity
     }
 }
 

@@ -25,6 +25,8 @@ public enum SyncPath {
     public static let missingBlobsPattern = "/v1/vaults/{vault}/missing-blobs"
     /// `POST`: many small blobs in one body (`BlobBatchFraming`).
     public static let blobBatchPattern = "/v1/vaults/{vault}/blob-batch"
+    /// `POST`: many blobs in one answer (`BlobFetchRequest`, `BlobBatchFraming` records back).
+    public static let blobFetchPattern = "/v1/vaults/{vault}/blob-fetch"
     /// `POST`: a commit.
     public static let commitsPattern = "/v1/vaults/{vault}/commits"
     /// `GET`: the changes feed (`?since=&limit=&wait=`).
@@ -63,6 +65,8 @@ public enum SyncPath {
     public static func missingBlobs(_ vault: VaultID) -> String { self.vault(vault) + "/missing-blobs" }
     /// `/v1/vaults/{vault}/blob-batch`.
     public static func blobBatch(_ vault: VaultID) -> String { self.vault(vault) + "/blob-batch" }
+    /// `/v1/vaults/{vault}/blob-fetch`.
+    public static func blobFetch(_ vault: VaultID) -> String { self.vault(vault) + "/blob-fetch" }
     /// `/v1/vaults/{vault}/commits`.
     public static func commits(_ vault: VaultID) -> String { self.vault(vault) + "/commits" }
     /// `/v1/vaults/{vault}/changes?since=…[&limit=…][&wait=…]`.

@@ -4,7 +4,8 @@ import HTTPServer
 import HTTPTypes
 
 extension SyncAPI {
-    /// Blobs: upload, download (Range, ETag, sendfile), "which are missing", batch upload.
+    /// Blobs: upload, download (Range, ETag, sendfile), "which are missing", batch upload and
+    /// batch download.
     var blobRoutes: [Route] {
         let store = store
         let blobs = blobs
@@ -35,6 +36,15 @@ extension SyncAPI {
                 let vault = try request.vaultID()
                 let query = try await request.decodeJSON(MissingBlobsRequest.self, maxBytes: maxJSON)
                 return try .json(try await store.missingBlobs(vault, user: session.userID, query))
+            },
+            Route(.post, SyncPath.blobFetchPattern) { request in
+                let session = try await authenticator.reader(for: request)
+                let vault = try request.vaultID()
+                let query = try await request.decodeJSON(BlobFetchRequest.self, maxBytes: maxJSON)
+                let body = try await blobs.fetch(query.ids, in: vault, user: session.userID)
+                var fields = HTTPFields()
+                fields[.contentType] = BlobFetchRequest.responseContentType
+                return HTTPServerResponse(status: .ok, headerFields: fields, body: body)
             },
             Route(.post, SyncPath.blobBatchPattern) { request in
                 let session = try await authenticator.device(for: request, requiring: .sync)
