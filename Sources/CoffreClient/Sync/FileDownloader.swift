@@ -245,12 +245,8 @@ struct FileDownloader: Sendable {
     /// Fetches one blob whole; it may not be larger than the blob of its plaintext length.
     private func fetchBlob(_ reference: ChunkReference) async throws -> [UInt8] {
         guard let id = BlobID(bytes: reference.blobID) else { throw SyncClientError.protocolViolation("a manifest holds a malformed blob id") }
-        let capacity = ChunkCipher.blobByteCount(plaintextLength: Int(reference.length))
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { storage.deallocate() }
-        var buffer = BlobFetchBuffer(storage: storage, chunkIndex: 0)
-        try await remote.getBlob(id, into: &buffer)
-        counters.addFetched(buffer.count)
-        return Array(UnsafeRawBufferPointer(rebasing: storage[0..<buffer.count]))
+        let bytes = try await remote.getBlob(id, capacity: ChunkCipher.blobByteCount(plaintextLength: Int(reference.length)))
+        counters.addFetched(bytes.count)
+        return bytes
     }
 }

@@ -81,18 +81,19 @@ public struct HTTPSyncRemote: SyncRemote {
     }
 
     public func commit(_ request: CommitRequest) async throws -> RemoteCommitOutcome {
-        switch try await client.commit(vaultID, request) {
-        case .committed(let receipt): return .committed(receipt)
-        case .rejected(let rejection): return .rejected(rejection)
-        }
+        Self.outcome(try await client.commit(vaultID, request))
     }
 
     /// One request (`CommitWithBlobs`): coffred stores the blobs before the commit's transaction.
     public func commit(_ request: CommitRequest, carrying blobs: [BlobPayload]) async throws -> RemoteCommitOutcome {
         guard !blobs.isEmpty else { return try await commit(request) }
-        switch try await client.commit(vaultID, request, carrying: blobs.map { (id: $0.id, bytes: $0.bytes) }) {
-        case .committed(let receipt): return .committed(receipt)
-        case .rejected(let rejection): return .rejected(rejection)
+        return Self.outcome(try await client.commit(vaultID, request, carrying: blobs.map { (id: $0.id, bytes: $0.bytes) }))
+    }
+
+    private static func outcome(_ result: SyncAPIClient.CommitResult) -> RemoteCommitOutcome {
+        switch result {
+        case .committed(let receipt): .committed(receipt)
+        case .rejected(let rejection): .rejected(rejection)
         }
     }
 

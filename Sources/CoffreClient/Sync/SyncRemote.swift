@@ -63,17 +63,23 @@ extension SyncRemote {
 }
 
 extension SyncRemote {
+    /// The blob `id` in an array of its own, refused beyond `capacity` bytes (`getBlob` into a
+    /// buffer of that size).
+    public func getBlob(_ id: BlobID, capacity: Int) async throws -> [UInt8] {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { storage.deallocate() }
+        var buffer = BlobFetchBuffer(storage: storage, chunkIndex: 0)
+        try await getBlob(id, into: &buffer)
+        return Array(UnsafeRawBufferPointer(rebasing: storage[0..<buffer.count]))
+    }
+
     /// One `getBlob` per blob (a remote without a route for many).
     public func getBlobs(_ requests: [BlobFetch]) async throws -> [Result<[UInt8], any Error>] {
         var outcomes: [Result<[UInt8], any Error>] = []
         outcomes.reserveCapacity(requests.count)
         for request in requests {
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: request.capacity, alignment: 16)
-            defer { storage.deallocate() }
-            var buffer = BlobFetchBuffer(storage: storage, chunkIndex: 0)
             do {
-                try await getBlob(request.id, into: &buffer)
-                outcomes.append(.success(Array(UnsafeRawBufferPointer(rebasing: storage[0..<buffer.count]))))
+                outcomes.append(.success(try await getBlob(request.id, capacity: request.capacity)))
             } catch {
                 outcomes.append(.failure(error))
             }

@@ -72,7 +72,7 @@ public final class VaultDAVStorage: DAVStorage {
     }
 
     /// Follows the changes feed in a background task until `stop()`: changes by other
-    /// devices appear within one long-poll round trip.
+    /// devices appear within one long-poll round trip and `followPause`.
     public func startFollowing() {
         follower.withLock { task in
             guard task == nil else { return }
