@@ -15,6 +15,8 @@ struct HTTPRoutePattern: Sendable {
     let fixedSegmentCount: Int
     /// True when the pattern ends with `{name...}`.
     let endsWithRemainder: Bool
+    /// Named parameters, `{name...}` included: the size of a match's `HTTPPathParameters`.
+    let parameterCount: Int
 
     init(_ text: String) throws(HTTPServerError) {
         guard text.hasPrefix("/") else { throw .invalidConfiguration("route pattern must start with /") }
@@ -40,6 +42,7 @@ struct HTTPRoutePattern: Sendable {
         }
         self.text = text
         self.segments = segments
+        parameterCount = segments.filter { if case .literal = $0 { false } else { true } }.count
         if case .remainder = segments.last {
             endsWithRemainder = true
             fixedSegmentCount = segments.count - 1
@@ -73,6 +76,7 @@ struct HTTPRoutePattern: Sendable {
     /// valid percent-encoded UTF-8.
     func parameters(_ pathSegments: [Substring]) throws(HTTPServerError) -> HTTPPathParameters {
         var parameters = HTTPPathParameters()
+        parameters.reserveCapacity(parameterCount)
         for (index, segment) in segments.enumerated() {
             switch segment {
             case .literal:
