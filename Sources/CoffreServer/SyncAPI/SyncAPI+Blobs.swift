@@ -4,8 +4,8 @@ import HTTPServer
 import HTTPTypes
 
 extension SyncAPI {
-    /// Blobs: upload, download (Range, ETag, sendfile), "which are missing", batch upload and
-    /// batch download.
+    /// Blobs: upload, download (Range, ETag, sendfile; a cached small blob on the event loop's
+    /// fast lane), "which are missing", batch upload and batch download.
     var blobRoutes: [Route] {
         let store = store
         let blobs = blobs
