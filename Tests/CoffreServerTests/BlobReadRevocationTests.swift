@@ -4,8 +4,8 @@ import Foundation
 import Testing
 
 /// A blob GET is served from two caches (token hash → principal in `TokenAuthenticator`,
-/// user → vault membership in `VaultReaderCache`). Each way of taking access away must refuse
-/// the very next GET, after a GET that filled both caches.
+/// user → vault membership in `VaultReaderCache`), and a small blob's second GET from the fast
+/// lane (`SmallBlobCache`). Each way of taking access away must refuse the very next GET.
 @Suite struct BlobReadRevocationTests {
     enum Revocation: String, CaseIterable, CustomTestStringConvertible {
         case logout, deviceRevokedByAdmin, userDisabled, userDeleted, memberRemoved, vaultDeleted
@@ -47,11 +47,13 @@ import Testing
 
         let raw = APITestClient(port: harness.app.localPort)
         let path = SyncPath.blob(vault, blob.id)
-        // Twice: the first fills the caches, the second is served from them.
+        // Twice: the first fills the caches, the second is served from them on the fast lane.
         for _ in 0..<2 {
             let read = try await raw.send("GET", path, token: bob.token)
             try #require(read.status == 200 && read.body == blob.bytes)
         }
+        let fastAnswers = try await raw.fastLaneAnswers()
+        #expect(fastAnswers == 1)
 
         let accounts = harness.app.accounts
         let session = try #require(
@@ -69,6 +71,7 @@ import Testing
         #expect(refused.status == revocation.refusal)
         let leaked = refused.body == blob.bytes
         #expect(!leaked, "the refusal must not carry the blob")
+        #expect(try await raw.fastLaneAnswers() == fastAnswers, "the refusal came from the route")
         if revocation != .vaultDeleted {
             // The owner still reads it: only the reader's access went.
             let owner = try await raw.send("GET", path, token: alice.token)

@@ -24,6 +24,27 @@ import Testing
         }
     }
 
+    @Test func theCachedLookupAnswersOnlyWhatTheFullOneWould() async throws {
+        let harness = try await AccountsHarness()
+        let alice = try await harness.member("alice")
+        let login = try await harness.login(alice)
+        let authenticator = harness.accounts.authenticator
+        #expect(authenticator.cachedPrincipal(token: login.token) == nil, "nothing is cached before a full lookup")
+        let session = try await harness.session(login.token)
+        #expect(authenticator.cachedPrincipal(token: login.token) == .device(session))
+        let altered = String(login.token.dropLast()) + (login.token.hasSuffix("A") ? "B" : "A")
+        for token in ["", "cft_", String(login.token.dropLast()), login.token + "A", altered, "cfa_" + login.token.dropFirst(4)] {
+            #expect(authenticator.cachedPrincipal(token: token) == nil)
+        }
+        // A "last seen" write is due: only the full lookup does it.
+        harness.clock.advance(by: 3_600)
+        #expect(authenticator.cachedPrincipal(token: login.token) == nil)
+        _ = try await harness.session(login.token)
+        #expect(authenticator.cachedPrincipal(token: login.token) == .device(session))
+        authenticator.invalidate(devices: [session.deviceID])
+        #expect(authenticator.cachedPrincipal(token: login.token) == nil, "revocation empties the cache at once")
+    }
+
     @Test func lastSeenIsWrittenAtMostOncePerMinute() async throws {
         let harness = try await AccountsHarness()
         let alice = try await harness.member("alice")

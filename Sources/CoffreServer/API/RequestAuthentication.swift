@@ -24,4 +24,20 @@ extension TokenAuthenticator {
         }
         return actor
     }
+
+    /// `reader(for:)` answered from the token cache alone, on the caller's thread: the device
+    /// session when the request's bearer token is cached (`cachedPrincipal(token:)`) and may
+    /// read; nil in every other case, where `reader(for:)` gives the answer (which may be the
+    /// same session, or 401 / 403).
+    func cachedReader(for request: HTTPServerRequest) -> DeviceSession? {
+        guard let authorization = request.authorization, let token = Self.bearerToken(in: authorization),
+            case .device(let session)? = cachedPrincipal(token: token), Self.mayRead(session)
+        else { return nil }
+        return session
+    }
+
+    /// A device may read the user's data with the `read` or the `sync` scope.
+    static func mayRead(_ session: DeviceSession) -> Bool {
+        session.has(.read) || session.has(.sync)
+    }
 }

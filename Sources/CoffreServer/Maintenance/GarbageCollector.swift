@@ -60,6 +60,7 @@ struct GarbageCollector: Sendable {
         return try await blobs.locks.withLocks(keys) {
             let recorded = try await blobs.store.recordedBlobs(in: vault, among: files.map(\.id))
             let doomed = files.filter { !recorded.contains($0.id) }
+            defer { blobs.smallBlobs.forget(doomed.map(\.id), in: vault) }
             let disk = blobs.disk
             return try await BlobLayer.blocking { () throws(BlobStoreError) in
                 let namespace = try BlobLayer.namespace(vault)

@@ -2,6 +2,40 @@ import CoffreProtocol
 import HTTPServer
 
 extension BlobLayer {
+    /// Opens blob `id` of `vault` for `user` as `open` does and, when it has at most
+    /// `SmallBlobCache.maxBlobBytes`, keeps its bytes for the GET's fast lane (one pread(2) on
+    /// the loop thread, as the HTTP connection does to send a small file with its head). A
+    /// read that fails or comes up short only skips the caching.
+    func openRemembering(_ id: BlobID, in vault: VaultID, user: Int64) async throws -> any BlobReader {
+        // Read before the file is opened: a deletion after this refuses the insert below.
+        let generation = smallBlobs.generation
+        let reader = try await open(id, in: vault, user: user)
+        if reader.size <= Int64(SmallBlobCache.maxBlobBytes), let bytes = Self.contents(of: reader) {
+            smallBlobs.insert(bytes, as: id, in: vault, generation: generation)
+        }
+        return reader
+    }
+
+    /// The bytes of blob `id` of `vault` when they are cached and `user` is known to be a
+    /// member of `vault`, without waiting; nil otherwise (then `openRemembering` decides).
+    func cachedSmallBlob(_ id: BlobID, in vault: VaultID, user: Int64) -> [UInt8]? {
+        guard readers.isKnownMember(user, of: vault) else { return nil }
+        return smallBlobs.bytes(of: id, in: vault)
+    }
+
+    /// All of a small blob's bytes in one read, or nil.
+    private static func contents(of reader: any BlobReader) -> [UInt8]? {
+        let size = Int(reader.size)
+        var complete = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            // BlobReader.read: fewer bytes than asked only at the end of the blob.
+            let read = (try? reader.read(into: UnsafeMutableRawBufferPointer(buffer), at: 0)) ?? 0
+            complete = read == size
+            count = complete ? size : 0
+        }
+        return complete ? bytes : nil
+    }
+
     /// Body bytes produced by one blocking read of a blob-fetch answer.
     static let fetchPieceBytes = 256 << 10
 

@@ -27,6 +27,7 @@ extension BlobLayer {
         let disk = self.disk
         do {
             let namespace = try Self.namespace(vault)
+            defer { smallBlobs.forget(vault: vault) }
             _ = try await Self.blocking { () throws(BlobStoreError) in try disk.deleteNamespace(namespace) }
         } catch {
             logger.error("could not remove a deleted vault's blobs; GC will", metadata: ["error": "\(error)"])
@@ -41,6 +42,12 @@ extension BlobLayer {
         let keys = candidates.map { BlobLocks.Key(vault: $0.vaultId, blob: $0.blob) }
         return try await locks.withLocks(keys) {
             let deleted = try await store.deleteUnreferencedBlobs(candidates, graceSeconds: graceSeconds)
+            // After the files are gone (or failed to go), whatever happened: see SmallBlobCache.
+            defer {
+                for (vault, blobs) in Dictionary(grouping: deleted, by: \.vaultId) {
+                    smallBlobs.forget(blobs.map(\.blob), in: vault)
+                }
+            }
             let disk = self.disk
             try await Self.blocking { () throws(BlobStoreError) in
                 for blob in deleted {

@@ -26,6 +26,8 @@ public final class BlobLayer: Sendable {
     let locks = BlobLocks()
     /// Blob-read authorisation, cached.
     let readers: VaultReaderCache
+    /// Small blobs' bytes, for the blob GET's fast lane.
+    let smallBlobs = SmallBlobCache()
     let logger: Logger
 
     /// About this many body bytes go to one blocking write (one `HTTPBlockingWork.run`).

@@ -75,7 +75,7 @@ extension TokenAuthenticator {
     /// A device allowed to read the user's data: one with the `read` or the `sync` scope.
     func reader(for request: HTTPServerRequest) async throws(APIError) -> DeviceSession {
         let session = try await device(for: request, requiring: nil)
-        guard session.has(.read) || session.has(.sync) else {
+        guard Self.mayRead(session) else {
             throw .forbidden("this route needs a token with the read or sync scope")
         }
         return session

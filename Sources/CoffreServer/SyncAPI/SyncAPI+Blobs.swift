@@ -4,8 +4,8 @@ import HTTPServer
 import HTTPTypes
 
 extension SyncAPI {
-    /// Blobs: upload, download (Range, ETag, sendfile), "which are missing", batch upload and
-    /// batch download.
+    /// Blobs: upload, download (Range, ETag, sendfile; a cached small blob on the event loop's
+    /// fast lane), "which are missing", batch upload and batch download.
     var blobRoutes: [Route] {
         let store = store
         let blobs = blobs
@@ -24,11 +24,18 @@ extension SyncAPI {
                 // RFC 9110 §9.3.4: 201 when the PUT created the resource, 204 when it existed.
                 return HTTPServerResponse(status: stored.isNew ? .created : .noContent, headerFields: fields)
             },
-            Route(.get, SyncPath.blobPattern) { request in
+            Route(.get, SyncPath.blobPattern, attempt: { request in
+                // The fast lane: every check the route below makes, from the caches only.
+                guard let session = authenticator.cachedReader(for: request),
+                    let vault = try? request.vaultID(), let id = try? request.blobID(),
+                    let bytes = blobs.cachedSmallBlob(id, in: vault, user: session.userID)
+                else { return nil }
+                return Self.wholeBlobResponse(for: request, bytes: bytes, id: id)
+            }) { request in
                 let session = try await authenticator.reader(for: request)
                 let vault = try request.vaultID()
                 let id = try request.blobID()
-                let reader = try await blobs.open(id, in: vault, user: session.userID)
+                let reader = try await blobs.openRemembering(id, in: vault, user: session.userID)
                 return try Self.fileResponse(for: request, reader: reader, id: id)
             },
             Route(.post, SyncPath.missingBlobsPattern) { request in
@@ -75,10 +82,29 @@ extension SyncAPI {
         guard copy >= 0 else { throw BlobStoreError.system("duplicate a blob descriptor", errno: errno) }
         let region = HTTPFileRegion(takingDescriptor: copy, offset: 0, length: reader.size)
         var response = HTTPFileResponse.make(
-            for: request, region: region, etag: entityTag(id), lastModified: nil, contentType: "application/octet-stream")
+            for: request, region: region, etag: entityTag(id), lastModified: nil, contentType: contentType)
         response.headerFields[.cacheControl] = cacheControl
         return response
     }
+
+    /// The 200 that `fileResponse` gives for the whole blob, from its bytes in memory: the same
+    /// status and fields in the same order (`HTTPFileResponse`'s, then Cache-Control); nil when
+    /// the request's preconditions or Range ask for another answer (RFC 9110 §13.2.2, §14.2),
+    /// which the route then gives from the file.
+    static func wholeBlobResponse(for request: HTTPServerRequest, bytes: [UInt8], id: BlobID) -> HTTPServerResponse? {
+        let etag = entityTag(id)
+        let decision = HTTPConditionalRequest.evaluate(request, etag: etag, lastModified: nil, length: Int64(bytes.count))
+        guard decision == .full else { return nil }
+        var fields = HTTPFields()
+        if let etag { fields[.eTag] = etag.description }
+        fields[.acceptRanges] = "bytes"
+        fields[.contentType] = contentType
+        fields[.cacheControl] = cacheControl
+        return HTTPServerResponse(status: .ok, headerFields: fields, body: .bytes(bytes))
+    }
+
+    /// Blobs are opaque ciphertext.
+    static let contentType = "application/octet-stream"
 
     /// Content-addressed bytes never change under their URL; only the owner's client may keep
     /// them (RFC 9111 §5.2.2.7 private, RFC 8246 immutable).

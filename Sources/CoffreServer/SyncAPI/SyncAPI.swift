@@ -35,9 +35,12 @@ public struct SyncAPI: Sendable {
         for route in vaultRoutes + memberRoutes + blobRoutes + commitRoutes {
             // No server-level body limit: each handler checks the Content-Length or reads a
             // bounded body itself, so a refusal is the JSON `body_too_large`, not a plain 413.
-            try router.add(
-                route.method, route.pattern, maxBodyBytes: Int64.max,
-                SyncEndpoint.handler(logger: logger, route: route.pattern, route.handler))
+            let handler = SyncEndpoint.handler(logger: logger, route: route.pattern, route.handler)
+            if let attempt = route.attempt {
+                try router.add(route.method, route.pattern, maxBodyBytes: Int64.max, attempt: attempt, otherwise: handler)
+            } else {
+                try router.add(route.method, route.pattern, maxBodyBytes: Int64.max, handler)
+            }
         }
     }
 
@@ -49,13 +52,17 @@ public struct SyncAPI: Sendable {
         let method: HTTPRequest.Method
         let pattern: String
         let handler: @Sendable (HTTPServerRequest) async throws -> HTTPServerResponse
+        /// A fast lane tried on the event loop first (`HTTPHandler.Execution.attemptInline`).
+        let attempt: (@Sendable (HTTPServerRequest) -> HTTPServerResponse?)?
 
         init(
             _ method: HTTPRequest.Method, _ pattern: String,
+            attempt: (@Sendable (HTTPServerRequest) -> HTTPServerResponse?)? = nil,
             _ handler: @escaping @Sendable (HTTPServerRequest) async throws -> HTTPServerResponse
         ) {
             self.method = method
             self.pattern = pattern
+            self.attempt = attempt
             self.handler = handler
         }
     }

@@ -43,6 +43,13 @@ final class VaultReaderCache: Sendable {
         }
     }
 
+    /// True when `user` is known to be a member of `vault`, without waiting: false means
+    /// "not known", and the caller then asks `checkMember`.
+    func isKnownMember(_ user: Int64, of vault: VaultID) -> Bool {
+        let key = Key(user: user, vault: vault)
+        return state.withLock { $0.members.contains(key) }
+    }
+
     /// Forgets every member of `vault`.
     func invalidate(vault: VaultID) {
         invalidate { $0.vault == vault }

@@ -103,6 +103,16 @@ extension HTTPConnection {
             deliver(response, serial: serial)
         case .inline(let respond):
             spawn(request) { try respond($0) }
+        case .attemptInline(let attempt, let otherwise) where bodyChannel == nil:
+            // The fast lane: answered here from memory when it can be, else the task.
+            if let response = attempt(request) {
+                context.metrics.recordFastLaneResponse()
+                deliver(response, serial: serial)
+            } else {
+                spawn(request, otherwise)
+            }
+        case .attemptInline(_, let otherwise):
+            spawn(request, otherwise)
         case .task(let respond):
             spawn(request, respond)
         }

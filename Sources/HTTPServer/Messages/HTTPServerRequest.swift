@@ -88,6 +88,10 @@ public struct HTTPPathParameters: Sendable, Equatable {
     /// Every captured name, in pattern order.
     public var names: [String] { entries.map(\.name) }
 
+    mutating func reserveCapacity(_ count: Int) {
+        entries.reserveCapacity(count)
+    }
+
     mutating func append(_ name: String, _ value: String) {
         entries.append((name, value))
     }

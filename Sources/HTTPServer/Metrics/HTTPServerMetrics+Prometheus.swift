@@ -32,6 +32,8 @@ extension HTTPServerMetrics.Snapshot {
         text += "\(namespace)_accepted_connections_total \(connectionsAccepted)\n"
         family("rejected_connections_total", "counter", "Connections closed at once for exceeding the connection limit.")
         text += "\(namespace)_rejected_connections_total \(connectionsRejected)\n"
+        family("fast_lane_responses_total", "counter", "Responses answered from memory on the event loop, without a task.")
+        text += "\(namespace)_fast_lane_responses_total \(fastLaneResponses)\n"
         return text
     }
 }

@@ -19,6 +19,7 @@ public final class HTTPServerMetrics: Sendable {
     private let connectionsOpen = Atomic<Int>(0)
     private let connectionsAccepted = Atomic<Int>(0)
     private let connectionsRejected = Atomic<Int>(0)
+    private let fastLaneResponses = Atomic<Int>(0)
     /// Largest number of request-body bytes buffered for one handler (back-pressure check).
     let peakBufferedRequestBodyBytes = Atomic<Int>(0)
     /// How often a connection stopped reading because its handler was behind.
@@ -44,6 +45,8 @@ public final class HTTPServerMetrics: Sendable {
         public var connectionsAccepted: Int
         /// Connections closed at once for exceeding `maxConnections`.
         public var connectionsRejected: Int
+        /// Responses a fast lane gave on the event loop (`HTTPHandler.Execution.attemptInline`).
+        public var fastLaneResponses: Int
     }
 
     /// Reads every counter.
@@ -69,7 +72,8 @@ public final class HTTPServerMetrics: Sendable {
             bytesReceived: bytesReceived.load(ordering: .relaxed), bytesSent: bytesSent.load(ordering: .relaxed),
             connectionsOpen: connectionsOpen.load(ordering: .relaxed),
             connectionsAccepted: connectionsAccepted.load(ordering: .relaxed),
-            connectionsRejected: connectionsRejected.load(ordering: .relaxed))
+            connectionsRejected: connectionsRejected.load(ordering: .relaxed),
+            fastLaneResponses: fastLaneResponses.load(ordering: .relaxed))
     }
 
     func recordRequest(method: HTTPRequest.Method, status: Int, nanoseconds: UInt64) {
@@ -97,6 +101,8 @@ public final class HTTPServerMetrics: Sendable {
         connectionsAccepted.wrappingAdd(1, ordering: .relaxed)
         return true
     }
+
+    func recordFastLaneResponse() { fastLaneResponses.wrappingAdd(1, ordering: .relaxed) }
 
     func connectionClosed() { connectionsOpen.wrappingSubtract(1, ordering: .relaxed) }
 

@@ -26,6 +26,14 @@ public struct HTTPHandler: Sendable {
         /// checks, in-memory bodies). A request that has a body still runs it as a task, since
         /// reading a body must not block the loop.
         case inline(@Sendable (HTTPServerRequest) throws -> HTTPServerResponse)
+        /// A fast lane: `attempt` runs synchronously on the event loop thread and answers when
+        /// it can do so from memory, without blocking; when it returns nil, `otherwise` runs as
+        /// a task, as `.task` would. For a route whose frequent case is cheap (a small cached
+        /// file) and whose other cases need a database or a disk. A request with a body always
+        /// runs `otherwise`.
+        case attemptInline(
+            _ attempt: @Sendable (HTTPServerRequest) -> HTTPServerResponse?,
+            otherwise: @Sendable (HTTPServerRequest) async throws -> HTTPServerResponse)
     }
 
     /// Where the handler runs.
@@ -42,6 +50,16 @@ public struct HTTPHandler: Sendable {
     /// A handler that runs on the event loop thread.
     public init(maxBodyBytes: Int64? = nil, inline: @escaping @Sendable (HTTPServerRequest) throws -> HTTPServerResponse) {
         self.execution = .inline(inline)
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// A handler that first tries `attempt` on the event loop thread and runs `task` as a
+    /// task when `attempt` returns nil (see `Execution.attemptInline`).
+    public init(
+        maxBodyBytes: Int64? = nil, attempt: @escaping @Sendable (HTTPServerRequest) -> HTTPServerResponse?,
+        otherwise task: @escaping @Sendable (HTTPServerRequest) async throws -> HTTPServerResponse
+    ) {
+        self.execution = .attemptInline(attempt, otherwise: task)
         self.maxBodyBytes = maxBodyBytes
     }
 }

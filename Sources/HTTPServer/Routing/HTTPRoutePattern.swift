@@ -15,6 +15,8 @@ struct HTTPRoutePattern: Sendable {
     let fixedSegmentCount: Int
     /// True when the pattern ends with `{name...}`.
     let endsWithRemainder: Bool
+    /// Named parameters, `{name...}` included: the size of a match's `HTTPPathParameters`.
+    let parameterCount: Int
 
     init(_ text: String) throws(HTTPServerError) {
         guard text.hasPrefix("/") else { throw .invalidConfiguration("route pattern must start with /") }
@@ -40,6 +42,7 @@ struct HTTPRoutePattern: Sendable {
         }
         self.text = text
         self.segments = segments
+        parameterCount = segments.filter { if case .literal = $0 { false } else { true } }.count
         if case .remainder = segments.last {
             endsWithRemainder = true
             fixedSegmentCount = segments.count - 1
@@ -59,7 +62,7 @@ struct HTTPRoutePattern: Sendable {
         for index in 0..<fixedSegmentCount {
             switch segments[index] {
             case .literal(let literal):
-                guard pathSegments[index].utf8.elementsEqual(literal.utf8) else { return false }
+                guard Self.sameBytes(pathSegments[index], literal) else { return false }
             case .parameter:
                 guard !pathSegments[index].isEmpty else { return false }
             case .remainder:
@@ -73,6 +76,7 @@ struct HTTPRoutePattern: Sendable {
     /// valid percent-encoded UTF-8.
     func parameters(_ pathSegments: [Substring]) throws(HTTPServerError) -> HTTPPathParameters {
         var parameters = HTTPPathParameters()
+        parameters.reserveCapacity(parameterCount)
         for (index, segment) in segments.enumerated() {
             switch segment {
             case .literal:
@@ -96,7 +100,8 @@ struct HTTPRoutePattern: Sendable {
 
     /// Decodes `%XX` escapes (RFC 3986 §2.1); the result must be valid UTF-8 without NUL.
     static func percentDecoded(_ text: Substring) throws(HTTPServerError) -> String {
-        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        var contiguous = text
+        guard contiguous.withUTF8({ $0.contains(UInt8(ascii: "%")) }) else { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -114,6 +119,16 @@ struct HTTPRoutePattern: Sendable {
             throw .badRequest(reason: "path parameter is not valid UTF-8")
         }
         return decoded
+    }
+
+    /// Byte equality (not `==`, which compares canonically equivalent Unicode as equal), over
+    /// contiguous bytes (`withUTF8`): `elementsEqual` through the UTF-8 views went byte by byte
+    /// through generic indexing.
+    static func sameBytes(_ segment: Substring, _ literal: String) -> Bool {
+        guard segment.utf8.count == literal.utf8.count else { return false }
+        var left = segment
+        var right = literal
+        return left.withUTF8 { leftBytes in right.withUTF8 { leftBytes.elementsEqual($0) } }
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -9,6 +9,8 @@ struct APITestClient: Sendable {
         let status: Int
         let headers: [(name: String, value: String)]
         let body: [UInt8]
+        /// Every byte received, head and body, as sent.
+        let raw: [UInt8]
 
         func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
@@ -102,6 +104,6 @@ struct APITestClient: Sendable {
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
-        return Response(status: status, headers: headers, body: Array(bytes[(end + 4)...]))
+        return Response(status: status, headers: headers, body: Array(bytes[(end + 4)...]), raw: bytes)
     }
 }

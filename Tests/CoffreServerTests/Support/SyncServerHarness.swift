@@ -72,9 +72,10 @@ final class SyncServerHarness: Sendable {
         CoffreAPI(transport: try HTTPAPITransport.factory()(try address, nil), token: token ?? adminToken)
     }
 
-    /// Invites, registers and logs in `name` with `scopes`.
-    func user(_ name: String, quota: Int64? = nil, scopes: [Scope] = [.sync]) async throws -> User {
-        let invite = try await app.accounts.createUser(CreateUserRequest(userName: name, quotaBytes: quota), by: .token(0))
+    /// Invites, registers and logs in `name` with `scopes` (an administrator with `isAdmin`).
+    func user(_ name: String, quota: Int64? = nil, scopes: [Scope] = [.sync], isAdmin: Bool = false) async throws -> User {
+        let request = CreateUserRequest(userName: name, isAdmin: isAdmin, quotaBytes: quota)
+        let invite = try await app.accounts.createUser(request, by: .token(0))
         let authKey = AccountsHarness.randomBytes(32)
         let keys = AccountsHarness.keyMaterial()
         let info = try await app.accounts.register(
