@@ -8,8 +8,8 @@ import Foundation
 /// Parallel and bounded: one reader thread reads and chunks ahead, straight into the buffers
 /// the blobs are framed in (`SlotChunkReader`), while `workerCount` threads seal
 /// chunks concurrently, with at most `slotsPerWorker` chunks per worker in flight in buffers
-/// allocated once (about 4.3 MB each) and reused for every chunk and every file. Blobs reach the sink in file
-/// order. Where the CPU has the SHA extensions, each worker hashes one chunk's key together
+/// allocated once (about 4.3 MB each) and reused for every chunk and every file. Blobs reach
+/// the sink in file order. Where the CPU has the SHA extensions, each worker hashes one chunk's key together
 /// with its previous chunk's blob id (`SHA256Pair`, docs/performance.md). Nothing CPU-bound or
 /// blocking runs on Swift's cooperative pool: the caller's task only waits and runs the sink.
 ///
@@ -22,7 +22,7 @@ public final class FileSealer: Sendable {
     /// Buffers per worker. Pairing a worker's two hashes needs a chunk ready in the queue at
     /// the moment the worker has encrypted one and keeps it: with two buffers per worker, the
     /// kept chunk and the one being sealed held them all, so the next take found nothing and
-    /// nearly every blob was hashed alone (OpenSSL's SHA-256 took more of a 1 GiB upload's
+    /// nearly every blob was hashed alone (OpenSSL's SHA-256 took more of a 256 MiB upload's
     /// profile than the paired hashing did). Two more per worker leave one chunk being read
     /// and one waiting (docs/performance.md, "Sync client").
     static let slotsPerWorker = 4

@@ -11,8 +11,8 @@ import Synchronization
 /// direct I/O, as a single upload of that size is (`DirectUploadWriter`, one buffer for the
 /// whole batch): on this machine's disk, buffered writes of a batch of large blobs followed by
 /// their fsyncs ran at the speed of the page cache's writeback, about 100 MB/s, where direct
-/// writes of the same bytes ran at two to seven times that (docs/performance.md, "Large
-/// batches written directly"). `publish` then makes the chosen ones durable in the order the single
+/// writes of the same bytes ran at two to seven times that (docs/performance.md, Sync client,
+/// "Large uploads"). `publish` then makes the chosen ones durable in the order the single
 /// upload uses for one blob (docs/storage-blobs.md): fsync every temp file, create the fan-out
 /// directories, rename every file into place, and fsync each directory that gained an entry
 /// once — however many blobs it gained (or, for large batches, syncfs(2) in place of each
