@@ -215,7 +215,7 @@ import Glibc
         try await withTimeout {
             for workers in 1...4 {
                 let sealer = FileSealer(chunker: chunker, cipher: PipelineFixtures.cipher(), workerCount: workers)
-                #expect(sealer.workerCount == workers && sealer.bufferCount == 2 * workers)
+                #expect(sealer.workerCount == workers && sealer.bufferCount == FileSealer.slotsPerWorker * workers)
                 _ = try await PipelineFixtures.seal([1, 2, 3], with: sealer)
             }
         }

@@ -14,8 +14,9 @@ struct VaultDAVUploadPipelineTests {
     final class GatedRemote: ForwardingRemote {
         let inner: InProcessRemote
         let failFrom: Int?
-        /// Batches started, batches running now, and the most running at once.
-        let state = Mutex((started: 0, running: 0, most: 0))
+        /// Batches started, batches running now, the most running at once, and the largest
+        /// batch's blob count and bytes.
+        let state = Mutex((started: 0, running: 0, most: 0, largest: 0, largestBytes: 0))
 
         struct UploadRefused: Error {}
 
@@ -29,6 +30,8 @@ struct VaultDAVUploadPipelineTests {
                 state.started += 1
                 state.running += 1
                 state.most = max(state.most, state.running)
+                state.largest = max(state.largest, blobs.count)
+                state.largestBytes = max(state.largestBytes, blobs.reduce(0) { $0 + $1.bytes.count })
                 return state.started
             }
             defer { state.withLock { $0.running -= 1 } }
@@ -50,10 +53,13 @@ struct VaultDAVUploadPipelineTests {
         let content = F.noise(3 << 20, seed: 77)
         let result = try await dav.write(try F.path("big.bin"), body: F.body(content), condition: .absent)
         #expect(result.created)
-        let (started, most) = remote.state.withLock { ($0.started, $0.most) }
-        // 3 MiB in chunks of at most 64 KiB: far more groups than may upload at once.
+        let (started, most, largest, largestBytes) = remote.state.withLock { ($0.started, $0.most, $0.largest, $0.largestBytes) }
+        // 3 MiB in chunks of at most 64 KiB: far more groups than may upload at once, each
+        // group one batch of at most `uploadGroupSize` blobs and `uploadGroupBytes`.
         #expect(started > VaultDAVStorage.uploadsInFlight)
         #expect(most <= VaultDAVStorage.uploadsInFlight)
+        #expect(largest == VaultDAVStorage.uploadGroupSize)
+        #expect(largestBytes <= VaultDAVStorage.uploadGroupBytes)
         #expect(try await F.read(try await fixture.gateway(), "big.bin") == content)
     }
 

@@ -82,6 +82,51 @@ import Testing
         #expect(try batch.publish([wrongID]).isEmpty)
     }
 
+    /// Large blobs of a batch are written with direct I/O through one reused buffer: sizes
+    /// around the block and buffer edges, a larger blob after a smaller one and the other way
+    /// round, a tampered large blob and one cut short between them, all land exactly as a batch
+    /// written through the page cache lands them (`direct: false`).
+    @Test(arguments: [true, false])
+    func largeBlobsLandExactlyWithOrWithoutDirectWrites(direct: Bool) throws {
+        let root = try TemporaryDirectory()
+        let store = try DiskBlobStore(
+            root: root.path + "/data", configuration: .init(freeSpaceReserve: 0, directWriteMinimumSize: direct ? 1 << 20 : 0))
+        let sizes = [(3 << 20) + 17, 1 << 20, 100, (1 << 20) - 1, (1 << 20) + 1, (2 << 20) + 4096, (1 << 20) + 5000]
+        let blobs = sizes.enumerated().map { TestBlob.bytes(count: $1, seed: UInt64($0) + 40) }
+        let (batch, ids) = try Self.stage(Array(blobs[..<4]), into: store)
+
+        // A large blob whose bytes do not match its id, then one that ends short: neither is
+        // staged, and the writer starts the next blob clean.
+        var tampered = TestBlob.bytes(count: (2 << 20) + 3, seed: 60)
+        let tamperedID = try TestBlob.id(of: tampered)
+        tampered[(1 << 20) + 9] ^= 0x40
+        try batch.begin(id: tamperedID, size: Int64(tampered.count))
+        try tampered.withUnsafeBytes { try batch.write($0) }
+        #expect(try batch.end() == false)
+        let short = TestBlob.bytes(count: (1 << 20) + 300, seed: 61)
+        try batch.begin(id: try TestBlob.id(of: short), size: Int64(short.count))
+        try short.withUnsafeBytes { try batch.write(UnsafeRawBufferPointer(rebasing: $0[..<((1 << 20) + 100)])) }
+        #expect(throws: BlobStoreError.sizeMismatch(expected: Int64(short.count), actual: (1 << 20) + 100)) { try batch.end() }
+
+        var allIDs = ids
+        for bytes in blobs[4...] {
+            let id = try TestBlob.id(of: bytes)
+            try batch.begin(id: id, size: Int64(bytes.count))
+            try bytes.withUnsafeBytes { try batch.write($0) }
+            #expect(try batch.end())
+            allIDs.append(id)
+        }
+        #expect(batch.stagedIDs == Set(allIDs))
+        let published = try batch.publish(Set(allIDs))
+        for (index, id) in allIDs.enumerated() {
+            #expect(published[id] == Int64(sizes[index]))
+            let path = DiskLayout.blobPath(root: root.path + "/data", namespace: Self.vault, id: id)
+            #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == blobs[index])
+        }
+        #expect(try store.info(namespace: Self.vault, id: tamperedID) == nil)
+        #expect(try Self.uploadFiles(root).isEmpty)
+    }
+
     /// Batches of 40 blobs (fsyncs) or of `fileSystemSyncThreshold` (directories made without
     /// syncing their parents, covered by the syncfs after the renames) racing single uploads.
     @Test(arguments: [40, DiskBlobBatch.fileSystemSyncThreshold])

@@ -24,8 +24,9 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
     /// non-Sendable state (a chunker window) across runs.
     typealias Service = (ChunkPipeline, ServiceInput, PipelineRun) -> Void
 
-    /// Slots per worker: one being transformed while the next is filled or consumed.
-    static var slotsPerWorker: Int { 2 }
+    /// Slots per worker unless the owner asks for more: one being transformed while the next is
+    /// filled or consumed.
+    static var defaultSlotsPerWorker: Int { 2 }
 
     /// Number of worker threads.
     let workerCount: Int
@@ -34,15 +35,17 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
     private let monitor: PipelineMonitor<PipelineState<ServiceInput>>
 
     /// Starts `workerCount` (≥ 1) workers, each running the transform `makeTransform` makes
-    /// on it, and the service thread, with slots of `slotCapacity` bytes. Threads carry the Foundation names `name-worker-N` and
+    /// on it, and the service thread, with `slotsPerWorker` (≥ 2) slots per worker of
+    /// `slotCapacity` bytes. Threads carry the Foundation names `name-worker-N` and
     /// `name-service`, and inherit the creating thread's CPU affinity.
     init(
-        name: String, workerCount: Int, slotCapacity: Int, makeTransform: @escaping @Sendable () -> ChunkTransform,
+        name: String, workerCount: Int, slotsPerWorker: Int = ChunkPipeline.defaultSlotsPerWorker, slotCapacity: Int,
+        makeTransform: @escaping @Sendable () -> ChunkTransform,
         makeService: @escaping @Sendable () -> Service
     ) {
-        precondition(workerCount >= 1, "a pipeline needs at least one worker")
+        precondition(workerCount >= 1 && slotsPerWorker >= 2, "a pipeline needs a worker and two slots per worker")
         self.workerCount = workerCount
-        slotCount = workerCount * Self.slotsPerWorker
+        slotCount = workerCount * slotsPerWorker
         monitor = PipelineMonitor(PipelineState(slots: (0..<slotCount).map { _ in ChunkSlot(capacity: slotCapacity) }))
         for number in 1...workerCount {
             startThread(name: "\(name)-worker-\(number)") { self.runWorker(makeTransform()) }

@@ -7,9 +7,9 @@ import Foundation
 ///
 /// Parallel and bounded: one reader thread reads and chunks ahead, straight into the buffers
 /// the blobs are framed in (`SlotChunkReader`), while `workerCount` threads seal
-/// chunks concurrently, with at most two chunks per worker in flight in buffers allocated once
-/// (about 4.3 MB each) and reused for every chunk and every file. Blobs reach the sink in file
-/// order. Where the CPU has the SHA extensions, each worker hashes one chunk's key together
+/// chunks concurrently, with at most `slotsPerWorker` chunks per worker in flight in buffers
+/// allocated once (about 4.3 MB each) and reused for every chunk and every file. Blobs reach
+/// the sink in file order. Where the CPU has the SHA extensions, each worker hashes one chunk's key together
 /// with its previous chunk's blob id (`SHA256Pair`, docs/performance.md). Nothing CPU-bound or
 /// blocking runs on Swift's cooperative pool: the caller's task only waits and runs the sink.
 ///
@@ -18,6 +18,14 @@ import Foundation
 public final class FileSealer: Sendable {
     /// The worker count used when none is given: the processors this process may run on.
     public static var defaultWorkerCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Buffers per worker. Pairing a worker's two hashes needs a chunk ready in the queue at
+    /// the moment the worker has encrypted one and keeps it: with two buffers per worker, the
+    /// kept chunk and the one being sealed held them all, so the next take found nothing and
+    /// nearly every blob was hashed alone (OpenSSL's SHA-256 took more of a 256 MiB upload's
+    /// profile than the paired hashing did). Two more per worker leave one chunk being read
+    /// and one waiting (docs/performance.md, "Sync client").
+    static let slotsPerWorker = 4
 
     private let pipeline: ChunkPipeline<SourceHandOff>
 
@@ -36,7 +44,8 @@ public final class FileSealer: Sendable {
     public init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int, pairsHashes: Bool) {
         precondition(!pairsHashes || SHA256Pair.isAvailable, "paired hashing needs the SHA extensions")
         pipeline = ChunkPipeline(
-            name: "coffre-seal", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
+            name: "coffre-seal", workerCount: workerCount, slotsPerWorker: Self.slotsPerWorker,
+            slotCapacity: ChunkCipher.maximumBlobByteCount,
             makeTransform: {
                 // This worker's OpenSSL contexts, made with its first chunk and kept for all.
                 var workspace: ChunkCipherWorkspace?
@@ -75,7 +84,7 @@ public final class FileSealer: Sendable {
     /// Number of sealing threads.
     public var workerCount: Int { pipeline.workerCount }
 
-    /// Chunks that can be in flight at once (two per worker).
+    /// Chunks that can be in flight at once (`slotsPerWorker` per worker).
     public var bufferCount: Int { pipeline.slotCount }
 
     /// Buffers not in use; `bufferCount` between runs (the tests check nothing leaks).

@@ -5,14 +5,17 @@ import CoffreProtocol
 /// lacks are uploaded in groups, and the new record is committed with the rev the request saw
 /// as `baseRev` (the If-Match / If-None-Match condition checked against that same state).
 extension VaultDAVStorage {
-    /// Sealed blobs handed to the uploader at once (each at most one chunk, 4 MiB).
-    static let uploadGroupSize = 4
-    /// Groups uploading at once while the sealer goes on. The server makes each batch durable
-    /// (a write and an fsync per blob) one blob after the other, so one group at a time left
-    /// the disk idle while the next group was sealed and sent, and held the sealer while it
-    /// waited (docs/performance.md, "WebDAV gateway"). At most `uploadGroupSize ×
-    /// uploadsInFlight` blobs (64 MiB) are held.
-    static let uploadsInFlight = 4
+    /// Sealed blobs handed to the uploader at once, at most (each at most one chunk, 4 MiB).
+    static let uploadGroupSize = 16
+    /// Bytes of a group, at most: one batch request (`BlobUploader.batchByteLimit`). Every group
+    /// costs a "missing" question and a batch whose blob rows coffred records in a transaction
+    /// of its own (one WAL sync); groups of 4 blobs made 64 of each per 256 MiB, now about 16
+    /// (docs/performance.md, "WebDAV gateway").
+    static let uploadGroupBytes = BlobUploader.batchByteLimit
+    /// Groups uploading at once while the sealer goes on: one group at a time left the disk
+    /// idle while the next group was sealed and sent, and held the sealer while it waited. At
+    /// most `uploadsInFlight + 1` groups (64 MiB) are held.
+    static let uploadsInFlight = 3
 
     /// A sealed body: the record's manifest, the blobs it references, and those of them not
     /// uploaded yet, which go with the commit (`CommitWithBlobs`).
@@ -93,17 +96,20 @@ extension VaultDAVStorage {
         defer { source.close() }
         let sender = VaultBlobSender(remote: remote)
         var group: [BlobPayload] = []
+        var groupBytes = 0
         var uploading: [Task<Void, any Error>] = []
         let file: SealedFile
         do {
             file = try await sealer.seal(source) { blob in
-                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
-                if group.count == Self.uploadGroupSize {
+                if !group.isEmpty, group.count == Self.uploadGroupSize || groupBytes + blob.byteCount > Self.uploadGroupBytes {
                     let full = group
                     group.removeAll()
+                    groupBytes = 0
                     if uploading.count == Self.uploadsInFlight { try await uploading.removeFirst().value }
                     uploading.append(Task { try await sender.send(full) })
                 }
+                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
+                groupBytes += blob.byteCount
             }
             while !uploading.isEmpty { try await uploading.removeFirst().value }
         } catch {

@@ -16,7 +16,9 @@ import Glibc
 /// device that refuses the alignment (EINVAL) makes the writer turn direct I/O off on the file
 /// and carry on through the page cache, so an upload never fails for it.
 ///
-/// Not thread-safe: it belongs to one `DiskBlobUpload`, whose mutex serializes every call.
+/// Not thread-safe: it belongs to one `DiskBlobUpload` or `DiskBlobBatch`, whose mutex
+/// serializes every call. A batch reuses one writer for its blobs, one file after the other
+/// (`restart`), so a batch of large blobs allocates one buffer, not one per blob.
 final class DirectUploadWriter {
     /// Alignment of the buffer's address and of every direct write's offset and length.
     static let alignment = 4096
@@ -44,6 +46,14 @@ final class DirectUploadWriter {
 
     deinit {
         free(buffer.baseAddress)
+    }
+
+    /// Starts a new file: what is buffered is dropped and the next byte goes to offset 0, with
+    /// direct writes again (the new file has O_DIRECT set by its caller).
+    func restart() {
+        filled = 0
+        flushed = 0
+        isDirect = true
     }
 
     /// Adds body bytes, writing each full buffer to `file` at its place.

@@ -105,9 +105,7 @@ public final class DiskBlobStore: BlobStore {
             tempName, relativeTo: tempDirectory, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: Self.fileMode,
             operation: "create an upload file")
         var direct: DirectUploadWriter?
-        if let expectedSize, configuration.directWriteMinimumSize > 0, expectedSize >= configuration.directWriteMinimumSize,
-            try file.enableDirectIO(operation: "turn on direct writes of an upload file")
-        {
+        if let expectedSize, try writesDirectly(file, size: expectedSize) {
             direct = try DirectUploadWriter()
         }
         return DiskBlobUpload(
@@ -148,6 +146,13 @@ public final class DiskBlobStore: BlobStore {
 
     public func blobs(in namespace: BlobNamespace) throws(BlobStoreError) -> any BlobListing<BlobInfo> {
         try DiskBlobListing(blobsDirectory: blobsDirectory, namespace: namespace)
+    }
+
+    /// Whether an upload file of `size` announced bytes is written with direct I/O: from
+    /// `directWriteMinimumSize` on, when the file system takes O_DIRECT (then set on `file`).
+    func writesDirectly(_ file: FileDescriptor, size: Int64) throws(BlobStoreError) -> Bool {
+        guard configuration.directWriteMinimumSize > 0, size >= configuration.directWriteMinimumSize else { return false }
+        return try file.enableDirectIO(operation: "turn on direct writes of an upload file")
     }
 
     /// Throws `diskFull` unless the file system has room for `bytes` more plus the reserve
