@@ -189,7 +189,9 @@ final class CommitValidator {
     }
 
     private func checkBlobs() throws {
-        let referenced = changes.flatMap(\.blobs).filter { !carried.contains($0) }
+        var referenced = changes.flatMap(\.blobs)
+        // Most commits carry nothing: the big ones then pay no lookup per blob.
+        if !carried.isEmpty { referenced.removeAll { carried.contains($0) } }
         guard !referenced.isEmpty else { return }
         let missing = try SyncStore.missing(db, vault: vault, ids: referenced)
         guard !missing.isEmpty else { return }
