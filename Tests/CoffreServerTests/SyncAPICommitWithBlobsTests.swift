@@ -5,8 +5,9 @@ import Foundation
 import Testing
 
 /// Commits carrying their small blobs (`CommitWithBlobs`) through the real route: the blobs
-/// are stored and charged before the commit lands, and every refusal — a blob not matching its
-/// id, the quota, the limits, a caller who may not write — commits nothing.
+/// are made durable before the commit's transaction, which records and charges them, and every
+/// refusal — a blob not matching its id, the quota, the limits, a caller who may not write, a
+/// conflict, a reused commit id — commits nothing: no entry, no blob row, no file, no charge.
 @Suite struct SyncAPICommitWithBlobsTests {
     /// The committed entries of `vault` as alice sees them.
     private func entries(_ alice: SyncServerHarness.User, _ vault: VaultID) async throws -> [EntryID] {
@@ -33,17 +34,96 @@ import Testing
     }
 
     @Test func aLostRaceIsStillAConflict() async throws {
-        try await SyncServerHarness.withVault { _, alice, vault in
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let blob = SyncSamples.blob(100)
             let file = SyncSamples.newFile(blobs: [blob.id])
             _ = try await alice.client.commit(vault, CommitRequest(changes: [file]), carrying: [blob])
             // The same new entry again: its baseRev 0 no longer holds (409, the blob is kept).
-            guard case .rejected(let rejection) = try await alice.client.commit(vault, CommitRequest(changes: [file]), carrying: [blob])
-            else {
-                Issue.record("a commit on a stale state must be rejected")
-                return
-            }
+            let rejection = try await expectRejection(alice.client.commit(vault, CommitRequest(changes: [file]), carrying: [blob]))
             #expect(rejection.seq == 1 && rejection.conflicts.map(\.reason) == [.alreadyExists])
+            #expect(try await alice.client.blob(vault, blob.id) == blob.bytes)
+            #expect(try await harness.usedBytes(alice) == 100)
+        }
+    }
+
+    @Test func aRejectedCommitLeavesNoBlobBehind() async throws {
+        try await SyncServerHarness.withVault { harness, alice, vault in
+            let kept = SyncSamples.blob(300)
+            let file = SyncSamples.newFile(blobs: [kept.id])
+            _ = try await alice.client.commit(vault, CommitRequest(changes: [file]), carrying: [kept])
+            // A stale baseRev, then a parent that does not exist: each carries a new blob and one
+            // the vault holds.
+            let fresh = SyncSamples.blob(200), other = SyncSamples.blob(50)
+            let stale = try await expectRejection(
+                alice.client.commit(vault, CommitRequest(changes: [SyncSamples.newFile(file.entryId, blobs: [fresh.id])]), carrying: [fresh, kept]))
+            #expect(stale.conflicts.map(\.reason) == [.alreadyExists])
+            let orphan = SyncSamples.newFile(in: SyncSamples.entryID(), blobs: [other.id, kept.id])
+            let missing = try await expectRejection(alice.client.commit(vault, CommitRequest(changes: [orphan]), carrying: [other, kept]))
+            #expect(missing.conflicts.map(\.reason) == [.parentMissing])
+            for refused in [fresh, other] {
+                await expectRefusal(.notFound, status: 404) { () throws(APIClientError) in try await alice.client.blob(vault, refused.id) }
+            }
+            #expect(try await alice.client.blob(vault, kept.id) == kept.bytes)
+            #expect(harness.blobFiles().count == 1 && harness.temporaryFiles().isEmpty)
+            #expect(try await harness.usedBytes(alice) == 300)
+            #expect(try await alice.client.missingBlobs(vault, [fresh.id, other.id, kept.id])
+                == [fresh.id, other.id])
+            #expect(try await harness.adminClient().checkStore().result == .clean)
+        }
+    }
+
+    @Test func aRetryAnswersTheOriginalReceipt() async throws {
+        try await SyncServerHarness.withVault { harness, alice, vault in
+            let blob = SyncSamples.blob(1_000)
+            let request = CommitRequest(commitId: CommitID(bytes: AccountsHarness.randomBytes(16)), changes: [SyncSamples.newFile(blobs: [blob.id])])
+            #expect(try await alice.client.commit(vault, request, carrying: [blob]) == .committed(CommitReceipt(seq: 1, replayed: false)))
+            _ = try await alice.client.commit(vault, CommitRequest(changes: [SyncSamples.newFile()]))
+            // The answer was lost; the same request again, after another commit landed.
+            #expect(try await alice.client.commit(vault, request, carrying: [blob]) == .committed(CommitReceipt(seq: 1, replayed: true)))
+            #expect(try await entries(alice, vault).count == 2)
+            #expect(try await harness.usedBytes(alice) == 1_000)
+            #expect(harness.blobFiles().count == 1 && harness.temporaryFiles().isEmpty)
+        }
+    }
+
+    @Test func aTransactionFailingAfterThePublicationLeavesNoBlobBehind() async throws {
+        try await SyncServerHarness.withVault { harness, alice, vault in
+            let commitID = CommitID(bytes: AccountsHarness.randomBytes(16))
+            _ = try await alice.client.commit(vault, CommitRequest(commitId: commitID, changes: [SyncSamples.newFile()]))
+            // The reuse is found inside the commit's transaction, after the new blob was made
+            // durable: the transaction rolls back and the file goes.
+            let blob = SyncSamples.blob(700)
+            let reuse = CommitRequest(commitId: commitID, changes: [SyncSamples.newFile(blobs: [blob.id])])
+            await expectRefusal(.commitIDReused, status: 409) { () throws(APIClientError) in
+                try await alice.client.commit(vault, reuse, carrying: [blob])
+            }
+            #expect(harness.blobFiles().isEmpty && harness.temporaryFiles().isEmpty)
+            #expect(try await harness.usedBytes(alice) == 0)
+            #expect(try await entries(alice, vault).count == 1)
+            #expect(try await harness.adminClient().checkStore().result == .clean)
+        }
+    }
+
+    /// The state a crash leaves between the carried blobs' publication and the commit's
+    /// transaction: the file durable in place, no row, the reservation made. Nothing names the
+    /// file (fsck sees an orphan, not damage), the start's reconciliation takes the reservation
+    /// back, and the client's retry lands over the file already there.
+    @Test func aCrashBeforeTheCommitsTransactionLosesNothing() async throws {
+        try await SyncServerHarness.withVault { harness, alice, vault in
+            let blob = SyncSamples.blob(2_000)
+            try harness.plantFile(vault: vault, blob: blob, age: 0)
+            try await harness.app.accounts.quotas.reserve(2_000, forUser: alice.id)
+            #expect(try await harness.adminClient().checkStore().result == .orphans)
+            // What every start runs before serving.
+            try await harness.app.sync.reconcileQuotaUsage()
+            #expect(try await harness.usedBytes(alice) == 0)
+
+            let request = CommitRequest(
+                commitId: CommitID(bytes: AccountsHarness.randomBytes(16)), changes: [SyncSamples.newFile(blobs: [blob.id])])
+            #expect(try await alice.client.commit(vault, request, carrying: [blob]) == .committed(CommitReceipt(seq: 1, replayed: false)))
+            #expect(try await alice.client.blob(vault, blob.id) == blob.bytes)
+            #expect(try await harness.usedBytes(alice) == 2_000)
+            #expect(try await harness.adminClient().checkStore().result == .clean)
         }
     }
 
@@ -58,6 +138,20 @@ import Testing
             let committed = try await entries(alice, vault)
             #expect(committed.isEmpty)
             #expect(harness.temporaryFiles().isEmpty)
+        }
+    }
+
+    @Test func aBlobTheVaultHoldsIsStillCheckedAgainstItsID() async throws {
+        try await SyncServerHarness.withVault { harness, alice, vault in
+            let held = SyncSamples.blob(128), other = SyncSamples.blob(128)
+            _ = try await alice.client.commit(vault, CommitRequest(changes: [SyncSamples.newFile(blobs: [held.id])]), carrying: [held])
+            await expectRefusal(.blobHashMismatch, status: 400) { () throws(APIClientError) in
+                try await alice.client.commit(
+                    vault, CommitRequest(changes: [SyncSamples.newFile(blobs: [held.id])]), carrying: [(id: held.id, bytes: other.bytes)])
+            }
+            #expect(try await entries(alice, vault).count == 1)
+            #expect(try await alice.client.blob(vault, held.id) == held.bytes)
+            #expect(try await harness.usedBytes(alice) == 128)
         }
     }
 
@@ -115,5 +209,16 @@ import Testing
             #expect(try await entries(alice, vault).isEmpty)
             #expect(harness.blobFiles().isEmpty)
         }
+    }
+
+    /// The rejection `outcome` holds; records an issue when it holds none.
+    private func expectRejection(
+        _ outcome: SyncAPIClient.CommitResult, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> CommitRejection {
+        guard case .rejected(let rejection) = outcome else {
+            Issue.record("expected a rejected commit, got \(outcome)", sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        return rejection
     }
 }

@@ -25,22 +25,29 @@ struct SyncCrashTests {
         var all: [Acknowledged] { items.withLock { $0 } }
     }
 
-    /// Uploads one to three blobs (single PUTs or one batch) and commits a file naming them,
-    /// until the server stops answering.
+    /// Uploads one to three blobs (single PUTs, one batch, or carried by the commit's own
+    /// request) and commits a file naming them, until the server stops answering.
     static func work(_ client: SyncAPIClient, vault: VaultID, ledger: Ledger) async {
         var round = 0
         while true {
             round += 1
             let blobs = (0..<Int.random(in: 1...3)).map { _ in SyncSession.blob(Int.random(in: 1...100_000)) }
             do {
-                if round % 3 == 0 {
-                    _ = try await client.uploadBatch(vault, blobs.map { (id: $0.id, bytes: $0.bytes) })
-                } else {
-                    for blob in blobs { try await client.putBlob(vault, blob.id, bytes: blob.bytes) }
-                }
                 let file = SyncSession.newFile(blobs: blobs.map(\.id))
                 let request = CommitRequest(commitId: CommitID(bytes: SyncSession.random(16)), changes: [file])
-                guard case .committed(let receipt) = try await client.commit(vault, request) else {
+                let result: SyncAPIClient.CommitResult
+                switch round % 3 {
+                case 0:
+                    _ = try await client.uploadBatch(vault, blobs.map { (id: $0.id, bytes: $0.bytes) })
+                    result = try await client.commit(vault, request)
+                case 1:
+                    // The blobs in the commit's request, recorded by its transaction.
+                    result = try await client.commit(vault, request, carrying: blobs.map { (id: $0.id, bytes: $0.bytes) })
+                default:
+                    for blob in blobs { try await client.putBlob(vault, blob.id, bytes: blob.bytes) }
+                    result = try await client.commit(vault, request)
+                }
+                guard case .committed(let receipt) = result else {
                     Issue.record("a fresh file must not conflict")
                     return
                 }

@@ -12,7 +12,8 @@ import SQLiteStore
 ///    (so two entries may swap names in one commit);
 /// 4. a folder deleted by the batch keeps no live child;
 /// 5. no live entry ends up under itself;
-/// 6. every referenced blob is in the vault.
+/// 6. every referenced blob is in the vault, or carried by the commit (recorded in the same
+///    transaction when the commit lands, `SyncStore.commit(_:user:_:carrying:reservedBytes:)`).
 ///
 /// "After the batch" means the state of each entry is its change when the batch has one, and
 /// the stored state otherwise. The stored tree has no cycle and no orphan (these checks keep it
@@ -32,6 +33,7 @@ final class CommitValidator {
     private let db: Connection
     private let vault: Int64
     private let changes: [EntryChange]
+    private let carried: Set<BlobID>
     private let indexByEntry: [EntryID: Int]
     /// Stored states read so far; `.some(nil)` records that an entry does not exist.
     private var stored: [EntryID: StoredEntry?] = [:]
@@ -40,11 +42,13 @@ final class CommitValidator {
     private let siblingsNamed: Statement
     private let liveChildren: Statement
 
-    /// Prepares the checks of `changes` (ids unique, already checked) in vault row `vault`.
-    init(db: Connection, vault: Int64, changes: [EntryChange]) throws {
+    /// Prepares the checks of `changes` (ids unique, already checked) in vault row `vault`, the
+    /// blobs `carried` counting as held.
+    init(db: Connection, vault: Int64, changes: [EntryChange], carried: Set<BlobID> = []) throws {
         self.db = db
         self.vault = vault
         self.changes = changes
+        self.carried = carried
         var index: [EntryID: Int] = [:]
         index.reserveCapacity(changes.count)
         for (offset, change) in changes.enumerated() { index[change.entryId] = offset }
@@ -185,7 +189,9 @@ final class CommitValidator {
     }
 
     private func checkBlobs() throws {
-        let referenced = changes.flatMap(\.blobs)
+        var referenced = changes.flatMap(\.blobs)
+        // Most commits carry nothing: the big ones then pay no lookup per blob.
+        if !carried.isEmpty { referenced.removeAll { carried.contains($0) } }
         guard !referenced.isEmpty else { return }
         let missing = try SyncStore.missing(db, vault: vault, ids: referenced)
         guard !missing.isEmpty else { return }

@@ -14,19 +14,47 @@ extension SyncStore {
     public func commit(
         _ vault: VaultID, user: Int64, _ request: CommitRequest
     ) async throws(SyncError) -> CommitOutcome {
+        try await commit(vault, user: user, request, carrying: [], reservedBytes: 0)
+    }
+
+    /// `commit`, recording in the same transaction the blobs the request carried
+    /// (`CommitWithBlobs`), whose bytes the blob layer made durable before calling (blobs before
+    /// metadata, DESIGN §5) and of which it reserved `reservedBytes` of `user`'s quota.
+    ///
+    /// The carried blobs count as held by the vault for the commit's blob check. When the commit
+    /// lands they are recorded as uploads (`recordUploads`), charged to `user`; when it is
+    /// rejected or replays a remembered commit, no blob row is written and the reservation is
+    /// given back, all in the one transaction (one log sync). When this throws, the transaction
+    /// rolled back and the reservation is the caller's to give back.
+    func commit(
+        _ vault: VaultID, user: Int64, _ request: CommitRequest, carrying blobs: [StoredBlob], reservedBytes: Int64
+    ) async throws(SyncError) -> CommitOutcome {
         try checkShape(request)
+        var sizes: [BlobID: Int64] = [:]
+        for blob in blobs { sizes[blob.id] = blob.size }
+        guard sizes.values.allSatisfy({ $0 >= 0 }), reservedBytes >= 0 else {
+            throw .invalidRequest("a blob size cannot be negative")
+        }
         let digest = request.commitId == nil ? nil : try CommitDigest.compute(request, user: user)
         let now = clock.now()
+        let carried = sizes
         let outcome = try await write { [limits] db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .write)
             if let commitID = request.commitId, let digest,
                 let seq = try Self.rememberedCommit(db, vault: access.rowID, id: commitID, digest: digest)
             {
+                try Self.settleReservation(db, user: user, reservedBytes: reservedBytes, chargedBytes: 0)
                 return CommitOutcome.committed(CommitReceipt(seq: seq, replayed: true))
             }
-            let conflicts = try CommitValidator(db: db, vault: access.rowID, changes: request.changes).conflicts()
+            let conflicts = try CommitValidator(
+                db: db, vault: access.rowID, changes: request.changes, carried: Set(carried.keys)
+            ).conflicts()
             guard conflicts.isEmpty else {
+                try Self.settleReservation(db, user: user, reservedBytes: reservedBytes, chargedBytes: 0)
                 return .rejected(CommitRejection(seq: access.seq, conflicts: conflicts))
+            }
+            if !carried.isEmpty {
+                _ = try Self.recordUploads(db, vault: access.rowID, user: user, carried, reservedBytes: reservedBytes, now: now)
             }
             let seq = access.seq + 1
             try CommitWriter(db: db, vault: access.rowID, seq: seq, now: now).write(request.changes)
@@ -61,8 +89,9 @@ extension SyncStore {
         return remembered.seq
     }
 
-    /// Limits and shape, checked before the database is touched.
-    private func checkShape(_ request: CommitRequest) throws(SyncError) {
+    /// Limits and shape, checked before the database is touched (and, by the blob layer, before
+    /// a carried blob is written).
+    func checkShape(_ request: CommitRequest) throws(SyncError) {
         let changes = request.changes
         guard !changes.isEmpty else { throw .invalidRequest("a commit needs at least one change") }
         guard changes.count <= limits.maxEntriesPerCommit else {

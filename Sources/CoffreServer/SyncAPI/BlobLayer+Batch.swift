@@ -20,18 +20,6 @@ extension BlobLayer {
         }
     }
 
-    /// Stores the blob records a commit carries (`CommitWithBlobs`, already in memory) as
-    /// `uploadBatch` stores a batch body, and throws `BlobStoreError.hashMismatch` unless every
-    /// record hashes to its id: the commit that references them must not go on.
-    func storeCarried(_ records: ArraySlice<UInt8>, into vault: VaultID, user: Int64) async throws {
-        let result = try await storeBatch(
-            into: vault, user: user, length: Int64(records.count), maxBlobs: CommitWithBlobs.maximumBlobs
-        ) { receiver in
-            try await HTTPBlockingWork.run { try receiver.consume([Array(records)]) }
-        }
-        guard result.results.allSatisfy({ $0.outcome != .hashMismatch }) else { throw BlobStoreError.hashMismatch }
-    }
-
     /// The work of `uploadBatch` once `receive` feeds the batch's records to the receiver.
     private func storeBatch(
         into vault: VaultID, user: Int64, length: Int64, maxBlobs: Int,

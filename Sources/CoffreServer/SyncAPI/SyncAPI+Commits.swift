@@ -14,19 +14,20 @@ extension SyncAPI {
             Route(.post, SyncPath.commitsPattern) { request in
                 let session = try await authenticator.device(for: request, requiring: .sync)
                 let vault = try request.vaultID()
-                let commit: CommitRequest
+                let outcome: CommitOutcome
                 if request.bodyIs(CommitWithBlobs.mediaType) {
                     let carried = try await request.decodeCommitWithBlobs(maxBytes: maxJSON, limits: store.limits)
-                    // Blobs before metadata (DESIGN §5): durable and recorded before the commit's
-                    // transaction, whose blob check then finds them.
-                    try await blobs.storeCarried(carried.blobRecords, into: vault, user: session.userID)
-                    commit = carried.commit
+                    // The blobs are recorded in the commit's own transaction, after their bytes
+                    // are durable (blobs before metadata, DESIGN §5).
+                    outcome = try await blobs.commit(carried.commit, carrying: carried.blobRecords, into: vault, user: session.userID)
                 } else if request.bodyIs(CommitRequest.binaryMediaType) {
-                    commit = try await request.decodeBinaryCommit(maxBytes: maxJSON, limits: store.limits)
+                    let commit = try await request.decodeBinaryCommit(maxBytes: maxJSON, limits: store.limits)
+                    outcome = try await store.commit(vault, user: session.userID, commit)
                 } else {
-                    commit = try await request.decodeJSON(CommitRequest.self, maxBytes: maxJSON)
+                    let commit = try await request.decodeJSON(CommitRequest.self, maxBytes: maxJSON)
+                    outcome = try await store.commit(vault, user: session.userID, commit)
                 }
-                switch try await store.commit(vault, user: session.userID, commit) {
+                switch outcome {
                 case .committed(let receipt):
                     return try .json(receipt)
                 case .rejected(let rejection):

@@ -46,36 +46,50 @@ extension SyncStore {
         let unique = sizes
         return try await write { db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .write)
-            let new = try Self.missing(db, vault: access.rowID, ids: Array(unique.keys))
-            let insert = try db.prepare(
-                "INSERT INTO blobs (vault, hash, size, created, charged_to) VALUES (?, ?, ?, ?, ?)")
-            let refresh = try db.prepare("UPDATE blobs SET created = max(created, ?) WHERE vault = ? AND hash = ?")
-            var newBytes: Int64 = 0
-            for (id, size) in unique {
-                if new.contains(id) {
-                    insert.reset()
-                    try insert.bind(access.rowID, at: 1)
-                    try insert.bind(id.bytes, at: 2)
-                    try insert.bind(size, at: 3)
-                    try insert.bind(now, at: 4)
-                    try insert.bind(user, at: 5)
-                    while try insert.step() {}
-                    newBytes += size
-                } else {
-                    refresh.reset()
-                    try refresh.bind(now, at: 1)
-                    try refresh.bind(access.rowID, at: 2)
-                    try refresh.bind(id.bytes, at: 3)
-                    while try refresh.step() {}
-                }
+            return try Self.recordUploads(db, vault: access.rowID, user: user, unique, reservedBytes: reservedBytes, now: now)
+        }
+    }
+
+    /// `recordUploads` inside the caller's transaction, in vault row `vault` (access checked by
+    /// the caller): inserts the rows of the blobs new to the vault charged to `user`, refreshes
+    /// the others' time, settles the reservation and returns the ids that were new.
+    static func recordUploads(
+        _ db: Connection, vault: Int64, user: Int64, _ sizes: [BlobID: Int64], reservedBytes: Int64, now: Int64
+    ) throws -> Set<BlobID> {
+        let new = try missing(db, vault: vault, ids: Array(sizes.keys))
+        let insert = try db.prepare("INSERT INTO blobs (vault, hash, size, created, charged_to) VALUES (?, ?, ?, ?, ?)")
+        let refresh = try db.prepare("UPDATE blobs SET created = max(created, ?) WHERE vault = ? AND hash = ?")
+        var newBytes: Int64 = 0
+        for (id, size) in sizes {
+            if new.contains(id) {
+                insert.reset()
+                try insert.bind(vault, at: 1)
+                try insert.bind(id.bytes, at: 2)
+                try insert.bind(size, at: 3)
+                try insert.bind(now, at: 4)
+                try insert.bind(user, at: 5)
+                while try insert.step() {}
+                newBytes += size
+            } else {
+                refresh.reset()
+                try refresh.bind(now, at: 1)
+                try refresh.bind(vault, at: 2)
+                try refresh.bind(id.bytes, at: 3)
+                while try refresh.step() {}
             }
-            let adjustment = newBytes - reservedBytes
-            if adjustment > 0 {
-                try db.execute("UPDATE users SET used_bytes = used_bytes + ? WHERE id = ?", [adjustment, user])
-            } else if adjustment < 0 {
-                try db.execute("UPDATE users SET used_bytes = max(0, used_bytes - ?) WHERE id = ?", [-adjustment, user])
-            }
-            return new
+        }
+        try settleReservation(db, user: user, reservedBytes: reservedBytes, chargedBytes: newBytes)
+        return new
+    }
+
+    /// Replaces `user`'s reservation of `reservedBytes` by a charge of `chargedBytes`, in the
+    /// caller's transaction. Usage never goes below zero.
+    static func settleReservation(_ db: Connection, user: Int64, reservedBytes: Int64, chargedBytes: Int64) throws {
+        let adjustment = chargedBytes - reservedBytes
+        if adjustment > 0 {
+            try db.execute("UPDATE users SET used_bytes = used_bytes + ? WHERE id = ?", [adjustment, user])
+        } else if adjustment < 0 {
+            try db.execute("UPDATE users SET used_bytes = max(0, used_bytes - ?) WHERE id = ?", [-adjustment, user])
         }
     }
 

@@ -1,0 +1,97 @@
+import CoffreProtocol
+import HTTPServer
+
+/// A commit carrying its small blobs (`CommitWithBlobs`, docs/protocol.md "Commit with blobs"):
+/// the blobs are recorded, and their quota settled, in the commit's own transaction.
+extension BlobLayer {
+    /// Carried blobs of at most this many bytes in all, none of them new to the vault, are
+    /// checked against their ids on the calling thread: hashing 64 KiB takes tens of
+    /// microseconds, less than a hop to the blocking queue and back.
+    static let inlineVerifyBytes: Int64 = 64 * 1024
+
+    /// Applies `commit` to `vault` as `user` with the blob records it carries.
+    ///
+    /// In order, holding the locks of every carried blob (`BlobLocks`) from the first read to
+    /// the end: the commit's shape and the records' framing are checked; one read checks the
+    /// write role and finds which blobs the vault holds already; the bytes of the others are
+    /// reserved from the quota (quota before bytes); one blocking step checks every blob
+    /// against its id and makes the new ones durable (`DiskBlobBatch`: files fsynced, renamed,
+    /// directories fsynced — blobs before metadata, DESIGN §5); then the commit's transaction
+    /// records them and settles the reservation with the commit (one log sync).
+    ///
+    /// Any refusal commits nothing: a blob not matching its id publishes none; a commit that
+    /// is rejected (409) or replays a remembered one records no blob, gives the reservation
+    /// back in its transaction, and the files this request published are removed — still
+    /// under their locks, so no row can have come to name them.
+    func commit(
+        _ commit: CommitRequest, carrying records: ArraySlice<UInt8>, into vault: VaultID, user: Int64
+    ) async throws -> CommitOutcome {
+        try store.checkShape(commit)
+        let carried = try CarriedBlobs(
+            records: records, maxBlobs: CommitWithBlobs.maximumBlobs, maxBlobBytes: disk.configuration.maxBlobSize)
+        let namespace = try Self.namespace(vault)
+        return try await locks.withLocks(carried.ids.map { BlobLocks.Key(vault: vault, blob: $0) }) {
+            let held = try await store.recordedBlobs(vault, user: user, among: carried.ids, requiring: .write)
+            let new = carried.blobs.filter { !held.contains($0.id) }
+            let newBytes = new.reduce(Int64(0)) { $0 + Int64($1.bytes.count) }
+            if newBytes > 0 { try await quotas.reserve(newBytes, forUser: user) }
+            var published: [BlobID] = []
+            do {
+                published = try await stage(carried, new: Set(new.map(\.id)), newBytes: newBytes, in: namespace)
+                let outcome = try await store.commit(
+                    vault, user: user, commit, carrying: carried.blobs.map(\.stored), reservedBytes: newBytes)
+                if case .committed(let receipt) = outcome, !receipt.replayed { return outcome }
+                await removeUnrecorded(published, in: namespace)
+                return outcome
+            } catch {
+                // The commit's transaction rolled back (or never ran): nothing recorded, nothing settled.
+                if newBytes > 0 { await release(newBytes, of: user) }
+                await removeUnrecorded(published, in: namespace)
+                throw error
+            }
+        }
+    }
+
+    /// Checks every carried blob against its id and publishes those in `new` durably, in one
+    /// blocking step (or inline when nothing is new and there is little to hash). Throws
+    /// `hashMismatch` before publishing anything when one blob does not match. Returns the
+    /// published ids.
+    private func stage(
+        _ carried: CarriedBlobs, new: Set<BlobID>, newBytes: Int64, in namespace: BlobNamespace
+    ) async throws -> [BlobID] {
+        let disk = self.disk
+        let work = { @Sendable () throws(BlobStoreError) -> [BlobID] in
+            for blob in carried.blobs where !new.contains(blob.id) { try blob.verify() }
+            guard !new.isEmpty else { return [] }
+            let batch = try DiskBlobBatch(store: disk, namespace: namespace, expectedBytes: newBytes)
+            do throws(BlobStoreError) {
+                for blob in carried.blobs where new.contains(blob.id) {
+                    try batch.begin(id: blob.id, size: Int64(blob.bytes.count))
+                    // withUnsafeBytes rethrows untyped: the typed error travels in a Result.
+                    try blob.bytes.withUnsafeBytes { bytes in Result { () throws(BlobStoreError) in try batch.write(bytes) } }.get()
+                    guard try batch.end() else { throw BlobStoreError.hashMismatch }
+                }
+                return Array(try batch.publish(new).keys)
+            } catch {
+                batch.discard()
+                throw error
+            }
+        }
+        if new.isEmpty && carried.totalBytes <= Self.inlineVerifyBytes { return try work() }
+        return try await Self.blocking(work)
+    }
+
+    /// Deletes the files of `ids`, which this request published and no row records. Runs under
+    /// their locks; a failure leaves unrecorded files, which garbage collection removes.
+    private func removeUnrecorded(_ ids: [BlobID], in namespace: BlobNamespace) async {
+        guard !ids.isEmpty else { return }
+        let disk = self.disk
+        do {
+            _ = try await Self.blocking { () throws(BlobStoreError) in
+                for id in ids { _ = try disk.delete(namespace: namespace, id: id) }
+            }
+        } catch {
+            logger.warning("could not remove the blobs of a commit that did not land", metadata: ["error": "\(error)"])
+        }
+    }
+}
