@@ -60,11 +60,12 @@ import Glibc
         let served = store
         let hung = sealed.ids[3]
         let (cancelled, signalCancelled) = AsyncStream.makeStream(of: Void.self)
-        let (never, _) = AsyncStream.makeStream(of: Void.self)
+        let (held, release) = AsyncStream.makeStream(of: Void.self)
         let fetch: PipelineFixtures.Fetch = { id, buffer in
             if id == hung {
-                // Ends only when the task is cancelled (AsyncStream's iteration does then).
-                for await _ in never {}
+                // Ends when the task is cancelled (AsyncStream's iteration ends then), or when
+                // the test gives up waiting for that.
+                for await _ in held {}
                 signalCancelled.yield()
                 throw CancellationError()
             }
@@ -78,7 +79,8 @@ import Glibc
         let opening = Task { try await opener.open(chunks, writingTo: writeEnd, fetch: fetch) }
         var sawCancellation: Result<Void, any Error> = .success(())
         do { try await withTimeout(seconds: 60) { for await _ in cancelled { break } } } catch { sawCancellation = .failure(error) }
-        // Now let the writer go on, so the run can end either way.
+        // Now let the writer and chunk 3's fetch go on, so the run ends either way.
+        release.finish()
         let drain = Thread {
             var scratch = [UInt8](repeating: 0, count: 1 << 16)
             while scratch.withUnsafeMutableBytes({ read(readEnd, $0.baseAddress, $0.count) }) > 0 {}
