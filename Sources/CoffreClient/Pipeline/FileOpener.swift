@@ -124,9 +124,10 @@ public final class FileOpener: Sendable {
                     do {
                         try await fetch(reference.blobID, &buffer)
                     } catch {
-                        pipeline.release(slot, for: run)
-                        // Fails the run at once, so the producer stops waiting for a buffer.
+                        // Fails the run before giving the buffer back, so the producer stops
+                        // instead of starting another fetch with it.
                         pipeline.fail(run, with: error)
+                        pipeline.release(slot, for: run)
                         throw error
                     }
                     slot.inputCount = buffer.count
