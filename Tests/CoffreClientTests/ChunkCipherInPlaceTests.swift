@@ -32,14 +32,40 @@ import Testing
         }
     }
 
-    /// `openInPlace` gives what `open` gives: the same plaintext or the same error.
+    /// Opens `blob` the paired way into a buffer larger than any chunk, as `FileOpener` does,
+    /// and checks that a refusal leaves that buffer wiped.
+    func openPaired(_ blob: [UInt8], reference: ChunkReference) throws(CryptoFormatError) -> [UInt8] {
+        let plaintext = UnsafeMutableRawBufferPointer.allocate(byteCount: ChunkCipher.maximumBlobByteCount, alignment: 16)
+        defer { plaintext.deallocate() }
+        plaintext.initializeMemory(as: UInt8.self, repeating: 0)
+        do throws(CryptoFormatError) {
+            let count = try ByteAccess.with(blob) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in
+                try cipher.openPaired(raw, into: plaintext, reference: reference, using: workspace)
+            }
+            return Array(UnsafeRawBufferPointer(rebasing: plaintext[0..<count]))
+        } catch {
+            #expect(plaintext.allSatisfy { $0 == 0 })
+            throw error
+        }
+    }
+
+    /// `openInPlace` and, where the CPU pairs hashes, both forms of `openPaired` give what
+    /// `open` gives: the same plaintext or the same error.
     func expectSameOutcome(_ blob: [UInt8], _ reference: ChunkReference, sourceLocation: SourceLocation = #_sourceLocation) {
         let expected = Result { () throws(CryptoFormatError) in try cipher.open(blob, reference: reference) }
-        let actual = Result { () throws(CryptoFormatError) in try openInPlace(blob, reference: reference) }
-        switch (expected, actual) {
-        case (.success(let a), .success(let b)): #expect(a == b, sourceLocation: sourceLocation)
-        case (.failure(let a), .failure(let b)): #expect(a == b, sourceLocation: sourceLocation)
-        default: Issue.record("open gave \(expected), openInPlace gave \(actual)", sourceLocation: sourceLocation)
+        var outcomes = [("openInPlace", Result { () throws(CryptoFormatError) in try openInPlace(blob, reference: reference) })]
+        if workspace.pairsHashes {
+            outcomes.append(("openPaired into a large buffer", Result { () throws(CryptoFormatError) in try openPaired(blob, reference: reference) }))
+            outcomes.append(("openPaired into an array", Result { () throws(CryptoFormatError) in
+                try ByteAccess.with(blob) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in try cipher.openPaired(raw, reference: reference) }
+            }))
+        }
+        for (name, actual) in outcomes {
+            switch (expected, actual) {
+            case (.success(let a), .success(let b)): #expect(a == b, sourceLocation: sourceLocation)
+            case (.failure(let a), .failure(let b)): #expect(a == b, "\(name)", sourceLocation: sourceLocation)
+            default: Issue.record("open gave \(expected), \(name) gave \(actual)", sourceLocation: sourceLocation)
+            }
         }
     }
 
@@ -180,5 +206,31 @@ import Testing
             }
         }
         #expect(buffer == versioned)
+    }
+
+    @Test func pairedOpeningOfATamperedBlobLeavesItAsFetchedAndNoPlaintext() throws {
+        try #require(workspace.pairsHashes, "needs the SHA extensions")
+        let plaintext = ChunkerFixtures.pseudoRandom(count: 3 * ChunkCipher.interleaveSliceByteCount, seed: 98)
+        let sealed = try cipher.seal(plaintext)
+        var tampered = sealed.blob
+        tampered[2 * ChunkCipher.interleaveSliceByteCount + 100] ^= 1
+        let relabeled = try ChunkReference(blobID: SHA256.hash(tampered), key: sealed.reference.key, length: sealed.reference.length)
+        for (reference, error) in [
+            (sealed.reference, CryptoFormatError.blobIDMismatch), (relabeled, .authenticationFailed(structure: "chunk blob")),
+        ] {
+            let output = UnsafeMutableRawBufferPointer.allocate(byteCount: plaintext.count, alignment: 16)
+            defer { output.deallocate() }
+            output.initializeMemory(as: UInt8.self, repeating: 0xee)
+            try tampered.withUnsafeBytes { raw in
+                #expect(throws: error) { try cipher.openPaired(raw, into: output, reference: reference, using: workspace) }
+            }
+            // The whole chunk was decrypted into the buffer before the tag was checked: all wiped.
+            #expect(output.allSatisfy { $0 == 0 })
+        }
+        // The blob itself is only read.
+        var expected = sealed.blob
+        expected[2 * ChunkCipher.interleaveSliceByteCount + 100] ^= 1
+        #expect(tampered == expected)
+        #expect(try openPaired(sealed.blob, reference: sealed.reference) == plaintext)
     }
 }

@@ -43,4 +43,54 @@ import Glibc
         #expect(mostInFlight.load(ordering: .sequentiallyConsistent) <= opener.bufferCount)
         #expect(opener.freeBufferCount == opener.bufferCount)
     }
+
+    /// A chunk and those before it, once fetched, go to the workers at once, even while no
+    /// buffer is free: here the writer is stuck on a pipe nobody reads and holds chunk 0's
+    /// buffer, chunk 3's fetch never ends on its own, and chunk 2 is tampered with. The run
+    /// can only fail (and cancel chunk 3's fetch) if chunk 2 reaches a worker with no buffer
+    /// given back; a producer that hands on one chunk per buffer given back waits forever.
+    @Test func fetchedChunksReachTheWorkersWhileNoBufferIsFree() async throws {
+        let sealer = FileSealer(chunker: try PipelineFixtures.chunker(), cipher: PipelineFixtures.cipher(), workerCount: 2)
+        let sealed = try await withTimeout { try await PipelineFixtures.seal(Self.data, with: sealer) }
+        let chunks = sealed.file.chunks
+        // pipe(7): a pipe holds 64 KiB by default, less than a chunk (at least 256 KiB).
+        try #require(chunks.count >= 4 && chunks[0].length > 64 << 10)
+        var store = PipelineFixtures.store(sealed)
+        store[sealed.ids[2]]![40] ^= 1
+        let served = store
+        let hung = sealed.ids[3]
+        let (cancelled, signalCancelled) = AsyncStream.makeStream(of: Void.self)
+        let (held, release) = AsyncStream.makeStream(of: Void.self)
+        let fetch: PipelineFixtures.Fetch = { id, buffer in
+            if id == hung {
+                // Ends when the task is cancelled (AsyncStream's iteration ends then), or when
+                // the test gives up waiting for that.
+                for await _ in held {}
+                signalCancelled.yield()
+                throw CancellationError()
+            }
+            try buffer.append(served[id]!)
+        }
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        let opener = FileOpener(cipher: PipelineFixtures.cipher(), workerCount: 2)
+        #expect(opener.bufferCount == 4)
+        let opening = Task { try await opener.open(chunks, writingTo: writeEnd, fetch: fetch) }
+        var sawCancellation: Result<Void, any Error> = .success(())
+        do { try await withTimeout(seconds: 60) { for await _ in cancelled { break } } } catch { sawCancellation = .failure(error) }
+        // Now let the writer and chunk 3's fetch go on, so the run ends either way.
+        release.finish()
+        let drain = Thread {
+            var scratch = [UInt8](repeating: 0, count: 1 << 16)
+            while scratch.withUnsafeMutableBytes({ read(readEnd, $0.baseAddress, $0.count) }) > 0 {}
+            close(readEnd)
+        }
+        drain.start()
+        let outcome = await opening.result
+        close(writeEnd)
+        try sawCancellation.get()
+        #expect(throws: PipelineError.chunkRejected(index: 2, reason: .blobIDMismatch)) { try outcome.get() }
+        #expect(opener.freeBufferCount == opener.bufferCount)
+    }
 }

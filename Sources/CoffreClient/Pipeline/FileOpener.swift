@@ -1,10 +1,13 @@
+import CoffreCrypto
+
 /// Rebuilds a file from its manifest: fetches each blob, checks and decrypts it (blob id, GCM
 /// tag, framing, zero padding, length, key commitment — `ChunkCipher.open`'s checks), and
 /// writes the plaintext to a file descriptor, in order.
 ///
 /// Parallel and bounded like `FileSealer`: the caller's task fetches ahead into reusable
-/// buffers (two per worker), one fetch per free buffer at once, `workerCount` threads verify
-/// and decrypt concurrently, and one writer thread writes in order. Only verified plaintext is written. One file at a time per
+/// buffers (two per worker), one fetch per free buffer at once, each fetched chunk goes to the
+/// workers as soon as every chunk before it is fetched, `workerCount` threads verify and
+/// decrypt concurrently, and one writer thread writes in order. Only verified plaintext is written. One file at a time per
 /// opener; create it once per vault key generation and reuse it.
 public final class FileOpener: Sendable {
     /// Fetches the blob stored under `blobID` into `buffer` (which refuses more than the
@@ -14,10 +17,15 @@ public final class FileOpener: Sendable {
     private let pipeline: ChunkPipeline<FileDescriptorDestination>
 
     /// An opener for one vault key generation (`cipher` from its `convergence` subkey), with
-    /// `workerCount` (≥ 1) decrypting threads, started now.
-    public init(cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
+    /// `workerCount` (≥ 1) decrypting threads, started now. With `pairsHashes` (where the CPU
+    /// has the SHA extensions) each blob is decrypted into the second half of its buffer and
+    /// its id and key commitment are hashed as one pair of SHA-256 streams
+    /// (`ChunkCipher.openPaired`); without, it is opened in place (`openInPlace`), its id
+    /// hashed before anything is decrypted. The checks are the same either way.
+    public init(cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount, pairsHashes: Bool = SHA256Pair.isAvailable) {
+        let blobCapacity = ChunkCipher.maximumBlobByteCount
         pipeline = ChunkPipeline(
-            name: "coffre-open", workerCount: workerCount, slotCapacity: ChunkCipher.maximumBlobByteCount,
+            name: "coffre-open", workerCount: workerCount, slotCapacity: pairsHashes ? 2 * blobCapacity : blobCapacity,
             makeTransform: {
                 // This worker's OpenSSL contexts, made with its first chunk and kept for all.
                 var workspace: ChunkCipherWorkspace?
@@ -27,8 +35,15 @@ public final class FileOpener: Sendable {
                         let contexts: ChunkCipherWorkspace
                         if let workspace { contexts = workspace } else { contexts = try cipher.makeWorkspace() }
                         workspace = contexts
-                        let blob = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[0..<slot.inputCount])
-                        slot.output = try cipher.openInPlace(blob, reference: reference, using: contexts)
+                        if pairsHashes, contexts.pairsHashes {
+                            let blob = UnsafeRawBufferPointer(rebasing: slot.buffer[0..<slot.inputCount])
+                            let plaintext = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[blobCapacity...])
+                            let count = try cipher.openPaired(blob, into: plaintext, reference: reference, using: contexts)
+                            slot.output = blobCapacity..<(blobCapacity + count)
+                        } else {
+                            let blob = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[0..<slot.inputCount])
+                            slot.output = try cipher.openInPlace(blob, reference: reference, using: contexts)
+                        }
                     } catch {
                         throw PipelineError.chunkRejected(index: slot.index, reason: error)
                     }
@@ -85,69 +100,42 @@ public final class FileOpener: Sendable {
         return chunks.reduce(0) { $0 + UInt64($1.length) }
     }
 
-    /// The producer: fetches blobs into free buffers, several at once (one per buffer the
-    /// run can take), and hands them to the workers in manifest order, until the end or until
-    /// the run fails. A fetch that waits on the network no longer holds up the next ones.
-    /// Every buffer taken is handed on or given back, whatever happens, so `endRun` drains.
+    /// The producer: takes a free buffer for each chunk in manifest order and starts its fetch
+    /// on a child task, so one fetch per buffer the run can take is in flight. Each fetch,
+    /// once done, hands its chunk on through `FetchedChunkHandOff` together with any fetched
+    /// chunks that waited for it, so the workers get a chunk as soon as it and every chunk
+    /// before it are there, not when the producer next finds a free buffer. Every buffer
+    /// taken is handed on or given back, whatever happens, so `endRun` drains.
     private func fetchAll(_ chunks: [ChunkReference], for run: PipelineRun, with fetch: @escaping Fetch) async throws {
         let pipeline = pipeline
-        let limit = pipeline.slotCount
-        try await withThrowingTaskGroup(of: FetchedSlot.self) { group in
-            var fetched: [Int: FetchedSlot] = [:]
-            var nextPosition = 0
-            // Slots taken by this producer and not handed on: being fetched, or fetched and
-            // waiting for the chunks before them. Position `nextPosition` is always being
-            // fetched while any is held, so waiting for a fetch to end always makes progress.
-            var held = 0
-            do {
-                for (index, reference) in chunks.enumerated() {
-                    while held == limit, let done = try await group.next() {
-                        fetched[done.index] = done
-                        while let ready = fetched.removeValue(forKey: nextPosition) {
-                            pipeline.submit(ready.slot, for: run)
-                            nextPosition += 1
-                            held -= 1
-                        }
+        let handOff = FetchedChunkHandOff(pipeline: pipeline, run: run)
+        defer { handOff.releaseWaiting() }
+        try await withThrowingDiscardingTaskGroup { group in
+            for (index, reference) in chunks.enumerated() {
+                // Nil once the run failed (a fetch, a check, the writer, a cancellation).
+                guard let slot = await pipeline.acquireSlot(for: run) else {
+                    group.cancelAll()
+                    return
+                }
+                group.addTask {
+                    // The first part of the slot: the second holds paired opening's plaintext.
+                    let storage = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[0..<ChunkCipher.maximumBlobByteCount])
+                    var buffer = BlobFetchBuffer(storage: storage, chunkIndex: index)
+                    do {
+                        try await fetch(reference.blobID, &buffer)
+                    } catch {
+                        // Fails the run before giving the buffer back, so the producer stops
+                        // instead of starting another fetch with it.
+                        pipeline.fail(run, with: error)
+                        pipeline.release(slot, for: run)
+                        throw error
                     }
-                    guard let slot = await pipeline.acquireSlot(for: run) else { break }
-                    held += 1
-                    group.addTask { try await Self.fetch(reference, at: index, into: slot, for: run, of: pipeline, with: fetch) }
+                    slot.inputCount = buffer.count
+                    slot.reference = reference
+                    handOff.deliver(slot, at: index)
                 }
-                while let done = try await group.next() {
-                    fetched[done.index] = done
-                    while let ready = fetched.removeValue(forKey: nextPosition) {
-                        pipeline.submit(ready.slot, for: run)
-                        nextPosition += 1
-                    }
-                }
-            } catch {
-                group.cancelAll()
-                while let outcome = await group.nextResult() {
-                    // A failed fetch gave its slot back itself.
-                    if case .success(let done) = outcome { pipeline.release(done.slot, for: run) }
-                }
-                for leftover in fetched.values { pipeline.release(leftover.slot, for: run) }
-                throw error
             }
         }
-    }
-
-    /// One fetch, on its own child task: the blob into `slot`, which it fills in for the
-    /// workers, or gives back when the fetch fails.
-    private static func fetch(
-        _ reference: ChunkReference, at index: Int, into slot: ChunkSlot, for run: PipelineRun,
-        of pipeline: ChunkPipeline<FileDescriptorDestination>, with fetch: Fetch
-    ) async throws -> FetchedSlot {
-        var buffer = BlobFetchBuffer(storage: slot.buffer, chunkIndex: index)
-        do {
-            try await fetch(reference.blobID, &buffer)
-        } catch {
-            pipeline.release(slot, for: run)
-            throw error
-        }
-        slot.inputCount = buffer.count
-        slot.reference = reference
-        return FetchedSlot(index: index, slot: slot)
     }
 
     /// The writer thread's part of a run: writes each verified chunk in order.
@@ -166,13 +154,4 @@ public final class FileOpener: Sendable {
             position += 1
         }
     }
-}
-
-/// A fetched chunk waiting for its turn to be handed to the workers.
-///
-/// `ChunkSlot` is `@unchecked Sendable` (one owner at a time): the fetch task that filled the
-/// slot hands it to the producer through the task group and never touches it again.
-private struct FetchedSlot: Sendable {
-    let index: Int
-    let slot: ChunkSlot
 }

@@ -100,12 +100,13 @@ extension VaultDAVStorage {
     }
 
     /// The opened chunk, from the cache or fetched: decrypted from where the blob was received
-    /// straight into the array that is sent.
+    /// straight into the array that is sent; a large one off Swift's pool with its id and key
+    /// commitment hashed as a pair (`ChunkCipher.openPaired`).
     private func plaintext(of reference: ChunkReference, cipher: ChunkCipher) async throws -> [UInt8] {
         if let cached = cache.chunk(reference.blobID) { return cached }
         let blob = try await fetch(reference)
         let opened = reference.length > Self.inlineOpenLimit
-            ? try await HTTPBlockingWork.run { try blob.withBytes { try cipher.open($0, reference: reference) } }
+            ? try await HTTPBlockingWork.run { try blob.withBytes { try cipher.openPaired($0, reference: reference) } }
             : try blob.withBytes { try cipher.open($0, reference: reference) }
         cache.keep(opened, for: reference.blobID)
         return opened
