@@ -53,7 +53,9 @@ import Testing
         let entryID = EntryID(high: 3, low: 4)
         let request = CommitRequest(
             commitId: LocalPublisher.newCommitID(),
-            changes: [EntryChange(entryId: entryID, baseRev: 0, parentId: .root, kind: .file, nameTag: tag, record: Base64Bytes([9, 8, 7]))])
+            changes: [
+                EntryChange(entryId: entryID, baseRev: 0, parentId: .root, kind: .file, nameTag: tag, record: Base64Bytes([9, 8, 7]))
+            ])
         let commitID = try #require(request.commitId)
         do {
             let db = try Connection(path: folder + "/" + SyncIndex.fileName)
@@ -68,9 +70,8 @@ import Testing
                 Int64(3), nil, StoredManifest.Form.none.rawValue, [UInt8](), Int64(1), [UInt8](), "a.txt", Array("a.txt".utf8),
                 Int64(11), Int64(12), Int64(3), Int64(1_000), Int64(0o644), [UInt8](), Int64(13), commitID.bytes, false, tag.bytes,
             ]
-            try db.execute(
-                "INSERT INTO pending_entries (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))",
-                values)
+            let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+            try db.execute("INSERT INTO pending_entries (\(columns.joined(separator: ", "))) VALUES (\(placeholders))", values)
             try db.close()
         }
         let (_, index) = try await SyncIndexTests.open(tree)
