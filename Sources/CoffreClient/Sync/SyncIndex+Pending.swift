@@ -29,9 +29,8 @@ extension SyncIndex {
             let position = (try db.fetchValue("SELECT max(position) FROM pending_commits", as: Int64?.self) ?? nil) ?? 0
             try db.execute("INSERT INTO pending_commits (commit_id, position) VALUES (?, ?)", [id.bytes, position + 1])
             try db.execute("INSERT INTO pending_requests (commit_id, request) VALUES (?, ?)", [id.bytes, request])
-            let insert = Self.entryInsert(into: "pending_entries", extraColumns: ["commit_id", "tombstone", "name_tag"])
             for entry in commit.entries {
-                try db.execute(insert, Self.entryArguments(entry.state, extra: [id.bytes, entry.tombstone, entry.nameTag.bytes]))
+                try db.execute(Self.pendingEntryInsert, Self.entryArguments(entry.state, extra: [id.bytes, entry.tombstone, entry.nameTag.bytes]))
             }
         }
     }
