@@ -69,6 +69,28 @@ import Testing
         #expect(try await beta.sync().isIdentical)
     }
 
+    /// The same with every placement group made durable by one syncfs(2).
+    @Test(arguments: [SyncFaultPoint.syncingFileSystem, .downloadsSynced, .placingDownload(path: "notes.txt")])
+    func aDownloadSyncedByFileSystemStoppedAnywhereResumes(at point: SyncFaultPoint) async throws {
+        let world = try await SyncWorld()
+        let alpha = try await world.device("alpha")
+        let beta = try await world.device("beta") {
+            $0.faultHook = Self.crash(at: point)
+            $0.placementFileSystemSyncFiles = 1
+        }
+        try Self.writeSample(alpha)
+        try await alpha.sync()
+        await #expect(throws: SimulatedCrash.self) { try await beta.sync() }
+        #expect(point != .syncingFileSystem || !beta.tree.exists("notes.txt"), "nothing placed before the syncfs")
+
+        try await beta.restart()
+        let resumed = try await beta.sync()
+        #expect(resumed.conflicts.isEmpty && resumed.skipped.isEmpty)
+        #expect(try beta.contents() == alpha.contents())
+        #expect(try await world.liveEntries().count == Self.sampleEntryCount)
+        #expect(try await beta.sync().isIdentical)
+    }
+
     @Test func anEditStoppedAfterItsCommitLandedIsNotAppliedTwice() async throws {
         let world = try await SyncWorld()
         let alpha = try await world.device("alpha")

@@ -65,13 +65,18 @@ extension FilePlacement {
     /// fchmod(2), futimens(2) then fsync(2), so the data, mode and mtime are durable before
     /// the file gets its real name.
     private func prepareForPlacement() throws(LocalFSError) {
+        try setAttributes()
+        try file.sync(operation: "fsync a temp file")
+    }
+
+    /// fchmod(2) and futimens(2) of the temp file: the mode and mtime it is placed with.
+    func setAttributes() throws(LocalFSError) {
         let (chmodResult, chmodCode) = retryingOnInterrupt { fchmod(file.raw, mode_t(mode)) }
         guard chmodResult == 0 else { throw .system(operation: "chmod a temp file", code: chmodCode) }
         // utimensat(2): times[0] is the access time (left alone with UTIME_OMIT), times[1] the mtime.
         var times = [timespec(tv_sec: 0, tv_nsec: COFFRE_UTIME_OMIT), FileMetadata.timespec(nanoseconds: modificationTime)]
         let (timeResult, timeCode) = retryingOnInterrupt { futimens(file.raw, &times) }
         guard timeResult == 0 else { throw .system(operation: "set the mtime of a temp file", code: timeCode) }
-        try file.sync(operation: "fsync a temp file")
     }
 
     /// Places the file where nothing is expected. RENAME_NOREPLACE makes "still absent" and the

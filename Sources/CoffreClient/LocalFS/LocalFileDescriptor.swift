@@ -1,3 +1,4 @@
+import CSystemShims
 import Glibc
 
 /// Owns one open file descriptor of the local tree (a folder being listed, a file being read,
@@ -90,6 +91,15 @@ final class LocalFileDescriptor: Sendable {
     /// fsync(2): data and metadata of this file or folder reach stable storage.
     func sync(operation: String) throws(LocalFSError) {
         let (result, code) = retryingOnInterrupt { fsync(raw) }
+        guard result == 0 else { throw .system(operation: operation, code: code) }
+    }
+
+    /// syncfs(2): every dirty file and folder of this descriptor's file system reaches stable
+    /// storage. sync(2), NOTES: "Linux waits for I/O completions, and thus sync() or syncfs()
+    /// provide the same guarantees as fsync() called on every file in the system or filesystem
+    /// respectively"; since Linux 5.8 it also reports writeback errors (syncfs(2)).
+    func syncFileSystem(operation: String) throws(LocalFSError) {
+        let (result, code) = retryingOnInterrupt { coffre_syncfs(raw) }
         guard result == 0 else { throw .system(operation: operation, code: code) }
     }
 }

@@ -3,8 +3,11 @@ import HTTPServer
 /// Places written downloads together, so that they share the waits for the disk
 /// (docs/sync-client.md "Placing downloads"):
 ///
-/// 1. every temp file's mode, mtime and bytes are made durable, the fsync(2)s side by side
-///    (`ConcurrentFileSyncs`: the journal commits them together);
+/// 1. every temp file's mode, mtime and bytes are made durable: for a group of at least
+///    `fileSystemSyncFiles` files, mode and mtime set on each, then one syncfs(2)
+///    (`FilePlacement.makeDurable(together:)`); for a smaller group, or when that syncfs
+///    fails, one fsync(2) per file, side by side (`ConcurrentFileSyncs`: a journal commits
+///    them together) — which also tells whose bytes did not make it;
 /// 2. each file is checked against its destination and renamed into place, one after the
 ///    other, exactly as a lone `FilePlacement.commit` does (a file edited meanwhile is not
 ///    replaced);
@@ -39,6 +42,10 @@ struct PlacementGroup: Sendable {
 
     /// fsync(2)s in flight at once.
     let syncWidth: Int
+    /// Groups of at least this many files make their temp files durable with one syncfs(2)
+    /// instead of an fsync(2) each. A syncfs also waits for whatever else of the file system
+    /// is dirty, so a few files are still fsynced one by one.
+    var fileSystemSyncFiles = Int.max
     let faultHook: SyncFaultHook?
 
     /// Places `members`; the outcomes in their order. Members not placed have their temp
@@ -46,12 +53,7 @@ struct PlacementGroup: Sendable {
     func place(_ members: [Member]) async throws -> [Outcome] {
         var outcomes = [Outcome?](repeating: nil, count: members.count)
         let hook = faultHook
-        let synced = await ConcurrentFileSyncs.run(members, width: syncWidth) { member in
-            Result { () throws in
-                try hook?(.syncingDownload(path: member.writer.destination.onDisk))
-                try member.writer.makeDurable()
-            }
-        }
+        let synced = try await makeDurable(members)
         for (index, result) in synced.enumerated() {
             if case .failure(let error) = result { outcomes[index] = .failed(try Self.entryLevel(error)) }
         }
@@ -89,6 +91,49 @@ struct PlacementGroup: Sendable {
         }
         try faultHook?(.afterPlacement)
         return outcomes.map { $0 ?? .failed(.misuse("a placement outcome is missing")) }
+    }
+
+    /// Step 1: each member's temp file durable, or its own failure.
+    private func makeDurable(_ members: [Member]) async throws -> [Result<Void, any Error>] {
+        let hook = faultHook
+        if members.count >= fileSystemSyncFiles,
+            let together = try await HTTPBlockingWork.run({ try Self.syncTogether(members, hook: hook) })
+        {
+            return together
+        }
+        return await ConcurrentFileSyncs.run(members, width: syncWidth) { member in
+            Result { () throws in
+                try hook?(.syncingDownload(path: member.writer.destination.onDisk))
+                try member.writer.makeDurable()
+            }
+        }
+    }
+
+    /// Step 1 with one syncfs(2), blocking: the members the hook fails keep their failure, the
+    /// others are made durable together. Nil when that fails (the syncfs, or a member's mode or
+    /// mtime): nothing is durable then, and step 1 is taken again one file at a time.
+    private static func syncTogether(_ members: [Member], hook: SyncFaultHook?) throws -> [Result<Void, any Error>]? {
+        var results: [Result<Void, any Error>] = []
+        results.reserveCapacity(members.count)
+        var placements: [FilePlacement] = []
+        placements.reserveCapacity(members.count)
+        for member in members {
+            do {
+                try hook?(.syncingDownload(path: member.writer.destination.onDisk))
+                placements.append(member.writer.placement)
+                results.append(.success(()))
+            } catch {
+                results.append(.failure(try entryLevel(error)))
+            }
+        }
+        do {
+            try hook?(.syncingFileSystem)
+            try FilePlacement.makeDurable(together: placements)
+        } catch {
+            _ = try entryLevel(error)
+            return nil
+        }
+        return results
     }
 
     /// The outcome of step 2 for one member.

@@ -37,7 +37,9 @@ extension RemoteApplier {
         let progress = context.progress
         // One chunk-cache read for every inline manifest (most small files), not one per file.
         let inlineCopies = try await downloader.inlineCopies(for: queued.map(\.attributes))
-        let placer = PlacementGroup(syncWidth: configuration.placementSyncWidth, faultHook: context.faultHook)
+        let placer = PlacementGroup(
+            syncWidth: configuration.placementSyncWidth, fileSystemSyncFiles: configuration.placementFileSystemSyncFiles,
+            faultHook: context.faultHook)
         let limit = max(1, configuration.downloadConcurrency)
         let groupFiles = max(1, configuration.placementGroupFiles)
         let units = Self.units(of: queued, batchSize: limit) { downloader.batchableChunk(of: $0.attributes, inlineCopies: inlineCopies) }

@@ -23,6 +23,9 @@ public struct SyncConfiguration: Sendable {
     public var placementGroupBytes = 16 << 20
     /// fsync(2)s in flight at once while a group is placed.
     public var placementSyncWidth = 32
+    /// A placement group of at least this many files makes them durable with one syncfs(2)
+    /// instead of an fsync(2) each (`PlacementGroup`); `Int.max` never does.
+    public var placementFileSystemSyncFiles = 64
     /// Most entry changes per commit (the server takes up to 10,000).
     public var commitBatchSize = 1_000
     /// Most pull–plan–execute rounds in one pass before it reports what is left.

@@ -24,6 +24,11 @@ enum SyncFaultPoint: Sendable, Equatable {
     /// A download's temp file is about to be fsynced beside the rest of its group; a
     /// `LocalFSError` thrown here is taken as that fsync(2)'s.
     case syncingDownload(path: String)
+    /// A placement group's temp files are written and about to get their mode and mtime and
+    /// be made durable by one syncfs(2) (groups of at least
+    /// `SyncConfiguration.placementFileSystemSyncFiles` files); a `LocalFSError` thrown here
+    /// is taken as that syncfs's.
+    case syncingFileSystem
     /// Every temp file of a placement group is durable; none is renamed yet.
     case downloadsSynced
     /// A download is about to be checked against its destination and renamed into place; a

@@ -24,19 +24,13 @@ extension SyncIndex {
     /// request (same id, same bytes) and the server answers the original result.
     func addPendingCommit(_ commit: PendingCommit) async throws(SyncClientError) {
         guard let id = commit.id else { throw .protocolViolation("a pending commit needs a commit id") }
-        let request: [UInt8]
-        do {
-            request = Array(try JSONEncoder().encode(commit.request))
-        } catch {
-            throw .index(operation: "encode a pending commit", underlying: error)
-        }
+        let request = commit.request.binaryEncoded()
         try await write("record a pending commit") { db in
             let position = (try db.fetchValue("SELECT max(position) FROM pending_commits", as: Int64?.self) ?? nil) ?? 0
-            try db.execute(
-                "INSERT INTO pending_commits (commit_id, request, position) VALUES (?, ?, ?)", [id.bytes, request, position + 1])
-            let insert = Self.entryInsert(into: "pending_entries", extraColumns: ["commit_id", "tombstone", "name_tag"])
+            try db.execute("INSERT INTO pending_commits (commit_id, position) VALUES (?, ?)", [id.bytes, position + 1])
+            try db.execute("INSERT INTO pending_requests (commit_id, request) VALUES (?, ?)", [id.bytes, request])
             for entry in commit.entries {
-                try db.execute(insert, Self.entryArguments(entry.state, extra: [id.bytes, entry.tombstone, entry.nameTag.bytes]))
+                try db.execute(Self.pendingEntryInsert, Self.entryArguments(entry.state, extra: [id.bytes, entry.tombstone, entry.nameTag.bytes]))
             }
         }
     }
@@ -44,11 +38,13 @@ extension SyncIndex {
     /// The commits written down and not yet answered, oldest first.
     func pendingCommits() async throws(SyncClientError) -> [PendingCommit] {
         try await read("read pending commits") { db in
-            let commits = try db.fetchAll("SELECT commit_id, request FROM pending_commits ORDER BY position") { row in
+            let commits = try db.fetchAll(
+                "SELECT commit_id, request FROM pending_commits JOIN pending_requests USING (commit_id) ORDER BY position"
+            ) { row in
                 (try row.blob(at: 0), try row.blob(at: 1))
             }
             return try commits.map { id, requestBytes in
-                let request = try JSONDecoder().decode(CommitRequest.self, from: Data(requestBytes))
+                let request = try Self.storedRequest(requestBytes)
                 let entries = try db.fetchAll(
                     "SELECT tombstone, name_tag, \(Self.entrySelectList) FROM pending_entries WHERE commit_id = ?", [id]
                 ) { row in
@@ -60,6 +56,15 @@ extension SyncIndex {
                 return PendingCommit(request: request, entries: entries)
             }
         }
+    }
+
+    /// A pending commit's request as written down: the binary form it is sent in
+    /// (`CommitRequest.binaryEncoded`, docs/protocol.md "Binary encodings"), which needs no
+    /// encoder pass and is about half the JSON. An index written before held JSON, which
+    /// begins with "{" where the binary form begins with its version byte (1).
+    static func storedRequest(_ bytes: [UInt8]) throws -> CommitRequest {
+        if bytes.first == UInt8(ascii: "{") { return try JSONDecoder().decode(CommitRequest.self, from: Data(bytes)) }
+        return try CommitRequest(binary: bytes, limits: .client)
     }
 
     /// The commit landed at `seq`: its entries become agreed at that rev (tombstones leave
@@ -99,6 +104,7 @@ extension SyncIndex {
                     try db.execute("UPDATE remote SET dirty = (deleted = 0) WHERE entry_id = ?", [state.id.bytes])
                 }
             }
+            // Takes its request and entries with it (ON DELETE CASCADE).
             try db.execute("DELETE FROM pending_commits WHERE commit_id = ?", [id.bytes])
             try db.execute(
                 "UPDATE state SET cursor = ?, highest_seq = max(highest_seq, ?) WHERE id = 1 AND cursor = ?",

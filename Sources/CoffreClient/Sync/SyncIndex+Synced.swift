@@ -47,7 +47,7 @@ extension SyncIndex {
     static func apply(_ update: IndexUpdate, in db: Connection) throws {
         switch update {
         case .agreed(let entry):
-            try db.execute(entryInsert(into: "synced"), entryArguments(entry))
+            try db.execute(syncedInsert, entryArguments(entry))
             try replaceChunks(of: entry, in: db)
             try db.execute("UPDATE remote SET dirty = 0 WHERE entry_id = ? AND rev <= ?", [entry.id.bytes, entry.rev])
         case .forgotten(let id):

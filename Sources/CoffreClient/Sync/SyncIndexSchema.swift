@@ -94,6 +94,23 @@ enum SyncIndexSchema {
                 ALTER TABLE synced ADD COLUMN local_ctime INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE pending_entries ADD COLUMN local_ctime INTEGER NOT NULL DEFAULT 0;
                 """),
+        // Migration 4: a pending commit's request moves to a table of its own. With foreign
+        // keys on, each pending_entries row inserted looks its commit up in pending_commits,
+        // and SQLite reads a WITHOUT ROWID row whose payload spills onto overflow pages whole
+        // for each key comparison: a 1,000-entry commit read its request (hundreds of KiB)
+        // 1,000 times (about 10 % of device A's CPU over 10,000 small files,
+        // docs/performance.md "Sync client"). Nothing references pending_requests, so its
+        // large rows are looked up once per commit.
+        Migration(
+            version: 4, name: "pending-requests",
+            sql: """
+                CREATE TABLE pending_requests (
+                    commit_id BLOB PRIMARY KEY REFERENCES pending_commits (commit_id) ON DELETE CASCADE,
+                    request BLOB NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO pending_requests (commit_id, request) SELECT commit_id, request FROM pending_commits;
+                ALTER TABLE pending_commits DROP COLUMN request;
+                """),
     ]
 
     /// The columns of a synced entry, shared by `synced` and `pending_entries`, as migration 1
