@@ -9,18 +9,6 @@ import Testing
 /// any change that takes access or the blob away. Whether an answer came from the fast lane
 /// is read from coffred's `/metrics` (`coffred_fast_lane_responses_total`).
 @Suite struct BlobFastLaneTests {
-    private func withServer(
-        _ configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (SyncServerHarness) async throws -> Void
-    ) async throws {
-        let harness = try await SyncServerHarness(configure)
-        defer { harness.removeData() }
-        do { try await body(harness) } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
-    }
-
     /// A response with its Date field taken out (two answers may straddle a second).
     private func withoutDate(_ response: APITestClient.Response) -> String {
         String(decoding: response.raw, as: UTF8.self).components(separatedBy: "\r\n")
@@ -29,7 +17,7 @@ import Testing
 
     @Test(arguments: [0, 1, 4_096, 16_384])
     func theFastLaneAnswersByteForByteAsTheRoute(size: Int) async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let raw = APITestClient(port: harness.app.localPort)
             let blob = SyncSamples.blob(size)
@@ -53,7 +41,7 @@ import Testing
     }
 
     @Test func largerBlobsConditionsAndRangesTakeTheRoute() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -86,7 +74,7 @@ import Testing
     }
 
     @Test func anotherUserOrAnotherVaultGets404() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let mallory = try await harness.user("mallory")
             let vault = SyncSamples.vaultID()
@@ -118,7 +106,7 @@ import Testing
     }
 
     @Test func aTokenWithoutAReadingScopeIsRefusedLikeTheRoute() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice", isAdmin: true)
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -136,7 +124,7 @@ import Testing
     }
 
     @Test func blobsDeletedByGarbageCollectionAre404AtOnce() async throws {
-        try await withServer({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness in
+        try await SyncServerHarness.withServer({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness in
             let alice = try await harness.user("alice")
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))

@@ -7,18 +7,8 @@ import Testing
 /// Garbage collection through `POST /v1/admin/gc`: what goes (unreferenced blobs past the grace
 /// period, unrecorded files, folders of deleted vaults), what stays, and the quota it gives back.
 @Suite struct MaintenanceGCTests {
-    private func withServer(_ body: (SyncServerHarness) async throws -> Void) async throws {
-        let harness = try await SyncServerHarness { $0.maintenance.gcGraceSeconds = 3_600 }
-        defer { harness.removeData() }
-        do { try await body(harness) } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
-    }
-
     @Test func dryRunReportsAndARealRunDeletesOnlyGarbage() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness in
             let alice = try await harness.user("alice", quota: 1 << 20)
             let admin = try harness.adminClient()
             let vault = SyncSamples.vaultID()
@@ -58,7 +48,7 @@ import Testing
     }
 
     @Test func reuploadingRestartsTheGracePeriod() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness in
             let alice = try await harness.user("alice")
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -76,7 +66,7 @@ import Testing
     /// GC and re-uploads of the same blobs at the same time: whatever the interleaving, a blob
     /// the vault records always has its file (the per-blob lock, docs/admin.md).
     @Test func collectionRacingReuploadsNeverLeavesARowWithoutItsFile() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness in
             let alice = try await harness.user("alice")
             let admin = try harness.adminClient()
             let vault = SyncSamples.vaultID()

@@ -8,16 +8,6 @@ import Testing
 /// `HTTPSyncRemote.getBlobs`: records in request order, missing and empty blobs, the id and
 /// byte limits, and who may read.
 @Suite struct SyncAPIBlobFetchTests {
-    private func withServer(_ body: (SyncServerHarness) async throws -> Void) async throws {
-        let harness = try await SyncServerHarness()
-        defer { harness.removeData() }
-        do { try await body(harness) } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
-    }
-
     /// A vault of alice's holding `blobs`.
     private func vault(
         of alice: SyncServerHarness.User, holding blobs: [(id: BlobID, bytes: [UInt8])]
@@ -29,7 +19,7 @@ import Testing
     }
 
     @Test func blobsComeBackInRequestOrderWithMissingOnesMarked() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let blobs = [0, 1, 4_096, 300_000].map(SyncSamples.blob)
             let vault = try await vault(of: alice, holding: blobs)
@@ -54,7 +44,7 @@ import Testing
     }
 
     @Test func anAnswerStopsAtTheByteCapAndTheRemoteAsksForTheRest() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             // 3 × 6 MiB: the first answer holds two (12 MiB; a third would pass 16 MiB).
             let blobs = (0..<3).map { _ in SyncSamples.blob(6 << 20) }
@@ -69,7 +59,7 @@ import Testing
     }
 
     @Test func tooManyIdsAndMalformedBodiesAreRefused() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let vault = try await vault(of: alice, holding: [])
             let raw = APITestClient(port: harness.app.localPort)
@@ -85,7 +75,7 @@ import Testing
     }
 
     @Test func onlyReadersOfTheVaultGetItsBlobs() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let bob = try await harness.user("bob")
             let carol = try await harness.user("carol")

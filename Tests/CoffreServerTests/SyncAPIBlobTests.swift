@@ -8,20 +8,8 @@ import Testing
 /// Blob upload and download through the real routes: hashing, sizes, ranges, validators,
 /// quota, 100-continue, the missing query and batches.
 @Suite struct SyncAPIBlobTests {
-    private func withServer(
-        _ configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (SyncServerHarness) async throws -> Void
-    ) async throws {
-        let harness = try await SyncServerHarness(configure)
-        defer { harness.removeData() }
-        do { try await body(harness) } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
-    }
-
     @Test func putGetRangeValidatorsAndHead() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -56,7 +44,7 @@ import Testing
     /// empty blob.
     @Test(arguments: [0, 1, 4_096, 16_384, 16_385])
     func smallBlobsAnswerLikeFileResponses(size: Int) async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -91,7 +79,7 @@ import Testing
     }
 
     @Test func wrongBytesAndWrongLengthsAreRefusedAndLeaveNothing() async throws {
-        try await withServer({ $0.storage.maxBlobBytes = 1 << 20 }) { harness in
+        try await SyncServerHarness.withServer({ $0.storage.maxBlobBytes = 1 << 20 }) { harness in
             let alice = try await harness.user("alice", quota: 10 << 20)
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -120,7 +108,7 @@ import Testing
     }
 
     @Test func quotaIsReservedBeforeTheBodyAndChargedOncePerVault() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice", quota: 5_000)
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -166,7 +154,7 @@ import Testing
     }
 
     @Test func missingQueryAndBatchUpload() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice", quota: 1 << 20)
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -194,7 +182,7 @@ import Testing
     }
 
     @Test func malformedBatchesFailWhole() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice", quota: 1 << 20)
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))

@@ -7,18 +7,8 @@ import Testing
 /// What the sync engine adds to the account services: erasure of the vaults a user alone owns,
 /// vaults and blobs in the user's export, storage figures in the admin stats and `/metrics`.
 @Suite struct SyncAccountHooksTests {
-    private func withServer(_ body: (SyncServerHarness) async throws -> Void) async throws {
-        let harness = try await SyncServerHarness()
-        defer { harness.removeData() }
-        do { try await body(harness) } catch {
-            await harness.shutdown()
-            throw error
-        }
-        await harness.shutdown()
-    }
-
     @Test func deletingAnAccountDeletesTheVaultsItAloneOwnsAndKeepsShared() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let bob = try await harness.user("bob")
             let own = SyncSamples.vaultID()
@@ -62,7 +52,7 @@ import Testing
     }
 
     @Test func theExportHoldsTheUsersVaultsEntriesAndBlobs() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
@@ -85,7 +75,7 @@ import Testing
     }
 
     @Test func statsAndMetricsCarryStorageTotals() async throws {
-        try await withServer { harness in
+        try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))

@@ -165,20 +165,27 @@ func expectRefusal<T>(
 }
 
 extension SyncServerHarness {
-    /// Runs `body` against a fresh server with user "alice" owning a new vault, then shuts the
-    /// server down and removes its data, also when `body` throws.
-    static func withVault(_ body: (SyncServerHarness, SyncServerHarness.User, VaultID) async throws -> Void) async throws {
-        let harness = try await SyncServerHarness()
+    /// Runs `body` against a fresh server (`configure` adjusting its configuration), then
+    /// shuts the server down and removes its data, also when `body` throws.
+    static func withServer(
+        _ configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (SyncServerHarness) async throws -> Void
+    ) async throws {
+        let harness = try await SyncServerHarness(configure)
         defer { harness.removeData() }
-        do {
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
-            try await body(harness, alice, vault)
-        } catch {
+        do { try await body(harness) } catch {
             await harness.shutdown()
             throw error
         }
         await harness.shutdown()
+    }
+
+    /// `withServer` with user "alice" owning a new vault.
+    static func withVault(_ body: (SyncServerHarness, SyncServerHarness.User, VaultID) async throws -> Void) async throws {
+        try await withServer { harness in
+            let alice = try await harness.user("alice")
+            let vault = SyncSamples.vaultID()
+            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+            try await body(harness, alice, vault)
+        }
     }
 }
