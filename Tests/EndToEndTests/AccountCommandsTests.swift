@@ -120,7 +120,7 @@ struct AccountCommandsTests {
         #expect(gone.stderr.contains("not signed in"))
 
         // A stopped server: clear "cannot reach" failures with their own status.
-        #expect(setting.server.stop() == 0)
+        #expect(await setting.server.stop() == 0)
         let offline = try await setting.coffre("third", ["whoami"])
         #expect(offline.status == 3, "\(offline)")
         #expect(offline.stderr.contains("cannot reach the server at \(setting.url)"))
@@ -258,6 +258,6 @@ struct AccountCommandsTLSTests {
         let refused = try await CommandLineTool.run("coffre", ["whoami"], environment: environment)
         #expect(refused.status == 7, "\(refused)")
         #expect(refused.stderr.contains("TLS with \(url) failed"))
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 }

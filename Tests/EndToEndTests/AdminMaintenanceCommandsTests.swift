@@ -52,7 +52,7 @@ struct AdminMaintenanceCommandsTests {
         try Data(SyncSession.random(10_000)).write(to: URL(fileURLWithPath: file), options: .atomic)
         let damaged = try await admin(["fsck"])
         #expect(damaged.status == 8 && damaged.stdout.contains("DAMAGED") && damaged.stdout.contains(hex), "\(damaged)")
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
 
         // coffred starts from the backup, which holds the intact blob.
         let restored = try CoffredProcess(dataDirectory: destination)
@@ -65,6 +65,6 @@ struct AdminMaintenanceCommandsTests {
             "coffre-admin", ["--server", restoredURL, "--token", session.adminToken, "fsck", "--json"])
         #expect(check.status == 0, "\(check)")
         #expect(try JSONDecoder().decode(FsckReport.self, from: Data(check.stdout.utf8)).result == .clean)
-        #expect(restored.stop() == 0)
+        #expect(await restored.stop() == 0)
     }
 }

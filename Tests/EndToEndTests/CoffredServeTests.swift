@@ -18,38 +18,38 @@ struct CoffredServeTests {
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("coffred_requests_total{method=\"GET\",status=\"2xx\"}"))
         #expect(metrics.body.contains("process_resident_memory_bytes"))
-        #expect(server.stop(signal: SIGTERM) == 0)
+        #expect(await server.stop(signal: SIGTERM) == 0)
         let log = server.standardError()
         #expect(log.contains("signal=SIGTERM"))
         #expect(!log.contains("127.0.0.1:"  + "\(0)" + "x"))
         #expect(FileManager.default.fileExists(atPath: server.dataDirectory + "/blobs"))
     }
 
-    @Test func refusesPlainHTTPOnAPublicAddress() throws {
+    @Test func refusesPlainHTTPOnAPublicAddress() async throws {
         let server = try CoffredProcess(arguments: ["--listen", "0.0.0.0:0"])
-        #expect(server.waitForExit() != 0)
+        #expect(await server.waitForExit() != 0)
         #expect(server.standardError().contains("reachable from other machines"))
     }
 
-    @Test func aSecondServerOnTheSameDataDirectoryIsRefused() throws {
+    @Test func aSecondServerOnTheSameDataDirectoryIsRefused() async throws {
         let first = try CoffredProcess()
         try first.waitUntilListening()
         let second = try CoffredProcess(dataDirectory: first.dataDirectory)
-        #expect(second.waitForExit() != 0)
+        #expect(await second.waitForExit() != 0)
         #expect(second.standardError().contains("in use by another coffred"))
-        #expect(first.stop() == 0)
+        #expect(await first.stop() == 0)
     }
 
-    @Test func malformedConfigurationIsAClearError() throws {
+    @Test func malformedConfigurationIsAClearError() async throws {
         let directory = CoffredProcess.temporaryDirectory("coffred-config")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = directory + "/coffred.yaml"
         try "http:\n  maxConnections: lots\n".write(toFile: file, atomically: true, encoding: .utf8)
         let server = try CoffredProcess(arguments: ["--config", file])
-        #expect(server.waitForExit() != 0)
+        #expect(await server.waitForExit() != 0)
         #expect(server.standardError().contains("http.maxConnections"))
         let fromEnvironment = try CoffredProcess(environment: ["COFFRE_LOG_FORMAT": "xml"])
-        #expect(fromEnvironment.waitForExit() != 0)
+        #expect(await fromEnvironment.waitForExit() != 0)
         #expect(fromEnvironment.standardError().contains("log.format"))
     }
 
@@ -76,7 +76,7 @@ struct CoffredServeTests {
             seen = try await RawHTTP.peerFingerprint(port: server.port)
         }
         #expect(seen == second.fingerprintSHA256)
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
         #expect(server.standardError().contains("TLS reload failed"))
     }
 
@@ -92,7 +92,7 @@ struct CoffredServeTests {
         #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats", authorization: "Bearer " + token).status == 200)
         #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats").status == 401)
         #expect(try await RawHTTP.get(port: first.port, path: "/v1/admin/stats", authorization: "Bearer cfa_forged").status == 401)
-        #expect(first.stop() == 0)
+        #expect(await first.stop() == 0)
         #expect(!first.standardError().contains(token), "the token itself is never logged")
 
         // Restart on the same data: the token stays valid and is not issued again.
@@ -100,7 +100,7 @@ struct CoffredServeTests {
         try second.waitUntilListening()
         #expect(try String(contentsOfFile: tokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == token)
         #expect(try await RawHTTP.get(port: second.port, path: "/v1/admin/stats", authorization: "Bearer " + token).status == 200)
-        #expect(second.stop() == 0)
+        #expect(await second.stop() == 0)
         #expect(!second.standardError().contains("first admin token written"))
     }
 }

@@ -31,18 +31,18 @@ struct ReadmeTourTests {
         #expect(try String(contentsOfFile: home + "/phone-docs/hello.txt", encoding: .utf8) == "hello\n")
 
         let daemon = try RunningTool("coffre", ["sync", home + "/phone-docs"], environment: phone)
-        #expect(daemon.waitForStandardError(containing: "syncing; stop with"))
+        #expect(await daemon.waitForStandardError(containing: "syncing; stop with"))
         #expect(try await coffre(phone, "status").stdout.contains("coffre sync is running"))
-        #expect(daemon.stop(signal: SIGINT) == 0, "\(daemon.standardError())")
+        #expect(await daemon.stop(signal: SIGINT) == 0, "\(daemon.standardError())")
 
         // Browse over WebDAV (a free port instead of the README's 8088, which may be taken).
         let dav = try RunningTool.dav(arguments: ["dav", "--vault", "Documents"], environment: phone)
-        let gateway = try dav.waitUntilServing()
+        let gateway = try await dav.waitUntilServing()
         let port = try #require(Int(gateway.url.split(separator: ":").last?.filter(\.isNumber) ?? ""))
         let basic = "Basic " + Data("\(gateway.user):\(gateway.password)".utf8).base64EncodedString()
         let file = try await RawHTTP.get(port: port, path: "/hello.txt", authorization: basic)
         #expect(file.status == 200 && file.body == "hello\n")
         #expect(try await RawHTTP.get(port: port, path: "/hello.txt").status == 401)
-        #expect(dav.stop() == 0)
+        #expect(await dav.stop() == 0)
     }
 }

@@ -98,6 +98,6 @@ struct SyncConcurrencyTests {
         }
         let final = try await owner.changes(vault, since: 0)
         #expect(final.entries.allSatisfy { $0.rev == created.seq + Int64(rounds) })
-        #expect(server.stop() == 0)
+        #expect(await server.stop() == 0)
     }
 }

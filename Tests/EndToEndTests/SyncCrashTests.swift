@@ -82,7 +82,7 @@ struct SyncCrashTests {
                 let report = try await session.admin.checkStore()
                 #expect(report.result != .damaged, "\(report)")
                 #expect(report.danglingReferences.isEmpty && report.missingBlobCount == 0)
-                #expect(server.stop() == 0)
+                #expect(await server.stop() == 0)
                 break
             }
             // Work, then SIGKILL at a random moment: during an upload, a publish, a commit.
@@ -94,7 +94,7 @@ struct SyncCrashTests {
             let before = ledger.all.count
             for _ in 0..<3_000 where ledger.all.count == before { try await Task.sleep(for: .milliseconds(10)) }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...500)))
-            #expect(server.stop(signal: SIGKILL) != nil)
+            #expect(await server.stop(signal: SIGKILL) != nil)
             await worker.value
         }
         #expect(ledger.all.count > kills, "the loop acknowledged work between the kills")

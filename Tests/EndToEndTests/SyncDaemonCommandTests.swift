@@ -13,13 +13,13 @@ struct SyncDaemonCommandTests {
         #expect(try await f.syncOnce("phone", "b", vault: "Documents").status == 0)
         let daemon = try f.startSync("laptop", "a", vault: "Documents")
         // Once it holds the folder's lock, a second sync of the same folder is refused.
-        #expect(daemon.waitForStandardError(containing: "syncing; stop with"))
+        #expect(await daemon.waitForStandardError(containing: "syncing; stop with"))
         try f.write("from the laptop", at: "local.txt", in: "a")
         var pulled = false
         for _ in 0..<100 where !pulled {
             #expect(try await f.syncOnce("phone", "b").status == 0)
             pulled = try f.tree("b")["local.txt"] == "from the laptop"
-            if !pulled { usleep(100_000) }
+            if !pulled { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(pulled, "the daemon committed a local change")
         let busy = try await f.syncOnce("laptop", "a")
@@ -29,9 +29,9 @@ struct SyncDaemonCommandTests {
 
         try f.write("from the phone", at: "remote.txt", in: "b")
         #expect(try await f.syncOnce("phone", "b").status == 0)
-        #expect(f.eventually { (try? f.tree("a")["remote.txt"]) == "from the phone" }, "the daemon applied a remote change")
+        #expect(await f.eventually { (try? f.tree("a")["remote.txt"]) == "from the phone" }, "the daemon applied a remote change")
 
-        #expect(daemon.stop(signal: SIGTERM) == 0, "\(daemon.standardError())")
+        #expect(await daemon.stop(signal: SIGTERM) == 0, "\(daemon.standardError())")
         #expect(try await f.syncOnce("laptop", "a").status == 0)
     }
 
@@ -48,8 +48,8 @@ struct SyncDaemonCommandTests {
         var kills = 0
         for round in 0..<4 {
             let sync = try f.startSync("laptop", "a", vault: "Documents", extra: ["--once"])
-            usleep(UInt32(150_000 + round * 150_000))
-            if sync.stop(signal: SIGKILL) == SIGKILL { kills += 1 }
+            try await Task.sleep(for: .milliseconds(150 + round * 150))
+            if await sync.stop(signal: SIGKILL) == SIGKILL { kills += 1 }
         }
         let converged = try await f.syncOnce("laptop", "a")
         #expect(converged.status == 0, "\(converged)")
@@ -83,7 +83,7 @@ struct SyncDaemonCommandTests {
         #expect(revoked.status == 4 && revoked.stderr.contains("this device was signed out; run coffre login"), "\(revoked)")
 
         // Offline: the server is stopped.
-        #expect(f.setting.server.stop() == 0)
+        #expect(await f.setting.server.stop() == 0)
         let offline = try await f.syncOnce("laptop", "a")
         #expect(offline.status == 3, "\(offline)")
         #expect(offline.stderr.contains("cannot be reached") && !offline.stderr.contains("hello"), "\(offline.stderr)")

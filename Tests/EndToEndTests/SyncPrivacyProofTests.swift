@@ -69,7 +69,7 @@ struct SyncPrivacyProofTests {
 
         // While coffred runs (WAL included), and after it stopped (checkpointed).
         for moment in ["running", "stopped"] {
-            if moment == "stopped" { #expect(f.setting.server.stop() == 0) }
+            if moment == "stopped" { #expect(await f.setting.server.stop() == 0) }
             let files = try Self.files(under: f.setting.server.dataDirectory)
             // The scan is of something: the encrypted content is there, at least as large as the
             // large file's 1.6 MB.

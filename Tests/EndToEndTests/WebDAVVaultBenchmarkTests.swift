@@ -16,11 +16,11 @@ struct WebDAVVaultBenchmarkTests {
         let script = try #require(Self.script)
         let setting = try await WebDAVVaultTests.Setting(vaultName: "Bench")
         let dav = try setting.dav(vault: "Bench")
-        let gateway = try dav.waitUntilServing()
+        let gateway = try await dav.waitUntilServing()
         let run = try await WebDAVGatewayFixture.run(
             "/bin/bash", [script, gateway.url], in: setting.work,
             environment: ["WEBDAV_USER": gateway.user, "WEBDAV_PASS": gateway.password])
-        #expect(dav.stop() == 0)
+        #expect(await dav.stop() == 0)
         print(run.output)
         #expect(run.status == 0, "\(run.output)")
         for counter in ["put_4k_errors", "wrk_get_4k_errors"] where run.output.contains(counter) {

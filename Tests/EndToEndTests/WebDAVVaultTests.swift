@@ -58,7 +58,7 @@ struct WebDAVVaultTests {
     @Test func litmusPassesEverySuite() async throws {
         let setting = try await Setting(vaultName: "Litmus")
         let dav = try setting.dav(vault: "Litmus")
-        let gateway = try dav.waitUntilServing()
+        let gateway = try await dav.waitUntilServing()
         for suite in WebDAVLitmusTests.suites {
             let run = try await WebDAVGatewayFixture.run(
                 "/usr/bin/litmus", [gateway.url, gateway.user, gateway.password], in: setting.work, environment: ["TESTS": suite])
@@ -66,13 +66,13 @@ struct WebDAVVaultTests {
             #expect(summary.run > 0 && summary.passed == summary.run && summary.failed == 0, "litmus \(suite) over the vault:\n\(run.output)")
             #expect(!run.output.contains("warning"), "litmus \(suite) over the vault warned:\n\(run.output)")
         }
-        #expect(dav.stop() == 0)
+        #expect(await dav.stop() == 0)
     }
 
     @Test func rcloneAndASecondDeviceSeeTheSameVault() async throws {
         let setting = try await Setting(vaultName: "Family photos")
         let dav = try setting.dav(vault: "Family photos")
-        let gateway = try dav.waitUntilServing()
+        let gateway = try await dav.waitUntilServing()
         let source = setting.work + "/source"
         let out = setting.work + "/out"
         let files = try WebDAVRcloneTests.makeTree(at: source)
@@ -116,7 +116,7 @@ struct WebDAVVaultTests {
             if fetched?.output != "from the desktop\n" { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(fetched?.output == "from the desktop\n", "\(fetched?.output ?? "")")
-        #expect(dav.stop() == 0)
+        #expect(await dav.stop() == 0)
     }
 
     @Test func refusesWhatItCannotServeSafely() async throws {
@@ -137,9 +137,9 @@ struct WebDAVVaultTests {
         // A password of the user's own choosing, from a file; SIGINT stops it cleanly too.
         try Data("my-own-dav-password\n".utf8).write(to: URL(fileURLWithPath: setting.work + "/dav-password"))
         let dav = try setting.dav(["--password-file", setting.work + "/dav-password"], vault: "Mine")
-        let gateway = try dav.waitUntilServing()
+        let gateway = try await dav.waitUntilServing()
         #expect(gateway.password == "my-own-dav-password" && gateway.user == "coffre")
-        #expect(dav.stop(signal: SIGINT) == 0)
+        #expect(await dav.stop(signal: SIGINT) == 0)
     }
 }
 
@@ -157,11 +157,11 @@ extension RunningTool {
     }
 
     /// Reads `coffre dav`'s announcement (URL, user, password lines); fails when it exits first.
-    func waitUntilServing(timeoutSeconds: Double = 60) throws -> DAVGatewayAnnouncement {
-        func value(_ prefix: String, in text: String) -> String? {
+    func waitUntilServing(timeoutSeconds: Double = 60) async throws -> DAVGatewayAnnouncement {
+        @Sendable func value(_ prefix: String, in text: String) -> String? {
             text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
         }
-        let announced = waitForStandardOutput(timeoutSeconds: timeoutSeconds) { text in
+        let announced = await waitForStandardOutput(timeoutSeconds: timeoutSeconds) { text in
             ["WebDAV: ", "user: ", "password: "].allSatisfy { value($0, in: text) != nil }
         }
         guard let text = announced, let url = value("WebDAV: ", in: text), let user = value("user: ", in: text),

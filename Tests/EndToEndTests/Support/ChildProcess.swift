@@ -67,6 +67,15 @@ final class ChildProcess: Sendable {
     /// Blocks until the child has exited.
     func waitUntilExit() { _ = reap(blocking: true) }
 
+    /// The exit status once `process` has exited, nil when `timeoutSeconds` passed first. Polls
+    /// with `Task.sleep`, which holds none of the cooperative pool's threads (two on this
+    /// machine): a test waiting for a child must not stall every other test's tasks.
+    static func untilExit(_ process: ChildProcess, timeoutSeconds: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     /// The exit status, or the signal number that ended it (as `Process` reports them); only
     /// meaningful once `isRunning` is false.
     var terminationStatus: Int32 {
@@ -94,5 +103,13 @@ final class ChildProcess: Sendable {
 
     private static func check(_ result: Int32, _ operation: String) throws {
         guard result == 0 else { throw Failure("\(operation): \(String(cString: strerror(result)))") }
+    }
+}
+
+/// Runs a blocking wait (a `poll(2)` loop on a child's pipe) on a thread of its own, so that it
+/// holds none of the cooperative pool's threads while it waits.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
     }
 }

@@ -59,16 +59,13 @@ final class CoffredProcess: @unchecked Sendable {
     var port: Int { Int(url.split(separator: ":").last ?? "") ?? 0 }
 
     /// Sends `signal` and waits for the exit status (nil when it did not exit in time).
-    func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 60) -> Int32? {
+    func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 60) async -> Int32? {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        return waitForExit(timeoutSeconds: timeoutSeconds)
+        return await waitForExit(timeoutSeconds: timeoutSeconds)
     }
 
-    func waitForExit(timeoutSeconds: Double = 60) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { return nil }
-        return process.terminationStatus
+    func waitForExit(timeoutSeconds: Double = 60) async -> Int32? {
+        await ChildProcess.untilExit(process, timeoutSeconds: timeoutSeconds)
     }
 
     /// Everything the process wrote to stderr so far (after it exited: all of it).

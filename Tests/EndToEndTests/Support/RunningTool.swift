@@ -21,23 +21,21 @@ final class RunningTool: @unchecked Sendable {
     var isRunning: Bool { process.isRunning }
 
     /// Sends `signal` and waits for the exit status (nil when it did not exit in time).
-    func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 60) -> Int32? {
+    func stop(signal: Int32 = SIGTERM, timeoutSeconds: Double = 60) async -> Int32? {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        return process.isRunning ? nil : process.terminationStatus
+        return await ChildProcess.untilExit(process, timeoutSeconds: timeoutSeconds)
     }
 
     /// Waits until standard error holds `text` (or the process exits, or `timeoutSeconds`
     /// pass: a limit so a broken command cannot hang the suite, not a timing assertion).
-    func waitForStandardError(containing text: String, timeoutSeconds: Double = 60) -> Bool {
-        errors.wait(for: process, timeoutSeconds: timeoutSeconds) { $0.contains(text) }
+    func waitForStandardError(containing text: String, timeoutSeconds: Double = 60) async -> Bool {
+        await offThePool { [self] in errors.wait(for: process, timeoutSeconds: timeoutSeconds) { $0.contains(text) } }
     }
 
     /// Waits until `done` holds for what standard output holds so far; returns that text, or
     /// nil when the process exited or `timeoutSeconds` passed first.
-    func waitForStandardOutput(timeoutSeconds: Double = 60, until done: (String) -> Bool) -> String? {
-        output.wait(for: process, timeoutSeconds: timeoutSeconds, until: done) ? output.text : nil
+    func waitForStandardOutput(timeoutSeconds: Double = 60, until done: @escaping @Sendable (String) -> Bool) async -> String? {
+        await offThePool { [self] in output.wait(for: process, timeoutSeconds: timeoutSeconds, until: done) ? output.text : nil }
     }
 
     /// Everything written to standard error (once the process has exited).

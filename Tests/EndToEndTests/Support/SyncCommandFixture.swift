@@ -83,11 +83,11 @@ final class SyncCommandFixture: @unchecked Sendable {
     /// Waits until `condition` holds (checked every 50 ms), for at most `seconds`: for
     /// changes a daemon makes in the background. Not a timing assertion: the limit only keeps
     /// a broken daemon from hanging the suite.
-    func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+    func eventually(_ seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            usleep(50_000)
+            try? await Task.sleep(for: .milliseconds(50))  // a pause that holds no thread of the pool
         }
         return try condition()
     }
