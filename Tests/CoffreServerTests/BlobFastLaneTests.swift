@@ -41,10 +41,7 @@ import Testing
     }
 
     @Test func largerBlobsConditionsAndRangesTakeTheRoute() async throws {
-        try await SyncServerHarness.withServer { harness in
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let large = SyncSamples.blob(SmallBlobCache.maxBlobBytes + 1)
             let small = SyncSamples.blob(100)
             try await alice.client.putBlob(vault, large.id, bytes: large.bytes)
@@ -124,10 +121,7 @@ import Testing
     }
 
     @Test func blobsDeletedByGarbageCollectionAre404AtOnce() async throws {
-        try await SyncServerHarness.withServer({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness in
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+        try await SyncServerHarness.withVault({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness, alice, vault in
             let unreferenced = SyncSamples.blob(2_000)
             try await alice.client.putBlob(vault, unreferenced.id, bytes: unreferenced.bytes)
             let orphan = SyncSamples.blob(500)

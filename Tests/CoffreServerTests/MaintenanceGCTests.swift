@@ -48,10 +48,7 @@ import Testing
     }
 
     @Test func reuploadingRestartsTheGracePeriod() async throws {
-        try await SyncServerHarness.withServer({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness in
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+        try await SyncServerHarness.withVault({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness, alice, vault in
             let blob = SyncSamples.blob(100)
             try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes)
             harness.clock.advance(by: 3_000)

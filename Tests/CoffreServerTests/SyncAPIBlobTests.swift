@@ -9,10 +9,7 @@ import Testing
 /// quota, 100-continue, the missing query and batches.
 @Suite struct SyncAPIBlobTests {
     @Test func putGetRangeValidatorsAndHead() async throws {
-        try await SyncServerHarness.withServer { harness in
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let blob = SyncSamples.blob(300_000)
             #expect(try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes) == true)
             #expect(try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes) == false, "a re-put finds it stored")
@@ -44,10 +41,7 @@ import Testing
     /// empty blob.
     @Test(arguments: [0, 1, 4_096, 16_384, 16_385])
     func smallBlobsAnswerLikeFileResponses(size: Int) async throws {
-        try await SyncServerHarness.withServer { harness in
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let blob = SyncSamples.blob(size)
             #expect(try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes) == true)
 

@@ -52,10 +52,7 @@ import Testing
     }
 
     @Test func theExportHoldsTheUsersVaultsEntriesAndBlobs() async throws {
-        try await SyncServerHarness.withServer { harness in
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let blob = SyncSamples.blob(300_000)
             try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes)
             let file = SyncSamples.newFile(blobs: [blob.id])
@@ -75,10 +72,7 @@ import Testing
     }
 
     @Test func statsAndMetricsCarryStorageTotals() async throws {
-        try await SyncServerHarness.withServer { harness in
-            let alice = try await harness.user("alice")
-            let vault = SyncSamples.vaultID()
-            _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
+        try await SyncServerHarness.withVault { harness, alice, vault in
             let blob = SyncSamples.blob(1_000)
             try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes)
             // Two files referencing the same blob: logical 2,000 bytes, physical 1,000.

@@ -180,8 +180,11 @@ extension SyncServerHarness {
     }
 
     /// `withServer` with user "alice" owning a new vault.
-    static func withVault(_ body: (SyncServerHarness, SyncServerHarness.User, VaultID) async throws -> Void) async throws {
-        try await withServer { harness in
+    static func withVault(
+        _ configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: (SyncServerHarness, SyncServerHarness.User, VaultID) async throws -> Void
+    ) async throws {
+        try await withServer(configure) { harness in
             let alice = try await harness.user("alice")
             let vault = SyncSamples.vaultID()
             _ = try await alice.client.createVault(SyncSamples.createRequest(vault))
