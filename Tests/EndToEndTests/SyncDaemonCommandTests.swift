@@ -48,7 +48,9 @@ struct SyncDaemonCommandTests {
         var kills = 0
         for round in 0..<4 {
             let sync = try f.startSync("laptop", "a", vault: "Documents", extra: ["--once"])
-            try await Task.sleep(for: .milliseconds(150 + round * 150))
+            // A precise pause, not Task.sleep: resuming a task waits for a free thread of the
+            // pool, and a late kill finds the sync already done (no kill lands at all).
+            usleep(UInt32(150_000 + round * 150_000))
             if await sync.stop(signal: SIGKILL) == SIGKILL { kills += 1 }
         }
         let converged = try await f.syncOnce("laptop", "a")
