@@ -3,6 +3,11 @@ import CoffreServer
 import Testing
 
 /// The changes feed: order, pagination by whole commits, tombstones, cursors, long-poll.
+///
+/// The long-poll tests' time limits only stop a hang: each would also fail on its own result
+/// when a wake-up or cancellation did not come (the poll answers an empty page or `.timedOut`
+/// after its wait). Three minutes, not one: on two cores the whole suite's tasks share a pool
+/// of two threads, and a CI run once starved one of these tests past a one-minute limit.
 @Suite struct SyncStoreChangesTests {
     typealias F = SyncFixture
 
@@ -103,7 +108,7 @@ import Testing
         while fixture.store.longPollWaiters != count { try await Task.sleep(for: .milliseconds(5)) }
     }
 
-    @Test(.timeLimit(.minutes(1))) func aLongPollWakesWhenACommitLands() async throws {
+    @Test(.timeLimit(.minutes(3))) func aLongPollWakesWhenACommitLands() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()
         let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(20)) }
@@ -117,7 +122,7 @@ import Testing
         #expect(fixture.store.longPollWaiters == 0)
     }
 
-    @Test(.timeLimit(.minutes(1))) func aLongPollWithNothingNewAnswersAnEmptyPageAfterItsWait() async throws {
+    @Test(.timeLimit(.minutes(3))) func aLongPollWithNothingNewAnswersAnEmptyPageAfterItsWait() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()
         let other = try await fixture.vault()
@@ -133,7 +138,7 @@ import Testing
         #expect(fixture.store.longPollWaiters == 0)
     }
 
-    @Test(.timeLimit(.minutes(1))) func aCancelledLongPollEndsAtOnce() async throws {
+    @Test(.timeLimit(.minutes(3))) func aCancelledLongPollEndsAtOnce() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()
         let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(3_600)) }
@@ -150,7 +155,7 @@ import Testing
         #expect(fixture.store.longPollWaiters == 0)
     }
 
-    @Test(.timeLimit(.minutes(1))) func waitersAreBounded() async throws {
+    @Test(.timeLimit(.minutes(3))) func waitersAreBounded() async throws {
         var limits = SyncLimits()
         limits.maxWaiters = 1
         let fixture = try await F(limits: limits)
@@ -169,7 +174,7 @@ import Testing
         #expect(page.entries.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1))) func deletingTheVaultWakesItsWaiters() async throws {
+    @Test(.timeLimit(.minutes(3))) func deletingTheVaultWakesItsWaiters() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()
         let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(50)) }
