@@ -36,7 +36,7 @@ import Glibc
         defer { close(fd) }
         let opener = FileOpener(cipher: PipelineFixtures.cipher(), workerCount: 2)
         let chunks = sealed.file.chunks
-        let written = try await withTimeout(seconds: 60) { try await opener.open(chunks, writingTo: fd, fetch: fetch) }
+        let written = try await withTimeout { try await opener.open(chunks, writingTo: fd, fetch: fetch) }
         #expect(written == UInt64(Self.data.count))
         #expect(try TemporaryDirectory.contents(of: fd) == Self.data)
         #expect(mostInFlight.load(ordering: .sequentiallyConsistent) >= 2)
@@ -78,7 +78,7 @@ import Glibc
         #expect(opener.bufferCount == 4)
         let opening = Task { try await opener.open(chunks, writingTo: writeEnd, fetch: fetch) }
         var sawCancellation: Result<Void, any Error> = .success(())
-        do { try await withTimeout(seconds: 60) { for await _ in cancelled { break } } } catch { sawCancellation = .failure(error) }
+        do { try await withTimeout { for await _ in cancelled { break } } } catch { sawCancellation = .failure(error) }
         // Now let the writer and chunk 3's fetch go on, so the run ends either way.
         release.finish()
         let drain = Thread {

@@ -123,9 +123,10 @@ final class ResumeOnce<T: Sendable>: Sendable {
 }
 
 /// Runs `operation` and fails with `TimedOut` if it has not finished after `seconds` — a guard
-/// against hangs, not a speed check. A hung operation is left behind rather than awaited.
+/// against hangs, not a speed check (generous: a loaded two-core machine has run these ten
+/// times slower than a quiet one). A hung operation is left behind rather than awaited.
 func withTimeout<T: Sendable>(
-    seconds: Int = 120, _ operation: @escaping @Sendable () async throws -> T
+    seconds: Int = 300, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let once = ResumeOnce(continuation)

@@ -25,6 +25,7 @@ import Testing
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.eventLoopCount = 1
         configuration.accessLogLevel = .info
+        PatientTimeouts.apply(to: &configuration.limits)
         let server = HTTPServer(configuration: configuration, responder: router, logger: harness.log.logger)
         try server.start()
         do {

@@ -11,10 +11,11 @@ enum ScriptedSyncServer {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.eventLoopCount = 1
         configuration.accessLogLevel = nil
+        PatientTimeouts.apply(to: &configuration.limits)
         let server = HTTPServer(
             configuration: configuration, responder: router, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try server.start()
-        let http = try HTTPClient()
+        let http = try PatientTimeouts.client()
         do {
             try await body(SyncAPIClient(http: http, server: try ServerURL(parsing: "http://127.0.0.1:\(server.localPort)"), token: "cft_test"))
         } catch {

@@ -108,21 +108,22 @@ import Testing
         while fixture.store.longPollWaiters != count { try await Task.sleep(for: .milliseconds(5)) }
     }
 
-    @Test(.timeLimit(.minutes(3))) func aLongPollWakesWhenACommitLands() async throws {
+    @Test(.timeLimit(.minutes(10))) func aLongPollWakesWhenACommitLands() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()
-        let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(20)) }
+        let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(3_600)) }
         try await waitForWaiters(fixture, 1)
         let file = F.randomEntryID()
         try await fixture.commit(vault, [F.file(file, named: "f")])
-        // Without a wake-up the poll would answer an empty page after its 20 s.
+        // Without a wake-up the poll would wait its hour and the time limit would end the test
+        // (a shorter wait could pass while a starved test had not yet committed).
         let page = try await poll.value
         #expect(page.entries.map(\.entryId) == [file])
         #expect(page.cursor == 1)
         #expect(fixture.store.longPollWaiters == 0)
     }
 
-    @Test(.timeLimit(.minutes(3))) func aLongPollWithNothingNewAnswersAnEmptyPageAfterItsWait() async throws {
+    @Test(.timeLimit(.minutes(10))) func aLongPollWithNothingNewAnswersAnEmptyPageAfterItsWait() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()
         let other = try await fixture.vault()
@@ -138,7 +139,7 @@ import Testing
         #expect(fixture.store.longPollWaiters == 0)
     }
 
-    @Test(.timeLimit(.minutes(3))) func aCancelledLongPollEndsAtOnce() async throws {
+    @Test(.timeLimit(.minutes(10))) func aCancelledLongPollEndsAtOnce() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()
         let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(3_600)) }
@@ -155,12 +156,12 @@ import Testing
         #expect(fixture.store.longPollWaiters == 0)
     }
 
-    @Test(.timeLimit(.minutes(3))) func waitersAreBounded() async throws {
+    @Test(.timeLimit(.minutes(10))) func waitersAreBounded() async throws {
         var limits = SyncLimits()
         limits.maxWaiters = 1
         let fixture = try await F(limits: limits)
         let vault = try await fixture.vault()
-        let first = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(50)) }
+        let first = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(3_600)) }
         try await waitForWaiters(fixture, 1)
         await #expect(throws: SyncError.tooManyWaiters) {
             try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(1))
@@ -174,10 +175,10 @@ import Testing
         #expect(page.entries.isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(3))) func deletingTheVaultWakesItsWaiters() async throws {
+    @Test(.timeLimit(.minutes(10))) func deletingTheVaultWakesItsWaiters() async throws {
         let fixture = try await F()
         let vault = try await fixture.vault()
-        let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(50)) }
+        let poll = Task { try await fixture.store.changes(vault, user: 1, since: 0, limit: 10, wait: .seconds(3_600)) }
         try await waitForWaiters(fixture, 1)
         _ = try await fixture.store.deleteVault(vault, user: 1)
         // Woken, it reads again and finds no vault.

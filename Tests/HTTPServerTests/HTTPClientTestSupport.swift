@@ -160,8 +160,9 @@ func withHTTPClient<T>(
     var configuration = HTTPClientConfiguration()
     // Generous defaults: the full test run saturates both cores for tens of seconds, and these
     // timeouts only guard against hangs (tests of the timeouts themselves set short ones).
-    configuration.connectTimeout = .seconds(60)
-    configuration.readIdleTimeout = .seconds(60)
+    configuration.connectTimeout = .seconds(600)
+    configuration.readIdleTimeout = .seconds(600)
+    configuration.writeIdleTimeout = .seconds(600)
     configure(&configuration)
     let client = try HTTPClient(configuration: configuration)
     defer { client.shutdown() }

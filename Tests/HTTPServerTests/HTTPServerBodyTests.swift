@@ -134,9 +134,14 @@ struct HTTPServerBodyTests {
     }
 
     @Test func shutdownClosesStuckConnectionsAfterTheGracePeriod() async throws {
+        // The handler answers only once the test has read the connection to its end, however
+        // long the test's own task waits for a thread (a fixed sleep here once let the answer
+        // out before a starved test even began the shutdown).
+        let release = Flag<Bool>()
+        defer { release.set(true) }
         var router = HTTPRouter()
         try router.add(.get, "/forever") { _ in
-            try await Task.sleep(for: .seconds(30))
+            while release.current == nil { try await Task.sleep(for: .milliseconds(20)) }
             return .text("late")
         }
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)

@@ -39,12 +39,16 @@ final class SyncServerHarness: Sendable {
         configuration.storage.minFreeBytes = 0
         // No timer: tests run GC through the admin route, after moving the clock.
         configuration.maintenance.intervalSeconds = 0
+        // Patient timeouts (see `PatientTimeouts`); tests of the timeouts set their own.
+        configuration.http.headerReadTimeoutSeconds = 600
+        configuration.http.idleTimeoutSeconds = 600
+        configuration.http.bodyReadTimeoutSeconds = 600
         configure(&configuration)
         log = CapturedLog()
         clock = ManualClock(Int64(Date().timeIntervalSince1970))
         app = try await ServerApplication(configuration: configuration, logger: log.logger, clock: clock.serverClock)
         try app.start()
-        http = try HTTPClient()
+        http = try PatientTimeouts.client()
         adminToken = try await app.accounts.createAdminToken(CreateAdminTokenRequest(name: "tests"), by: .token(0)).token
     }
 

@@ -2,7 +2,9 @@ import Foundation
 import Glibc
 
 /// A blocking TCP client for end-to-end tests, speaking raw bytes so tests can send anything.
-/// Every read has a receive timeout, so a broken server fails a test instead of hanging it.
+/// Every read has a receive timeout, so a broken server fails a test instead of hanging it
+/// (60 s by default: the test that should answer may itself wait that long for a thread when
+/// the whole suite runs on two cores).
 final class TestClient {
     struct Response {
         var status: Int
@@ -23,7 +25,7 @@ final class TestClient {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, host: String = "127.0.0.1", receiveTimeoutSeconds: Int = 10) throws {
+    init(port: Int, host: String = "127.0.0.1", receiveTimeoutSeconds: Int = 60) throws {
         let isIPv6 = host.contains(":")
         fd = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }

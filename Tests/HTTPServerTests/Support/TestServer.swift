@@ -11,6 +11,13 @@ func withTestServer(
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
     configuration.eventLoopCount = 2
     configuration.accessLogLevel = nil
+    // Patient timeouts: a full test run keeps both cores (and the two-thread cooperative pool)
+    // busy for tens of seconds, and a test's client task may not run for that long. These
+    // only guard against hangs here; the tests of the timeouts themselves set short ones.
+    configuration.limits.headerReadTimeout = .seconds(600)
+    configuration.limits.bodyReadIdleTimeout = .seconds(600)
+    configuration.limits.keepAliveIdleTimeout = .seconds(600)
+    configuration.limits.writeProgressTimeout = .seconds(600)
     configure(&configuration)
     let server = HTTPServer(configuration: configuration, responder: router, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     try server.start()
