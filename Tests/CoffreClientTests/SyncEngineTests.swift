@@ -216,11 +216,16 @@ import Testing
 
     static func pseudoRandom(_ count: Int, seed: UInt64) -> [UInt8] {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        return (0..<count).map { _ in
+        // A while loop, not `map` over a range (generic calls per byte in debug builds).
+        var bytes = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
             state ^= state << 13
             state ^= state >> 7
             state ^= state << 17
-            return UInt8(truncatingIfNeeded: state)
+            bytes[index] = UInt8(truncatingIfNeeded: state)
+            index += 1
         }
+        return bytes
     }
 }

@@ -16,7 +16,22 @@ struct AES256GCMImplementationTests {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) } }
+        /// `count` bytes, eight per `next()` (a plain loop: `map` with `random(in:using:)` costs
+        /// generic metadata lookups per byte in debug builds).
+        mutating func bytes(_ count: Int) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var index = 0
+            while index < count {
+                var word = next()
+                let end = min(index + 8, count)
+                while index < end {
+                    bytes[index] = UInt8(truncatingIfNeeded: word)
+                    word >>= 8
+                    index += 1
+                }
+            }
+            return bytes
+        }
     }
 
     static let lengths: [Int] = Array(0...600) + [4_095, 4_096, 4_097, 65_535, 65_536, 65_553, (1 << 20) + 3, 4 << 20]

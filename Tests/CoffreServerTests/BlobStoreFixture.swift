@@ -88,15 +88,20 @@ enum TestBlob {
     /// Deterministic pseudo-random bytes (xorshift64*), different for each seed.
     static func bytes(count: Int, seed: UInt64) -> [UInt8] {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        var out = [UInt8]()
-        out.reserveCapacity(count)
-        while out.count < count {
+        // Plain while loops into a sized buffer: `stride` and `append` cost generic calls per
+        // byte in debug builds, seconds of the test run's two shared threads for a few MiB.
+        var out = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
             state ^= state >> 12
             state ^= state << 25
             state ^= state >> 27
-            let word = state &* 0x2545_F491_4F6C_DD1D
-            for shift in stride(from: 0, to: 64, by: 8) where out.count < count {
-                out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            var word = state &* 0x2545_F491_4F6C_DD1D
+            let end = min(index + 8, count)
+            while index < end {
+                out[index] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                index += 1
             }
         }
         return out
