@@ -2,16 +2,17 @@
 /// once a group is uploaded and refilled with the next blobs.
 ///
 /// `FileSealer` reuses its buffers, so a sink that uploads behind it copies every blob out
-/// (`SealedBlob.copyBytes`). A fresh array per blob cost a 4 MiB allocation, its page faults
-/// and its unmapping for every chunk: in a 256 MiB PUT through the gateway the faults alone
-/// were about 5 % of the CPU, more than the copy itself (docs/performance.md, "WebDAV gateway").
+/// (`SealedBlob.copyBytes`). A fresh array per blob cost an allocation of up to 4 MiB, its page
+/// faults and its unmapping for every chunk: in a 256 MiB PUT through the gateway the copy out
+/// took about 9 % of the CPU, more than half of it in those rather than in the memmove
+/// (docs/performance.md, "WebDAV gateway").
 /// Arrays given back here are refilled in place when nothing else still refers to them;
 /// otherwise the copy allocates, as before.
 ///
 /// Bounded: the spare arrays' capacities total at most `spareByteLimit` (what the next group
-/// needs); arrays beyond it are let go. Callers count a group's bytes by the capacity of its
-/// arrays (`BlobPayload.bytes.capacity`), so memory stays within their own limits. Not
-/// thread-safe: owned by one sink.
+/// needs); arrays beyond it are let go. A caller that bounds its groups by bytes counts the
+/// arrays' capacities (`BlobPayload.bytes.capacity`), since a reused array may be larger than
+/// its blob. Not thread-safe: owned by one sink.
 struct BlobCopyPool {
     /// Total capacity of the spare arrays kept, at most.
     let spareByteLimit: Int
