@@ -156,8 +156,8 @@ struct ContentSealer: Sendable {
 
     /// Seals a large file, its blobs handed to the uploader in groups that upload while sealing
     /// goes on: at most `uploadGroupsInFlight` groups at once, so the sealer waits for the
-    /// network only when that many are behind (memory stays bounded by them, and by one
-    /// group's spare arrays, `BlobCopyPool`). Returns once
+    /// network only when that many are behind (memory stays bounded by them, and by up to one
+    /// batch request's spare arrays, `BlobCopyPool`). Returns once
     /// every group is uploaded; the first failure cancels the others and is thrown.
     private func sealStreaming(_ source: StableSource, known: KnownChunks?) async throws -> SealedFile {
         let sealer = sealer
@@ -166,7 +166,8 @@ struct ContentSealer: Sendable {
         return try await withThrowingTaskGroup(of: [BlobPayload].self) { uploads in
             var group: [BlobPayload] = []
             var inFlight = 0
-            var copies = BlobCopyPool(spareByteLimit: Self.uploadGroupSize * ChunkCipher.maximumBlobByteCount)
+            // Spares up to one batch request's bytes: what a group of typical (1 MiB) chunks needs.
+            var copies = BlobCopyPool(spareByteLimit: BlobUploader.batchByteLimit + ChunkCipher.maximumBlobByteCount)
             let file = try await sealer.seal(source, reusing: known) { blob in
                 guard !blob.isKnown else { return }
                 group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: copies.copy(blob)))
