@@ -38,6 +38,13 @@ public struct SealedBlob: ~Copyable {
     public func copyBytes() -> [UInt8] {
         Array(bytes)
     }
+
+    /// Replaces the contents of `storage` with the blob, reusing its memory when `storage` is
+    /// its memory's only owner and large enough (`BlobCopyPool`).
+    func copyBytes(into storage: inout [UInt8]) {
+        storage.removeAll(keepingCapacity: true)
+        storage.append(contentsOf: bytes)
+    }
 }
 
 /// What `FileSealer` made of one file: its manifest and its size.

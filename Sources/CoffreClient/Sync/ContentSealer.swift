@@ -156,29 +156,41 @@ struct ContentSealer: Sendable {
 
     /// Seals a large file, its blobs handed to the uploader in groups that upload while sealing
     /// goes on: at most `uploadGroupsInFlight` groups at once, so the sealer waits for the
-    /// network only when that many are behind (memory stays bounded by them). Returns once
+    /// network only when that many are behind (memory stays bounded by them, and by up to one
+    /// batch request's spare arrays, `BlobCopyPool`). Returns once
     /// every group is uploaded; the first failure cancels the others and is thrown.
     private func sealStreaming(_ source: StableSource, known: KnownChunks?) async throws -> SealedFile {
         let sealer = sealer
         guard let uploader else { return try await sealer.seal(source, reusing: known) { _ in } }
-        return try await withThrowingTaskGroup(of: Void.self) { uploads in
+        // Each upload task hands its group back, so a later group refills the same arrays.
+        return try await withThrowingTaskGroup(of: [BlobPayload].self) { uploads in
             var group: [BlobPayload] = []
             var inFlight = 0
+            // Spares up to one batch request's bytes: what a group of typical (1 MiB) chunks needs.
+            var copies = BlobCopyPool(spareByteLimit: BlobUploader.batchByteLimit + ChunkCipher.maximumBlobByteCount)
             let file = try await sealer.seal(source, reusing: known) { blob in
                 guard !blob.isKnown else { return }
-                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
+                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: copies.copy(blob)))
                 guard group.count == Self.uploadGroupSize else { return }
                 if inFlight == Self.uploadGroupsInFlight {
-                    try await uploads.next()
+                    if let uploaded = try await uploads.next() { copies.recycle(uploaded) }
                     inFlight -= 1
                 }
                 let batch = group
-                uploads.addTask { try await uploader.upload(batch) }
+                uploads.addTask {
+                    try await uploader.upload(batch)
+                    return batch
+                }
                 inFlight += 1
                 group.removeAll()
             }
             let rest = group
-            if !rest.isEmpty { uploads.addTask { try await uploader.upload(rest) } }
+            if !rest.isEmpty {
+                uploads.addTask {
+                    try await uploader.upload(rest)
+                    return rest
+                }
+            }
             try await uploads.waitForAll()
             return file
         }

@@ -14,7 +14,8 @@ extension VaultDAVStorage {
     static let uploadGroupBytes = BlobUploader.batchByteLimit
     /// Groups uploading at once while the sealer goes on: one group at a time left the disk
     /// idle while the next group was sealed and sent, and held the sealer while it waited. At
-    /// most `uploadsInFlight + 1` groups (64 MiB) are held.
+    /// most `uploadsInFlight + 1` groups (64 MiB) are held, plus the spare arrays of one group
+    /// waiting to be refilled (`BlobCopyPool`).
     static let uploadsInFlight = 3
 
     /// A sealed body: the record's manifest, the blobs it references, and those of them not
@@ -97,7 +98,9 @@ extension VaultDAVStorage {
         let sender = VaultBlobSender(remote: remote)
         var group: [BlobPayload] = []
         var groupBytes = 0
-        var uploading: [Task<Void, any Error>] = []
+        // Each upload task hands its group back, so the next group refills the same arrays.
+        var uploading: [Task<[BlobPayload], any Error>] = []
+        var copies = BlobCopyPool(spareByteLimit: Self.uploadGroupBytes + ChunkCipher.maximumBlobByteCount)
         let file: SealedFile
         do {
             file = try await sealer.seal(source) { blob in
@@ -105,13 +108,18 @@ extension VaultDAVStorage {
                     let full = group
                     group.removeAll()
                     groupBytes = 0
-                    if uploading.count == Self.uploadsInFlight { try await uploading.removeFirst().value }
-                    uploading.append(Task { try await sender.send(full) })
+                    if uploading.count == Self.uploadsInFlight { copies.recycle(try await uploading.removeFirst().value) }
+                    uploading.append(Task {
+                        try await sender.send(full)
+                        return full
+                    })
                 }
-                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: blob.copyBytes()))
-                groupBytes += blob.byteCount
+                let bytes = copies.copy(blob)
+                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: bytes))
+                // Counted by capacity: a reused array may be larger than its blob.
+                groupBytes += bytes.capacity
             }
-            while !uploading.isEmpty { try await uploading.removeFirst().value }
+            while !uploading.isEmpty { _ = try await uploading.removeFirst().value }
         } catch {
             // No upload goes on behind a failed PUT: the others are cancelled and waited for.
             for task in uploading { task.cancel() }
