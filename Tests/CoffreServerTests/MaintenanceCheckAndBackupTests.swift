@@ -24,7 +24,8 @@ import Testing
     }
 
     @Test func fsckFindsMissingResizedAndAlteredBlobsAndOrphans() async throws {
-        let harness = try await SyncServerHarness()
+        // Files (small blobs kept in the database: InlineBlobTests).
+        let harness = try await SyncServerHarness { $0.storage.inlineMaxBytes = 0 }
         defer { harness.removeData() }
         do {
             let (_, vault, blobs) = try await populate(harness)
@@ -66,7 +67,7 @@ import Testing
     }
 
     @Test func backupStartsAsAServerWithTheSameData() async throws {
-        let harness = try await SyncServerHarness()
+        let harness = try await SyncServerHarness { $0.storage.inlineMaxBytes = 0 }
         defer { harness.removeData() }
         let destination = FileManager.default.temporaryDirectory.appendingPathComponent("coffre-backup-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: destination) }

@@ -8,7 +8,11 @@ import Testing
 /// period, unrecorded files, folders of deleted vaults), what stays, and the quota it gives back.
 @Suite struct MaintenanceGCTests {
     @Test func dryRunReportsAndARealRunDeletesOnlyGarbage() async throws {
-        try await SyncServerHarness.withServer({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness in
+        // Files (small blobs kept in the database: InlineBlobTests).
+        try await SyncServerHarness.withServer({
+            $0.maintenance.gcGraceSeconds = 3_600
+            $0.storage.inlineMaxBytes = 0
+        }) { harness in
             let alice = try await harness.user("alice", quota: 1 << 20)
             let admin = try harness.adminClient()
             let vault = SyncSamples.vaultID()

@@ -47,7 +47,8 @@ import Testing
     }
 
     @Test func aRejectedCommitLeavesNoBlobBehind() async throws {
-        try await SyncServerHarness.withVault { harness, alice, vault in
+        // Files: the database's home is covered by InlineBlobTests.
+        try await SyncServerHarness.withVault({ $0.storage.inlineMaxBytes = 0 }) { harness, alice, vault in
             let kept = SyncSamples.blob(300)
             let file = SyncSamples.newFile(blobs: [kept.id])
             _ = try await alice.client.commit(vault, CommitRequest(changes: [file]), carrying: [kept])
@@ -73,7 +74,8 @@ import Testing
     }
 
     @Test func aRetryAnswersTheOriginalReceipt() async throws {
-        try await SyncServerHarness.withVault { harness, alice, vault in
+        // Files: the database's home is covered by InlineBlobTests.
+        try await SyncServerHarness.withVault({ $0.storage.inlineMaxBytes = 0 }) { harness, alice, vault in
             let blob = SyncSamples.blob(1_000)
             let request = CommitRequest(commitId: CommitID(bytes: AccountsHarness.randomBytes(16)), changes: [SyncSamples.newFile(blobs: [blob.id])])
             #expect(try await alice.client.commit(vault, request, carrying: [blob]) == .committed(CommitReceipt(seq: 1, replayed: false)))

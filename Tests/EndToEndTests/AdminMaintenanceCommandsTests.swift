@@ -17,11 +17,14 @@ struct AdminMaintenanceCommandsTests {
         let alice = try await session.user("alice")
         let client = session.client(alice.token)
         let vault = try await client.createVault(SyncSession.vault()).vaultId
-        let kept = SyncSession.blob(10_000)
+        // Above storage.inlineMaxBytes (16 KiB): files; `small` lives in the database.
+        let kept = SyncSession.blob(30_000)
         let garbage = SyncSession.blob(20_000)
+        let small = SyncSession.blob(4_000)
         try await client.putBlob(vault, kept.id, bytes: kept.bytes)
         try await client.putBlob(vault, garbage.id, bytes: garbage.bytes)
-        _ = try await client.commit(vault, CommitRequest(changes: [SyncSession.newFile(blobs: [kept.id])]))
+        try await client.putBlob(vault, small.id, bytes: small.bytes)
+        _ = try await client.commit(vault, CommitRequest(changes: [SyncSession.newFile(blobs: [kept.id, small.id])]))
         let admin = { (arguments: [String]) in
             try await CommandLineTool.run("coffre-admin", ["--data", server.dataDirectory] + arguments)
         }
@@ -60,6 +63,7 @@ struct AdminMaintenanceCommandsTests {
         let restoredSession = try SyncSession(url: restoredURL, dataDirectory: server.dataDirectory, http: http)
         let restoredClient = restoredSession.client(alice.token)
         #expect(try await restoredClient.blob(vault, kept.id) == kept.bytes)
+        #expect(try await restoredClient.blob(vault, small.id) == small.bytes, "carried by the database copy")
         #expect(try await restoredClient.changes(vault, since: 0).entries.count == 1)
         let check = try await CommandLineTool.run(
             "coffre-admin", ["--server", restoredURL, "--token", session.adminToken, "fsck", "--json"])

@@ -46,7 +46,9 @@ public final class ServerApplication: Sendable {
             logger.notice("first admin token written; coffre-admin --data reads it from there", metadata: ["file": "\(path)"])
         }
         sync = SyncStore(database: database, retention: RetentionPolicy(configuration.sync), clock: clock)
-        blobs = BlobLayer(store: sync, disk: blobStore, quotas: accounts.quotas, logger: logger)
+        blobs = BlobLayer(
+            store: sync, disk: blobStore, quotas: accounts.quotas, inlineMaxBytes: configuration.storage.inlineMaxBytes,
+            logger: logger)
         // No upload runs yet: what a crash left reserved goes back to its users.
         try await sync.reconcileQuotaUsage()
         maintenance = MaintenanceService(

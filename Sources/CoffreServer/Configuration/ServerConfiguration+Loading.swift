@@ -64,6 +64,7 @@ private struct ConfigurationValues {
         config.storage.maxBlobBytes = try size("storage.maxBlobBytes").map(Int.init) ?? config.storage.maxBlobBytes
         config.storage.minFreeBytes = try size("storage.minFreeBytes") ?? config.storage.minFreeBytes
         config.storage.directWriteMinBytes = try size("storage.directWriteMinBytes") ?? config.storage.directWriteMinBytes
+        config.storage.inlineMaxBytes = try size("storage.inlineMaxBytes") ?? config.storage.inlineMaxBytes
 
         config.sync.retentionDays = try int("sync.retentionDays") ?? config.sync.retentionDays
         config.sync.retentionMinRevisions = try int("sync.retentionMinRevisions") ?? config.sync.retentionMinRevisions

@@ -121,6 +121,10 @@ public struct StorageSettings: Sendable, Equatable {
     /// Uploads of at least this many bytes are written with direct I/O, bypassing the page
     /// cache (`storage.directWriteMinBytes`); 0 turns direct writes off.
     public var directWriteMinBytes: Int64 = 1024 * 1024
+    /// Blobs of at most this many bytes are kept in the metadata database, written by the
+    /// transaction that records them, instead of in files (`storage.inlineMaxBytes`, 0 to
+    /// 64 KiB; 0 keeps every blob in a file). docs/storage-blobs.md, "Two homes".
+    public var inlineMaxBytes: Int64 = BlobLayer.defaultInlineMaxBytes
 
     public init() {}
 
@@ -128,5 +132,8 @@ public struct StorageSettings: Sendable, Equatable {
         guard maxBlobBytes > 0 else { throw .invalid(key: "storage.maxBlobBytes", reason: "must be greater than 0") }
         guard minFreeBytes >= 0 else { throw .invalid(key: "storage.minFreeBytes", reason: "must be 0 or more") }
         guard directWriteMinBytes >= 0 else { throw .invalid(key: "storage.directWriteMinBytes", reason: "must be 0 or more") }
+        guard (0...BlobLayer.inlineMaxBytesLimit).contains(inlineMaxBytes) else {
+            throw .invalid(key: "storage.inlineMaxBytes", reason: "must be 0 to \(BlobLayer.inlineMaxBytesLimit / 1024) KiB")
+        }
     }
 }

@@ -10,9 +10,10 @@ public final class ServerDatabase: Sendable {
     public static let fileName = "coffred.db"
 
     /// Every migration, in order: 0001 accounts, 0002 sync, 0003 blob charges (quota), 0004 the
-    /// sync tables keyed in commit order.
+    /// sync tables keyed in commit order, 0005 small blobs' bytes in the database.
     public static let migrations: [Migration] = [
         AccountsSchema.migration, SyncSchema.migration, BlobChargeSchema.migration, CommitOrderSchema.migration,
+        InlineBlobSchema.migration,
     ]
 
     /// The queue every query goes through.

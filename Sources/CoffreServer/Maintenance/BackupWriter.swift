@@ -43,9 +43,10 @@ struct BackupWriter: Sendable {
             var cursor: GarbageCursor?
             repeat {
                 let page = try SyncStore.blobRecords(snapshot, after: cursor, limit: Self.pageSize)
-                try copier.add(page.blobs)
-                count += Int64(page.blobs.count)
-                bytes += page.blobs.reduce(0) { $0 + $1.size }
+                // Blobs kept in the database are in the copy already: only files are linked.
+                try copier.add(page.records.filter { $0.inlineBytes == nil }.map(\.blob))
+                count += Int64(page.records.count)
+                bytes += page.records.reduce(0) { $0 + $1.blob.size }
                 cursor = page.next
             } while cursor != nil
             try copier.finish()

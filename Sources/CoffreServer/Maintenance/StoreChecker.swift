@@ -9,6 +9,7 @@ import HTTPServer
 ///   (`SyncStore.checkConsistency`);
 /// - every recorded blob: its file exists and has the recorded size, and (by default) its
 ///   bytes still hash to its id — re-read a 1 MiB buffer at a time on the blocking-work queue;
+///   for a blob kept in the database (`blob_bytes`), the same checks on those bytes;
 /// - every blob file: recorded by its vault, or reported as an orphan.
 ///
 /// Damage (anything but orphans) makes the result `damaged`; orphans alone make it `orphans`,
@@ -39,10 +40,16 @@ struct StoreChecker: Sendable {
         repeat {
             let page = try await blobs.store.blobRecords(after: cursor, limit: Self.pageSize)
             let disk = blobs.disk
-            let findings = try await BlobLayer.blocking { () throws(BlobStoreError) in
-                try page.blobs.map { blob throws(BlobStoreError) in try Self.check(blob, on: disk, verifyHashes: verifyHashes) }
+            let store = blobs.store
+            let findings = try await HTTPBlockingWork.run {
+                try page.records.map { record in
+                    guard let inlineBytes = record.inlineBytes else {
+                        return try Self.check(record.blob, on: disk, verifyHashes: verifyHashes)
+                    }
+                    return try Self.checkInline(record.blob, keeping: inlineBytes, in: store, verifyHashes: verifyHashes)
+                }
             }
-            for (blob, finding) in zip(page.blobs, findings) {
+            for (blob, finding) in zip(page.records.map(\.blob), findings) {
                 report.blobsChecked += 1
                 report.bytesChecked += blob.size
                 let reference = VaultBlobReference(vaultId: blob.vaultId, blobId: blob.blob, size: blob.size)
@@ -91,6 +98,23 @@ struct StoreChecker: Sendable {
             return try disk.verify(namespace: namespace, id: blob.blob) ? .sound : .wrongHash
         } catch .notFound {
             return .missing
+        }
+    }
+
+    /// One recorded blob against the bytes the database keeps for it (`keeping` of them), read
+    /// back only to verify the hash. Blocking: runs on the blocking-work queue.
+    private static func checkInline(
+        _ blob: VaultBlob, keeping length: Int64, in store: SyncStore, verifyHashes: Bool
+    ) throws -> Finding {
+        guard length == blob.size else { return .wrongSize }
+        guard verifyHashes else { return .sound }
+        // Deleted since the page was read (garbage collection): as for a file, missing.
+        guard let bytes = try store.inlineBytesBlocking(of: blob.blob, in: blob.vaultId) else { return .missing }
+        do throws(BlobStoreError) {
+            try blob.blob.check(bytes)
+            return .sound
+        } catch .hashMismatch {
+            return .wrongHash
         }
     }
 

@@ -14,29 +14,33 @@ extension SyncStore {
         }
     }
 
-    /// The next `limit` blob rows after `after` in (vault row, hash) order, with their sizes,
-    /// and the cursor of the last one (nil at the end).
-    func blobRecords(after: GarbageCursor?, limit: Int) async throws(SyncError) -> (blobs: [VaultBlob], next: GarbageCursor?) {
+    /// The next `limit` blob rows after `after` in (vault row, hash) order, with their sizes and
+    /// home, and the cursor of the last one (nil at the end).
+    func blobRecords(after: GarbageCursor?, limit: Int) async throws(SyncError) -> (records: [BlobRecord], next: GarbageCursor?) {
         try await read { db in try Self.blobRecords(db, after: after, limit: limit) }
     }
 
     /// `blobRecords(after:limit:)` on a connection the caller holds (a backup's copy).
     static func blobRecords(
         _ db: Connection, after: GarbageCursor?, limit: Int
-    ) throws -> (blobs: [VaultBlob], next: GarbageCursor?) {
+    ) throws -> (records: [BlobRecord], next: GarbageCursor?) {
         let start = after ?? GarbageCursor(vault: 0, hash: [])
         var last: GarbageCursor?
-        // The blobs primary key serves the row-value range (https://sqlite.org/rowvalue.html).
-        let blobs = try db.fetchAll(
+        // The blobs primary key serves the row-value range (https://sqlite.org/rowvalue.html);
+        // length() of a BLOB reads its size from the record header, not its bytes
+        // (https://sqlite.org/lang_corefunc.html#length).
+        let records = try db.fetchAll(
             """
-            SELECT v.public_id, b.hash, b.size, b.vault FROM blobs b JOIN vaults v ON v.id = b.vault
+            SELECT v.public_id, b.hash, b.size, b.vault, length(bb.bytes) FROM blobs b JOIN vaults v ON v.id = b.vault
+            LEFT JOIN blob_bytes bb ON bb.vault = b.vault AND bb.hash = b.hash
             WHERE (b.vault, b.hash) > (?, ?) ORDER BY b.vault, b.hash LIMIT ?
             """, [start.vault, start.hash, limit]
         ) { row in
             last = GarbageCursor(vault: try row.int64(at: 3), hash: try row.blob(at: 1))
-            return VaultBlob(vaultId: try row.identifier(at: 0), blob: try row.blobID(at: 1), size: try row.int64(at: 2))
+            let blob = VaultBlob(vaultId: try row.identifier(at: 0), blob: try row.blobID(at: 1), size: try row.int64(at: 2))
+            return BlobRecord(blob: blob, inlineBytes: try row.isNull(at: 4) ? nil : try row.int64(at: 4))
         }
-        return (blobs, blobs.count == limit ? last : nil)
+        return (records, records.count == limit ? last : nil)
     }
 
     /// What SQLite's own checks report about the file: `PRAGMA integrity_check` and

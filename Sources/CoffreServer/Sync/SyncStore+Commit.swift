@@ -14,12 +14,14 @@ extension SyncStore {
     public func commit(
         _ vault: VaultID, user: Int64, _ request: CommitRequest
     ) async throws(SyncError) -> CommitOutcome {
-        try await commit(vault, user: user, request, carrying: [], reservedBytes: 0)
+        try await commit(vault, user: user, request, carrying: [], inline: [:], reservedBytes: 0)
     }
 
     /// `commit`, recording in the same transaction the blobs the request carried
     /// (`CommitWithBlobs`), whose bytes the blob layer made durable before calling (blobs before
-    /// metadata, DESIGN §5) and of which it reserved `reservedBytes` of `user`'s quota.
+    /// metadata, DESIGN §5) or hands over in `inline`, to be stored with their rows in this
+    /// transaction (docs/storage-blobs.md, "Two homes"), and of which it reserved
+    /// `reservedBytes` of `user`'s quota.
     ///
     /// The carried blobs count as held by the vault for the commit's blob check. When the commit
     /// lands they are recorded as uploads (`recordUploads`), charged to `user`; when it is
@@ -27,7 +29,8 @@ extension SyncStore {
     /// given back, all in the one transaction (one log sync). When this throws, the transaction
     /// rolled back and the reservation is the caller's to give back.
     func commit(
-        _ vault: VaultID, user: Int64, _ request: CommitRequest, carrying blobs: [StoredBlob], reservedBytes: Int64
+        _ vault: VaultID, user: Int64, _ request: CommitRequest, carrying blobs: [StoredBlob],
+        inline: [BlobID: ArraySlice<UInt8>], reservedBytes: Int64
     ) async throws(SyncError) -> CommitOutcome {
         try checkShape(request)
         var sizes: [BlobID: Int64] = [:]
@@ -54,7 +57,8 @@ extension SyncStore {
                 return .rejected(CommitRejection(seq: access.seq, conflicts: conflicts))
             }
             if !carried.isEmpty {
-                _ = try Self.recordUploads(db, vault: access.rowID, user: user, carried, reservedBytes: reservedBytes, now: now)
+                _ = try Self.recordUploads(
+                    db, vault: access.rowID, user: user, carried, inline: inline, reservedBytes: reservedBytes, now: now)
             }
             let seq = access.seq + 1
             try CommitWriter(db: db, vault: access.rowID, seq: seq, now: now).write(request.changes)

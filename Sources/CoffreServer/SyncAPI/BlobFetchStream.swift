@@ -1,15 +1,17 @@
 import CoffreProtocol
 
 /// The body of a blob-fetch answer (`POST …/blob-fetch`, docs/protocol.md "Blobs"), produced a
-/// piece at a time: `BlobBatchFraming` records in request order, each blob read from disk as
-/// the piece needs it, so no more than one piece is in memory whatever the blobs' sizes.
+/// piece at a time: `BlobBatchFraming` records in request order, each blob read from its file as
+/// the piece needs it, so no more than one piece is in memory whatever the blobs' sizes (plus
+/// one small blob read whole from the database, `BlobLayer.openBlocking`).
 ///
 /// It stops before the record that would take the blob bytes past `maxBytes` (the first record
 /// always goes, so every answer makes progress), and answers a blob the vault does not hold
 /// (never stored, or just collected) with a record of length 0.
 struct BlobFetchStream: Sendable {
     private let disk: DiskBlobStore
-    private let namespace: BlobNamespace
+    private let store: SyncStore
+    private let vault: VaultID
     private let ids: [BlobID]
     private let maxBytes: Int64
     /// The next id to answer.
@@ -20,19 +22,21 @@ struct BlobFetchStream: Sendable {
     private var current: (reader: any BlobReader, offset: Int64)?
     private var stopped = false
 
-    /// The answer for `ids` from `namespace`, at most `maxBytes` of blob bytes after the first.
-    init(disk: DiskBlobStore, namespace: BlobNamespace, ids: [BlobID], maxBytes: Int64) {
+    /// The answer for `ids` from `vault`'s blobs in `disk` and `store`, at most `maxBytes` of
+    /// blob bytes after the first.
+    init(disk: DiskBlobStore, store: SyncStore, vault: VaultID, ids: [BlobID], maxBytes: Int64) {
         self.disk = disk
-        self.namespace = namespace
+        self.store = store
+        self.vault = vault
         self.ids = ids
         self.maxBytes = maxBytes
     }
 
     /// The next piece of the body, about `pieceBytes` long (a header is never split), or nil
-    /// when the body is complete. Blocking (open and pread). Throws when a blob cannot be read
+    /// when the body is complete. Blocking (open and pread, or a database read). Throws when a blob cannot be read
     /// or is shorter than its size: the answer then ends cut (the connection closes with no
     /// last chunk, RFC 9112 §7.1), which the client sees.
-    mutating func nextPiece(pieceBytes: Int) throws(BlobStoreError) -> [UInt8]? {
+    mutating func nextPiece(pieceBytes: Int) throws -> [UInt8]? {
         var piece: [UInt8] = []
         piece.reserveCapacity(pieceBytes)
         while piece.count < pieceBytes {
@@ -43,9 +47,9 @@ struct BlobFetchStream: Sendable {
             guard !stopped, next < ids.count else { break }
             let id = ids[next]
             let reader: (any BlobReader)?
-            do throws(BlobStoreError) {
-                reader = try disk.open(namespace: namespace, id: id)
-            } catch .notFound {
+            do {
+                reader = try BlobLayer.openBlocking(id, in: vault, disk: disk, store: store)
+            } catch BlobStoreError.notFound {
                 reader = nil
             }
             let size = reader?.size ?? 0
@@ -53,7 +57,7 @@ struct BlobFetchStream: Sendable {
                 stopped = true
                 break
             }
-            guard let length = UInt32(exactly: size) else { throw .tooLarge(limit: Int64(UInt32.max)) }
+            guard let length = UInt32(exactly: size) else { throw BlobStoreError.tooLarge(limit: Int64(UInt32.max)) }
             piece += BlobBatchFraming.header(id: id, length: length)
             announced += size
             next += 1

@@ -7,11 +7,14 @@ extension BlobLayer {
     /// and says what became of each record, in order.
     ///
     /// The whole `length` is reserved from the quota before the body is read (an upper bound of
-    /// the new bytes). Each blob goes to its own temp file and is hashed as it arrives; a blob
-    /// whose bytes do not match its id is dropped and reported, the others go on. Then, holding
-    /// the locks of all of them: the blobs the vault does not hold yet are made durable with one
-    /// fsync pass (`DiskBlobBatch.publish`), and every verified blob is recorded in one
-    /// transaction, which settles the reservation. A framing error fails the whole batch.
+    /// the new bytes). Each blob goes to its own temp file and is hashed as it arrives — or, if
+    /// it has at most `inlineMaxBytes` and the batch holds less than `inlineBatchBytes` of such
+    /// blobs in memory, into memory; a blob whose bytes do not match its id is dropped and
+    /// reported, the others go on. Then, holding the locks of all of them: the files of blobs
+    /// the vault does not hold yet are made durable with one fsync pass
+    /// (`DiskBlobBatch.publish`), and every verified blob is recorded in one transaction, which
+    /// stores the small ones' bytes and settles the reservation. A batch of small blobs thus
+    /// costs one log sync and no file. A framing error fails the whole batch.
     func uploadBatch(
         into vault: VaultID, user: Int64, length: Int64, body: HTTPRequestBody, maxBlobs: Int
     ) async throws -> BlobBatchResult {
@@ -37,18 +40,24 @@ extension BlobLayer {
             }
             staging = batch
             let receiver = BlobBatchReceiver(
-                batch: batch, maxBlobs: maxBlobs, maxBlobBytes: disk.configuration.maxBlobSize)
+                batch: batch, maxBlobs: maxBlobs, maxBlobBytes: disk.configuration.maxBlobSize,
+                inline: .init(maxBlobBytes: inlineMaxBytes, budget: Self.inlineBatchBytes))
             try await receive(receiver)
             let records = try receiver.finish()
+            let inline = receiver.inlineBlobs.mapValues { $0[...] }
             var sizes: [BlobID: Int64] = [:]
             for case .verified(let id, let size) in records { sizes[id] = size }
             let keys = sizes.keys.map { BlobLocks.Key(vault: vault, blob: $0) }
             let new = try await locks.withLocks(keys) {
                 let ids = Array(sizes.keys)
                 let held = try await store.recordedBlobs(vault, user: user, among: ids, requiring: .write)
-                _ = try await Self.blocking { () throws(BlobStoreError) in try batch.publish(Set(ids).subtracting(held)) }
+                let files = Set(ids).subtracting(held).filter { inline[$0] == nil }
+                if !files.isEmpty {
+                    _ = try await Self.blocking { () throws(BlobStoreError) in try batch.publish(files) }
+                }
                 let new = try await store.recordUploads(
-                    vault, user: user, sizes.map { StoredBlob(id: $0.key, size: $0.value) }, reservedBytes: length)
+                    vault, user: user, sizes.map { StoredBlob(id: $0.key, size: $0.value) }, inline: inline,
+                    reservedBytes: length)
                 settled = true
                 return new
             }

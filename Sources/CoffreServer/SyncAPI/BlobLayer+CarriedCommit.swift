@@ -15,9 +15,11 @@ extension BlobLayer {
     /// the end: the commit's shape and the records' framing are checked; one read checks the
     /// write role and finds which blobs the vault holds already; the bytes of the others are
     /// reserved from the quota (quota before bytes); one blocking step checks every blob
-    /// against its id and makes the new ones durable (`DiskBlobBatch`: files fsynced, renamed,
-    /// directories fsynced — blobs before metadata, DESIGN §5); then the commit's transaction
-    /// records them and settles the reservation with the commit (one log sync).
+    /// against its id and makes the new ones above `inlineMaxBytes` durable (`DiskBlobBatch`:
+    /// files fsynced, renamed, directories fsynced — blobs before metadata, DESIGN §5); then the
+    /// commit's transaction records them, stores the bytes of the new small ones with their
+    /// rows, and settles the reservation with the commit (one log sync; a commit carrying only
+    /// small blobs touches no file).
     ///
     /// Any refusal commits nothing: a blob not matching its id publishes none; a commit that
     /// is rejected (409) or replays a remembered one records no blob, gives the reservation
@@ -37,9 +39,12 @@ extension BlobLayer {
             if newBytes > 0 { try await quotas.reserve(newBytes, forUser: user) }
             var published: [BlobID] = []
             do {
-                published = try await stage(carried, new: Set(new.map(\.id)), newBytes: newBytes, in: namespace)
+                let newIDs = Set(new.map(\.id))
+                published = try await stage(carried, new: newIDs, newBytes: newBytes, in: namespace)
+                var inline: [BlobID: ArraySlice<UInt8>] = [:]
+                for blob in new where isInline(Int64(blob.bytes.count)) { inline[blob.id] = blob.bytes }
                 let outcome = try await store.commit(
-                    vault, user: user, commit, carrying: carried.blobs.map(\.stored), reservedBytes: newBytes)
+                    vault, user: user, commit, carrying: carried.blobs.map(\.stored), inline: inline, reservedBytes: newBytes)
                 if case .committed(let receipt) = outcome, !receipt.replayed { return outcome }
                 await removeUnrecorded(published, in: namespace)
                 return outcome
@@ -52,32 +57,37 @@ extension BlobLayer {
         }
     }
 
-    /// Checks every carried blob against its id and publishes those in `new` durably, in one
-    /// blocking step (or inline when nothing is new and there is little to hash). Throws
-    /// `hashMismatch` before publishing anything when one blob does not match. Returns the
-    /// published ids.
+    /// Checks every carried blob against its id and publishes those in `new` above
+    /// `inlineMaxBytes` durably, in one blocking step (or on the calling thread when no file is
+    /// to be written and there is little to hash). Throws `hashMismatch` before publishing
+    /// anything when one blob does not match. Returns the published ids.
     private func stage(
         _ carried: CarriedBlobs, new: Set<BlobID>, newBytes: Int64, in namespace: BlobNamespace
     ) async throws -> [BlobID] {
         let disk = self.disk
+        let files = Set(carried.blobs.filter { new.contains($0.id) && !isInline(Int64($0.bytes.count)) }.map(\.id))
         let work = { @Sendable () throws(BlobStoreError) -> [BlobID] in
-            for blob in carried.blobs where !new.contains(blob.id) { try blob.verify() }
-            guard !new.isEmpty else { return [] }
+            for blob in carried.blobs where !files.contains(blob.id) { try blob.verify() }
+            // The database must have room for the small ones too (storage.minFreeBytes).
+            guard !files.isEmpty else {
+                if !new.isEmpty { try disk.checkFreeSpace(forMore: newBytes) }
+                return []
+            }
             let batch = try DiskBlobBatch(store: disk, namespace: namespace, expectedBytes: newBytes)
             do throws(BlobStoreError) {
-                for blob in carried.blobs where new.contains(blob.id) {
+                for blob in carried.blobs where files.contains(blob.id) {
                     try batch.begin(id: blob.id, size: Int64(blob.bytes.count))
                     // withUnsafeBytes rethrows untyped: the typed error travels in a Result.
                     try blob.bytes.withUnsafeBytes { bytes in Result { () throws(BlobStoreError) in try batch.write(bytes) } }.get()
                     guard try batch.end() else { throw BlobStoreError.hashMismatch }
                 }
-                return Array(try batch.publish(new).keys)
+                return Array(try batch.publish(files).keys)
             } catch {
                 batch.discard()
                 throw error
             }
         }
-        if new.isEmpty && carried.totalBytes <= Self.inlineVerifyBytes { return try work() }
+        if files.isEmpty && carried.totalBytes <= Self.inlineVerifyBytes { return try work() }
         return try await Self.blocking(work)
     }
 

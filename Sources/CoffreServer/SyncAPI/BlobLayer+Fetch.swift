@@ -4,7 +4,8 @@ import HTTPServer
 extension BlobLayer {
     /// Opens blob `id` of `vault` for `user` as `open` does and, when it has at most
     /// `SmallBlobCache.maxBlobBytes`, keeps its bytes for the GET's fast lane (one pread(2) on
-    /// the loop thread, as the HTTP connection does to send a small file with its head). A
+    /// the loop thread, as the HTTP connection does to send a small file with its head; the
+    /// very bytes read from the database for a blob kept there). A
     /// read that fails or comes up short only skips the caching.
     func openRemembering(_ id: BlobID, in vault: VaultID, user: Int64) async throws -> any BlobReader {
         // Read before the file is opened: a deletion after this refuses the insert below.
@@ -23,8 +24,9 @@ extension BlobLayer {
         return smallBlobs.bytes(of: id, in: vault)
     }
 
-    /// All of a small blob's bytes in one read, or nil.
+    /// All of a small blob's bytes in one read (none for one kept in the database), or nil.
     private static func contents(of reader: any BlobReader) -> [UInt8]? {
+        if let inline = reader as? InlineBlobReader { return inline.bytes }
         let size = Int(reader.size)
         var complete = false
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
@@ -49,12 +51,12 @@ extension BlobLayer {
         }
         try await readers.checkMember(user, of: vault)
         let start = BlobFetchStream(
-            disk: disk, namespace: try Self.namespace(vault), ids: ids, maxBytes: BlobFetchRequest.maxResponseBytes)
+            disk: disk, store: store, vault: vault, ids: ids, maxBytes: BlobFetchRequest.maxResponseBytes)
         return .stream(length: nil) { writer in
             var stream = start
             while true {
                 let before = stream
-                let (piece, advanced) = try await Self.blocking { () throws(BlobStoreError) in
+                let (piece, advanced) = try await HTTPBlockingWork.run {
                     var moving = before
                     let piece = try moving.nextPiece(pieceBytes: Self.fetchPieceBytes)
                     return (piece, moving)

@@ -16,8 +16,11 @@ extension BlobLayer {
     /// In order: the role and whether the vault holds the blob already (then it costs no quota);
     /// the quota reservation (`quota_exceeded` before any byte is read, so a client that sent
     /// `Expect: 100-continue` sends nothing); the bytes, streamed into a temp file and hashed;
-    /// then, under the blob's lock, the durable publish and the row. Throws `SyncError`,
-    /// `APIError` (quota), `BlobStoreError` (hash, size, disk) or the body's `HTTPServerError`.
+    /// then, under the blob's lock, the durable publish and the row. A blob of at most
+    /// `inlineMaxBytes` is gathered in memory instead (never more than `length`), checked
+    /// against its id, and stored with its row in one transaction: one log sync, no file.
+    /// Throws `SyncError`, `APIError` (quota), `BlobStoreError` (hash, size, disk) or the body's
+    /// `HTTPServerError`.
     func upload(_ id: BlobID, into vault: VaultID, user: Int64, length: Int64, body: HTTPRequestBody) async throws
         -> StoredUpload
     {
@@ -25,6 +28,9 @@ extension BlobLayer {
         let held = try await store.recordedBlobs(vault, user: user, among: [id], requiring: .write)
         let reserved = held.contains(id) ? 0 : length
         if reserved > 0 { try await quotas.reserve(reserved, forUser: user) }
+        if isInline(length) {
+            return try await uploadInline(id, into: vault, user: user, length: length, body: body, reserved: reserved)
+        }
         var upload: (any BlobUpload)?
         var settled = false
         do {
@@ -45,6 +51,41 @@ extension BlobLayer {
             }
         } catch {
             upload?.abort()
+            if !settled && reserved > 0 { await release(reserved, of: user) }
+            throw error
+        }
+    }
+
+    /// The rest of `upload` for a blob of `length` ≤ `inlineMaxBytes` bytes, of which `reserved`
+    /// are reserved: the body into one buffer of `length` bytes (a longer body is refused before
+    /// anything past `length` is kept), the free-space reserve and the hash checked, then the
+    /// row and the bytes recorded under the blob's lock.
+    private func uploadInline(
+        _ id: BlobID, into vault: VaultID, user: Int64, length: Int64, body: HTTPRequestBody, reserved: Int64
+    ) async throws -> StoredUpload {
+        var settled = false
+        do {
+            try disk.checkFreeSpace(forMore: length)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(Int(length))
+            for try await chunk in body {
+                guard Int64(bytes.count + chunk.count) <= length else {
+                    throw BlobStoreError.sizeMismatch(expected: length, actual: Int64(bytes.count + chunk.count))
+                }
+                bytes += chunk
+            }
+            guard Int64(bytes.count) == length else {
+                throw BlobStoreError.sizeMismatch(expected: length, actual: Int64(bytes.count))
+            }
+            try id.check(bytes)
+            let stored = bytes
+            return try await locks.withLocks([BlobLocks.Key(vault: vault, blob: id)]) {
+                let new = try await store.recordUploads(
+                    vault, user: user, [StoredBlob(id: id, size: length)], inline: [id: stored[...]], reservedBytes: reserved)
+                settled = true
+                return StoredUpload(isNew: new.contains(id), size: length)
+            }
+        } catch {
             if !settled && reserved > 0 { await release(reserved, of: user) }
             throw error
         }

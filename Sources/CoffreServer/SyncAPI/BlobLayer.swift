@@ -2,11 +2,15 @@ import CoffreProtocol
 import HTTPServer
 import Logging
 
-/// The blob layer between the routes and the stores: blob bytes in `DiskBlobStore`, blob rows
-/// in `SyncStore`, their cost in the uploader's quota (`QuotaService`, `BlobChargeSchema`).
+/// The blob layer between the routes and the stores: blob bytes in `DiskBlobStore` or, for
+/// blobs of at most `inlineMaxBytes`, in the database next to their row (`blob_bytes`,
+/// docs/storage-blobs.md "Two homes"), blob rows in `SyncStore`, their cost in the uploader's
+/// quota (`QuotaService`, `BlobChargeSchema`).
 ///
 /// Its rules:
-/// - **Blobs before metadata.** A blob is recorded only after its bytes are durable (DESIGN §5).
+/// - **Blobs before metadata.** A blob is recorded only after its bytes are durable (DESIGN §5);
+///   a small blob's bytes are written by the transaction that records it, so both are durable
+///   together, with one log sync and no file.
 /// - **Quota before bytes.** An upload reserves its bytes before anything is written and is
 ///   refused with 507 when there is no room; when it ends, the reservation is settled against
 ///   what was new to the vault in the transaction that records it, or given back on failure.
@@ -29,13 +33,31 @@ public final class BlobLayer: Sendable {
     /// Small blobs' bytes, for the blob GET's fast lane.
     let smallBlobs = SmallBlobCache()
     let logger: Logger
+    /// Blobs of at most this many bytes live in the database (`storage.inlineMaxBytes`).
+    let inlineMaxBytes: Int64
+
+    /// The default of `storage.inlineMaxBytes`: 16 KiB holds the chunk blob of a file of up to
+    /// about 16 KiB (a 4 KiB file's is about 4.1 KiB), docs/storage-blobs.md "Two homes".
+    public static let defaultInlineMaxBytes: Int64 = 16 << 10
+    /// The largest `storage.inlineMaxBytes` accepted: each inline blob in flight is held in
+    /// memory whole, and sqlite.org found files faster to read from about 100 KiB up
+    /// (https://www.sqlite.org/intern-v-extern-blob.html).
+    public static let inlineMaxBytesLimit: Int64 = 64 << 10
+    /// At most this many bytes of small blobs of one batch upload are held in memory for the
+    /// database; the batch's other small blobs go to temp files as large ones do.
+    static let inlineBatchBytes: Int64 = 4 << 20
 
     /// About this many body bytes go to one blocking write (one `HTTPBlockingWork.run`).
     static let writeBatchBytes = 1 << 20
 
-    /// The blob layer over these stores.
-    public init(store: SyncStore, disk: DiskBlobStore, quotas: QuotaService, logger: Logger) {
+    /// The blob layer over these stores, keeping blobs of at most `inlineMaxBytes` (0 to
+    /// `inlineMaxBytesLimit`, clamped; 0 keeps every blob in a file) in the database.
+    public init(
+        store: SyncStore, disk: DiskBlobStore, quotas: QuotaService, inlineMaxBytes: Int64 = defaultInlineMaxBytes,
+        logger: Logger
+    ) {
         self.store = store
+        self.inlineMaxBytes = min(max(inlineMaxBytes, 0), Self.inlineMaxBytesLimit)
         self.disk = disk
         self.quotas = quotas
         self.readers = VaultReaderCache(store: store)
@@ -78,6 +100,11 @@ public final class BlobLayer: Sendable {
             _ = try? await writing?.value
             throw error
         }
+    }
+
+    /// Whether a blob of `size` bytes lives in the database (a 0-byte blob too, when inlining is on).
+    func isInline(_ size: Int64) -> Bool {
+        inlineMaxBytes > 0 && size <= inlineMaxBytes
     }
 
     /// Runs blocking store work off the event loop, keeping `BlobStoreError`s typed.

@@ -1,4 +1,3 @@
-import CoffreCrypto
 import CoffreProtocol
 
 /// The blob records a commit carries (`CommitWithBlobs`), split in place: the request body is
@@ -14,14 +13,9 @@ struct CarriedBlobs: Sendable {
         /// Its row's view: the id and the size.
         var stored: StoredBlob { StoredBlob(id: id, size: Int64(bytes.count)) }
 
-        /// Throws `hashMismatch` unless the bytes hash to the id (SHA-256). The id is public,
-        /// so a plain comparison leaks nothing.
+        /// Throws `hashMismatch` unless the bytes hash to the id (SHA-256).
         func verify() throws(BlobStoreError) {
-            let digest: [UInt8]
-            do throws(CryptoError) { digest = try SHA256.hash(bytes) } catch {
-                throw .io(operation: "SHA-256", detail: error.description)
-            }
-            guard digest == id.bytes else { throw .hashMismatch }
+            try id.check(bytes)
         }
     }
 

@@ -36,6 +36,9 @@ extension SyncAPI {
                 let vault = try request.vaultID()
                 let id = try request.blobID()
                 let reader = try await blobs.openRemembering(id, in: vault, user: session.userID)
+                if let inline = reader as? InlineBlobReader {
+                    return Self.bytesResponse(for: request, bytes: inline.bytes, id: id)
+                }
                 return try Self.fileResponse(for: request, reader: reader, id: id)
             },
             Route(.post, SyncPath.missingBlobsPattern) { request in
@@ -85,6 +88,43 @@ extension SyncAPI {
             for: request, region: region, etag: entityTag(id), lastModified: nil, contentType: contentType)
         response.headerFields[.cacheControl] = cacheControl
         return response
+    }
+
+    /// The blob kept in the database (docs/storage-blobs.md, "Two homes") answered from its bytes
+    /// as `fileResponse` answers from a file: the same statuses, fields and order — 200, 206 with
+    /// Content-Range (RFC 9110 §14.4, §15.3.7), 304 with the validators (§15.4.5), 412, 416 with
+    /// `bytes */length` (§15.5.17) — as `HTTPConditionalRequest` decides (§13.2.2).
+    static func bytesResponse(for request: HTTPServerRequest, bytes: [UInt8], id: BlobID) -> HTTPServerResponse {
+        let etag = entityTag(id)
+        let length = Int64(bytes.count)
+        var fields = HTTPFields()
+        if let etag { fields[.eTag] = etag.description }
+        fields[.acceptRanges] = "bytes"
+        switch HTTPConditionalRequest.evaluate(request, etag: etag, lastModified: nil, length: length) {
+        case .full:
+            fields[.contentType] = contentType
+            fields[.cacheControl] = cacheControl
+            return HTTPServerResponse(status: .ok, headerFields: fields, body: .bytes(bytes))
+        case .partial(let range):
+            fields[.contentType] = contentType
+            fields[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(length)"
+            fields[.cacheControl] = cacheControl
+            let part = Array(bytes[Int(range.lowerBound)...Int(range.upperBound)])
+            return HTTPServerResponse(status: .partialContent, headerFields: fields, body: .bytes(part))
+        case .notModified:
+            fields[.acceptRanges] = nil
+            fields[.cacheControl] = cacheControl
+            return HTTPServerResponse(status: .notModified, headerFields: fields)
+        case .preconditionFailed:
+            var refused = HTTPFields()
+            refused[.cacheControl] = cacheControl
+            return HTTPServerResponse(status: .preconditionFailed, headerFields: refused)
+        case .rangeNotSatisfiable:
+            var refused = HTTPFields()
+            refused[.contentRange] = "bytes */\(length)"
+            refused[.cacheControl] = cacheControl
+            return HTTPServerResponse(status: .rangeNotSatisfiable, headerFields: refused)
+        }
     }
 
     /// The 200 that `fileResponse` gives for the whole blob, from its bytes in memory: the same

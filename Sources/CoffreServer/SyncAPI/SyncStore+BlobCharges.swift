@@ -30,9 +30,12 @@ extension SyncStore {
     /// `user`'s quota before writing; in the same transaction the difference with the bytes
     /// actually new to the vault is given back — or, when a blob the caller found recorded was
     /// collected meanwhile and is new again, charged without a quota check, since its bytes are
-    /// already stored. Returns the ids that were new.
+    /// already stored. A new blob found in `inline` gets those bytes stored with its row
+    /// (`blob_bytes`); the others have their bytes in the blob store's files. Returns the ids
+    /// that were new.
     func recordUploads(
-        _ vault: VaultID, user: Int64, _ blobs: [StoredBlob], reservedBytes: Int64
+        _ vault: VaultID, user: Int64, _ blobs: [StoredBlob], inline: [BlobID: ArraySlice<UInt8>] = [:],
+        reservedBytes: Int64
     ) async throws(SyncError) -> Set<BlobID> {
         var sizes: [BlobID: Int64] = [:]
         for blob in blobs { sizes[blob.id] = blob.size }
@@ -46,18 +49,22 @@ extension SyncStore {
         let unique = sizes
         return try await write { db in
             let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .write)
-            return try Self.recordUploads(db, vault: access.rowID, user: user, unique, reservedBytes: reservedBytes, now: now)
+            return try Self.recordUploads(
+                db, vault: access.rowID, user: user, unique, inline: inline, reservedBytes: reservedBytes, now: now)
         }
     }
 
     /// `recordUploads` inside the caller's transaction, in vault row `vault` (access checked by
-    /// the caller): inserts the rows of the blobs new to the vault charged to `user`, refreshes
-    /// the others' time, settles the reservation and returns the ids that were new.
+    /// the caller): inserts the rows of the blobs new to the vault charged to `user`, with their
+    /// bytes when `inline` holds them, refreshes the others' time (a blob already held, in either
+    /// home, is not stored twice), settles the reservation and returns the ids that were new.
     static func recordUploads(
-        _ db: Connection, vault: Int64, user: Int64, _ sizes: [BlobID: Int64], reservedBytes: Int64, now: Int64
+        _ db: Connection, vault: Int64, user: Int64, _ sizes: [BlobID: Int64], inline: [BlobID: ArraySlice<UInt8>],
+        reservedBytes: Int64, now: Int64
     ) throws -> Set<BlobID> {
         let new = try missing(db, vault: vault, ids: Array(sizes.keys))
         let insert = try db.prepare("INSERT INTO blobs (vault, hash, size, created, charged_to) VALUES (?, ?, ?, ?, ?)")
+        let insertBytes = inline.isEmpty ? nil : try prepareInlineInsert(db)
         let refresh = try db.prepare("UPDATE blobs SET created = max(created, ?) WHERE vault = ? AND hash = ?")
         var newBytes: Int64 = 0
         for (id, size) in sizes {
@@ -69,6 +76,9 @@ extension SyncStore {
                 try insert.bind(now, at: 4)
                 try insert.bind(user, at: 5)
                 while try insert.step() {}
+                if let insertBytes, let bytes = inline[id] {
+                    try storeInlineBytes(insertBytes, vault: vault, id: id, bytes: bytes)
+                }
                 newBytes += size
             } else {
                 refresh.reset()

@@ -1,10 +1,11 @@
 import CoffreProtocol
 import Foundation
+import HTTPServer
 
 /// Adds the user's vaults to their export (`GET /v1/account/export`), under
 /// `vaults/<vault id>/`: `vault.json` (`VaultExport`), `entries-<n>.json` (the whole changes feed,
 /// page by page) and `blobs/<blob id>`, each blob streamed from its file a piece at a time on
-/// the blocking-work queue, never held whole.
+/// the blocking-work queue, never held whole (a small blob kept in the database is read whole).
 struct VaultExportContributor: AccountExportContributor {
     let blobs: BlobLayer
 
@@ -44,9 +45,9 @@ struct VaultExportContributor: AccountExportContributor {
 
     private func addBlob(_ id: BlobID, of vault: VaultID, to archive: AccountExportArchive, folder: String) async throws {
         let disk = blobs.disk
-        let reader = try await BlobLayer.blocking { () throws(BlobStoreError) in
-            try disk.open(namespace: try BlobLayer.namespace(vault), id: id)
-        }
+        let store = blobs.store
+        // From either home: a small blob's bytes may be in the database (docs/storage-blobs.md).
+        let reader = try await HTTPBlockingWork.run { try BlobLayer.openBlocking(id, in: vault, disk: disk, store: store) }
         try await archive.addFile(path: "\(folder)/blobs/\(id.hex)", size: reader.size) { write in
             var offset: Int64 = 0
             while offset < reader.size {
