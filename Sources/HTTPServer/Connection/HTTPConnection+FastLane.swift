@@ -22,7 +22,7 @@ extension HTTPConnection {
             routePattern: fastLane.routePattern, expectContinue: false)
         exchange.responseStarted = true
         exchange.responseQueued = true
-        exchange.status = 200
+        exchange.status = prepared.statusCode
         // The same persistence rules as `deliver` (RFC 9112 §9.3, §9.6).
         if requestCount >= context.configuration.limits.maxRequestsPerConnection || shutdownRequested || inputClosed {
             exchange.keepAlive = false
