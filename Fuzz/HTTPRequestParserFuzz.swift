@@ -4,6 +4,8 @@
 // Each input is fed three ways — whole, in pieces sized by the first byte, and one byte at a
 // time — and the outcomes must agree; a chunked body after the head goes through the chunked
 // decoder the same way. Any crash, trap, hang or out-of-bounds access is a finding.
+// Whatever the fast lane's scanner (HTTPLeanRequestScanner) recognises, the parser must accept
+// with the same meaning: method, path, Authorization, persistence, no body, where the head ends.
 
 struct Outcome: Equatable {
     var head: HTTPRequestHead?
@@ -72,6 +74,17 @@ public func fuzzRequestParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
         precondition(!head.method.isEmpty && !head.target.isEmpty, "empty method or target accepted")
         precondition(head.target.utf8.count <= limits.maxURILength, "target over the limit accepted")
         precondition(head.headers.count <= limits.maxHeaderCount, "too many headers accepted")
+    }
+    if let lean = HTTPLeanRequestScanner.scan(input, limits: limits) {
+        guard let head = whole.head else { preconditionFailure("the lean scanner recognised a head the parser refuses") }
+        let text = { (range: Range<Int>) in String(decoding: UnsafeRawBufferPointer(rebasing: input[range]), as: UTF8.self) }
+        let authorizations = head.headers.filter { $0.name.lowercased() == "authorization" }.map(\.value)
+        precondition(whole.consumed == lean.headLength, "lean and full heads end at different bytes")
+        precondition(head.method == (lean.isHead ? "HEAD" : "GET") && head.minorVersion == 1, "lean method differs")
+        precondition(head.path == text(lean.path) && head.query == nil && head.target == head.path, "lean path differs")
+        precondition(authorizations == (lean.authorization.map { [text($0)] } ?? []), "lean Authorization differs")
+        precondition(head.clientAllowsKeepAlive == lean.keepAlive, "lean persistence differs")
+        precondition(head.framing == .none && !head.expectContinue, "lean scanner recognised a body or an expectation")
     }
     // The date parser sees the same hostile text (stdlib only as well).
     if let text = String(validating: input, as: UTF8.self), let seconds = HTTPDate.parse(text) {

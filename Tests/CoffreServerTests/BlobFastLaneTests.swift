@@ -15,11 +15,13 @@ import Testing
             .filter { !$0.lowercased().hasPrefix("date:") }.joined(separator: "\r\n")
     }
 
-    @Test(arguments: [0, 1, 4_096, 16_384])
-    func theFastLaneAnswersByteForByteAsTheRoute(size: Int) async throws {
+    /// Over HTTP/1.0 the route's attempt answers; over plain HTTP/1.1 the lean fast lane
+    /// (`BlobFastLane`) does, from the response `SmallBlobCache` prepared.
+    @Test(arguments: [0, 1, 4_096, 16_384], [false, true])
+    func theFastLaneAnswersByteForByteAsTheRoute(size: Int, http11: Bool) async throws {
         try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
-            let raw = APITestClient(port: harness.app.localPort)
+            let raw = APITestClient(port: harness.app.localPort, http11: http11)
             let blob = SyncSamples.blob(size)
             for method in ["GET", "HEAD"] {
                 // A vault of its own per method, so that the first request finds nothing cached.
@@ -70,7 +72,8 @@ import Testing
         }
     }
 
-    @Test func anotherUserOrAnotherVaultGets404() async throws {
+    @Test(arguments: [false, true])
+    func anotherUserOrAnotherVaultGets404(http11: Bool) async throws {
         try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice")
             let mallory = try await harness.user("mallory")
@@ -80,7 +83,7 @@ import Testing
             _ = try await mallory.client.createVault(SyncSamples.createRequest(mallorys))
             let blob = SyncSamples.blob(4_096)
             try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes)
-            let raw = APITestClient(port: harness.app.localPort)
+            let raw = APITestClient(port: harness.app.localPort, http11: http11)
             for _ in 0..<2 { _ = try await raw.send("GET", SyncPath.blob(vault, blob.id), token: alice.token) }
             // Mallory's token and her own vault's membership are cached too.
             let own = SyncSamples.blob(10)
@@ -102,7 +105,8 @@ import Testing
         }
     }
 
-    @Test func aTokenWithoutAReadingScopeIsRefusedLikeTheRoute() async throws {
+    @Test(arguments: [false, true])
+    func aTokenWithoutAReadingScopeIsRefusedLikeTheRoute(http11: Bool) async throws {
         try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice", isAdmin: true)
             let vault = SyncSamples.vaultID()
@@ -110,7 +114,7 @@ import Testing
             let blob = SyncSamples.blob(64)
             try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes)
             let admin = try await harness.login("alice", authKey: alice.authKey, scopes: [.admin])
-            let raw = APITestClient(port: harness.app.localPort)
+            let raw = APITestClient(port: harness.app.localPort, http11: http11)
             for _ in 0..<2 { _ = try await raw.send("GET", SyncPath.blob(vault, blob.id), token: alice.token) }
             for _ in 0..<2 {
                 let refused = try await raw.send("GET", SyncPath.blob(vault, blob.id), token: admin)
@@ -120,14 +124,15 @@ import Testing
         }
     }
 
-    @Test func blobsDeletedByGarbageCollectionAre404AtOnce() async throws {
+    @Test(arguments: [false, true])
+    func blobsDeletedByGarbageCollectionAre404AtOnce(http11: Bool) async throws {
         try await SyncServerHarness.withVault({ $0.maintenance.gcGraceSeconds = 3_600 }) { harness, alice, vault in
             let unreferenced = SyncSamples.blob(2_000)
             try await alice.client.putBlob(vault, unreferenced.id, bytes: unreferenced.bytes)
             let orphan = SyncSamples.blob(500)
             try harness.plantFile(vault: vault, blob: orphan, age: 0)
             harness.clock.advance(by: 3_601)
-            let raw = APITestClient(port: harness.app.localPort)
+            let raw = APITestClient(port: harness.app.localPort, http11: http11)
             let paths = [SyncPath.blob(vault, unreferenced.id), SyncPath.blob(vault, orphan.id)]
             // The clock moved: the first GET writes "last seen" through the route.
             for path in paths {

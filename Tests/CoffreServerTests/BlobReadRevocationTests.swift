@@ -22,12 +22,14 @@ import Testing
         }
     }
 
-    @Test(arguments: Revocation.allCases)
-    func theNextGetIsRefusedAtOnce(_ revocation: Revocation) async throws {
+    /// With `http11`, the reads are plain HTTP/1.1 GETs, which the lean fast lane
+    /// (`BlobFastLane`) answers; over HTTP/1.0 the route's attempt does.
+    @Test(arguments: Revocation.allCases, [false, true])
+    func theNextGetIsRefusedAtOnce(_ revocation: Revocation, http11: Bool) async throws {
         let harness = try await SyncServerHarness()
         defer { harness.removeData() }
         do {
-            try await run(revocation, harness)
+            try await run(revocation, harness, http11: http11)
         } catch {
             await harness.shutdown()
             throw error
@@ -35,7 +37,7 @@ import Testing
         await harness.shutdown()
     }
 
-    private func run(_ revocation: Revocation, _ harness: SyncServerHarness) async throws {
+    private func run(_ revocation: Revocation, _ harness: SyncServerHarness, http11: Bool) async throws {
         let alice = try await harness.user("alice")
         let bob = try await harness.user("bob")
         let vault = SyncSamples.vaultID()
@@ -45,7 +47,7 @@ import Testing
         let blob = SyncSamples.blob(4_096)
         #expect(try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes) == true)
 
-        let raw = APITestClient(port: harness.app.localPort)
+        let raw = APITestClient(port: harness.app.localPort, http11: http11)
         let path = SyncPath.blob(vault, blob.id)
         // Twice: the first fills the caches, the second is served from them on the fast lane.
         for _ in 0..<2 {

@@ -30,7 +30,14 @@ extension TokenAuthenticator {
     /// read; nil in every other case, where `reader(for:)` gives the answer (which may be the
     /// same session, or 401 / 403).
     func cachedReader(for request: HTTPServerRequest) -> DeviceSession? {
-        guard let authorization = request.authorization, let token = Self.bearerToken(in: authorization),
+        guard var authorization = request.authorization else { return nil }
+        return authorization.withUTF8 { cachedReader(authorization: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `cachedReader(for:)` for the bytes of the only Authorization field (the lean fast
+    /// lane's, from the read buffer): the same rules, nothing copied or allocated.
+    func cachedReader(authorization: UnsafeRawBufferPointer) -> DeviceSession? {
+        guard let token = Self.bearerToken(in: authorization),
             case .device(let session)? = cachedPrincipal(token: token), Self.mayRead(session)
         else { return nil }
         return session

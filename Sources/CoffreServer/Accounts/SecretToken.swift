@@ -41,9 +41,15 @@ enum SecretToken {
     /// True when `text` has the shape of a `kind` secret (prefix, length, alphabet); checked
     /// before any database lookup so junk costs nothing.
     static func hasShape(_ text: String, of kind: Kind) -> Bool {
-        let bytes = text.utf8
-        guard bytes.count == kind.textLength, text.hasPrefix(kind.prefix) else { return false }
-        return bytes.dropFirst(kind.prefix.utf8.count).allSatisfy { byte in
+        var copy = text
+        return copy.withUTF8 { hasShape(UnsafeRawBufferPointer($0), of: kind) }
+    }
+
+    /// `hasShape` over the text's UTF-8 bytes.
+    static func hasShape(_ utf8: UnsafeRawBufferPointer, of kind: Kind) -> Bool {
+        let prefix = kind.prefix.utf8
+        guard utf8.count == kind.textLength, utf8.starts(with: prefix) else { return false }
+        return utf8.dropFirst(prefix.count).allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):

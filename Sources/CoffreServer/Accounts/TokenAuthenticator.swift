@@ -24,7 +24,7 @@ public final class TokenAuthenticator: Sendable {
     }
 
     private struct Cache: ~Copyable {
-        var entries: [[UInt8]: CachedToken] = [:]
+        var entries: [TokenDigest: CachedToken] = [:]
         var generation: UInt64 = 0
     }
 
@@ -51,41 +51,49 @@ public final class TokenAuthenticator: Sendable {
     /// any case, RFC 9110 §11.1), spaces allowed around the two words, nothing else. Read as bytes, since it runs on every request: splitting the
     /// `String` into `Character`s and lowercasing it cost more than the token's SHA-256.
     static func bearerToken(in authorization: String) -> String? {
-        let bytes = authorization.utf8
-        guard bytes.count <= 256 else { return nil }
+        var text = authorization
+        return text.withUTF8 { bytes in
+            bearerToken(in: UnsafeRawBufferPointer(bytes)).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// `bearerToken(in:)` over the field value's bytes: the token's bytes within them.
+    static func bearerToken(in authorization: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard authorization.count <= 256 else { return nil }
         let space = UInt8(ascii: " ")
-        var index = bytes.startIndex
-        while index != bytes.endIndex, bytes[index] == space { bytes.formIndex(after: &index) }
+        var index = 0
+        while index < authorization.count, authorization[index] == space { index += 1 }
         for letter in "bearer".utf8 {
             // ASCII letters differ from their capitals only by 0x20.
-            guard index != bytes.endIndex, bytes[index] | 0x20 == letter else { return nil }
-            bytes.formIndex(after: &index)
+            guard index < authorization.count, authorization[index] | 0x20 == letter else { return nil }
+            index += 1
         }
-        guard index != bytes.endIndex, bytes[index] == space else { return nil }
-        while index != bytes.endIndex, bytes[index] == space { bytes.formIndex(after: &index) }
+        guard index < authorization.count, authorization[index] == space else { return nil }
+        while index < authorization.count, authorization[index] == space { index += 1 }
         let start = index
-        while index != bytes.endIndex, bytes[index] != space { bytes.formIndex(after: &index) }
+        while index < authorization.count, authorization[index] != space { index += 1 }
         let end = index
-        while index != bytes.endIndex, bytes[index] == space { bytes.formIndex(after: &index) }
-        guard start != end, index == bytes.endIndex else { return nil }
-        return String(authorization.utf8[start..<end])
+        while index < authorization.count, authorization[index] == space { index += 1 }
+        guard start != end, index == authorization.count else { return nil }
+        return UnsafeRawBufferPointer(rebasing: authorization[start..<end])
     }
 
     /// Authenticates a token's text (`cft_…` or `cfa_…`).
     public func authenticate(token: String) async throws(APIError) -> Principal {
         let isAdminToken = SecretToken.hasShape(token, of: .admin)
         guard isAdminToken || SecretToken.hasShape(token, of: .device) else { throw .unauthenticated }
-        let hash: [UInt8]
-        do { hash = try SecretToken.hash(token) } catch { throw store.mapped(error, "hash token") }
+        let digest: TokenDigest
+        do { digest = try TokenDigest(hashing: token) } catch { throw store.mapped(error, "hash token") }
+        let hash = digest.bytes
         let now = clock.now()
         let minute = now - now % Self.lastSeenResolution
 
         let cached = cache.withLock { cache -> (Principal, writeLastSeen: Bool)? in
-            guard var entry = cache.entries[hash] else { return nil }
+            guard var entry = cache.entries[digest] else { return nil }
             let due = minute - entry.lastSeenWritten >= Self.lastSeenResolution
             if due {
                 entry.lastSeenWritten = minute
-                cache.entries[hash] = entry
+                cache.entries[digest] = entry
             }
             return (entry.principal, due)
         }
@@ -102,10 +110,10 @@ public final class TokenAuthenticator: Sendable {
         let due = minute - lastSeen >= Self.lastSeenResolution
         cache.withLock { cache in
             guard cache.generation == generation else { return }
-            if cache.entries.count >= capacity, cache.entries[hash] == nil {
+            if cache.entries.count >= capacity, cache.entries[digest] == nil {
                 cache.entries.remove(at: cache.entries.startIndex)
             }
-            cache.entries[hash] = CachedToken(principal: principal, lastSeenWritten: due ? minute : lastSeen)
+            cache.entries[digest] = CachedToken(principal: principal, lastSeenWritten: due ? minute : lastSeen)
         }
         if due { await writeLastSeen(of: principal, minute: minute) }
         return principal
@@ -117,13 +125,20 @@ public final class TokenAuthenticator: Sendable {
     /// tells nothing about a token (preimage resistance), so no byte of a token is ever
     /// compared with another.
     func cachedPrincipal(token: String) -> Principal? {
+        var text = token
+        return text.withUTF8 { cachedPrincipal(token: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `cachedPrincipal(token:)` for the token's UTF-8 bytes (the fast lane's, from the read
+    /// buffer): a SHA-256 on the stack and a dictionary lookup, no heap allocation.
+    func cachedPrincipal(token: UnsafeRawBufferPointer) -> Principal? {
         guard SecretToken.hasShape(token, of: .device) || SecretToken.hasShape(token, of: .admin),
-            let hash = try? SecretToken.hash(token)
+            let digest = try? TokenDigest(hashing: token)
         else { return nil }
         let now = clock.now()
         let minute = now - now % Self.lastSeenResolution
         return cache.withLock { cache in
-            guard let entry = cache.entries[hash], minute - entry.lastSeenWritten < Self.lastSeenResolution else { return nil }
+            guard let entry = cache.entries[digest], minute - entry.lastSeenWritten < Self.lastSeenResolution else { return nil }
             return entry.principal
         }
     }

@@ -107,6 +107,14 @@ public final class BlobLayer: Sendable {
         inlineMaxBytes > 0 && size <= inlineMaxBytes
     }
 
+    /// The lean fast lane's entry point (`BlobFastLane`): the prepared 200 of blob `id` of
+    /// `vault` when it is kept and `user` is known to be a member of `vault`, without waiting;
+    /// nil otherwise (then the route decides, as for `cachedSmallBlob`).
+    func cachedSmallBlobResponse(_ id: BlobID, in vault: VaultID, user: Int64) -> HTTPPreparedResponse? {
+        guard readers.isKnownMember(user, of: vault) else { return nil }
+        return smallBlobs.response(of: id, in: vault)
+    }
+
     /// Runs blocking store work off the event loop, keeping `BlobStoreError`s typed.
     static func blocking<Result: Sendable>(
         _ body: @escaping @Sendable () throws(BlobStoreError) -> Result

@@ -1,8 +1,11 @@
 import CoffreProtocol
+import HTTPServer
 import Synchronization
 
-/// The bytes of recently read small blobs, for the blob GET's fast lane: a hit answers on the
-/// event loop with no task, no blocking-queue hop and no openat(2).
+/// The bytes of recently read small blobs, for the blob GET's fast lanes: a hit answers on the
+/// event loop with no task, no blocking-queue hop and no openat(2). Each blob is kept as the
+/// whole blob's 200 prepared once (`HTTPPreparedResponse`: status line, fields, body), which
+/// the lean fast lane (`BlobFastLane`) sends with only the Date line added.
 ///
 /// Bounded: a blob of at most `maxBlobBytes` is kept, at most `capacity` blobs and `maxBytes`
 /// bytes in all (by default 16 KiB, 4,096 blobs, 16 MiB); inserting into a full cache evicts
@@ -24,7 +27,7 @@ final class SmallBlobCache: Sendable {
     }
 
     private struct State: ~Copyable {
-        var blobs: [Key: [UInt8]] = [:]
+        var blobs: [Key: HTTPPreparedResponse] = [:]
         var bytes = 0
         var generation: UInt64 = 0
     }
@@ -32,7 +35,8 @@ final class SmallBlobCache: Sendable {
     private let state = Mutex(State())
     /// Most blobs kept at once.
     let capacity: Int
-    /// Most bytes kept at once (blob bytes, not counting the dictionary's own memory).
+    /// Most blob bytes kept at once (not counting the prepared heads, about 250 bytes per blob
+    /// and so bounded by `capacity`, nor the dictionary's own memory).
     let maxBytes: Int
 
     init(capacity: Int = 4_096, maxBytes: Int = 16 << 20) {
@@ -48,6 +52,11 @@ final class SmallBlobCache: Sendable {
 
     /// The bytes of `blob` as read from `vault`, if kept.
     func bytes(of blob: BlobID, in vault: VaultID) -> [UInt8]? {
+        response(of: blob, in: vault)?.body
+    }
+
+    /// The prepared 200 of `blob` as read from `vault`, if kept.
+    func response(of blob: BlobID, in vault: VaultID) -> HTTPPreparedResponse? {
         let key = Key(vault: vault, blob: blob)
         return state.withLock { $0.blobs[key] }
     }
@@ -57,14 +66,16 @@ final class SmallBlobCache: Sendable {
     func insert(_ bytes: [UInt8], as blob: BlobID, in vault: VaultID, generation: UInt64) {
         guard bytes.count <= Self.maxBlobBytes else { return }
         let key = Key(vault: vault, blob: blob)
+        let prepared = HTTPPreparedResponse(status: .ok, headerFields: SyncAPI.wholeBlobFields(blob), body: bytes)
+        let size = Self.size(of: prepared)
         state.withLock { state in
             guard state.generation == generation, state.blobs[key] == nil else { return }
-            while !state.blobs.isEmpty && (state.blobs.count >= capacity || state.bytes + bytes.count > maxBytes) {
+            while !state.blobs.isEmpty && (state.blobs.count >= capacity || state.bytes + size > maxBytes) {
                 let evicted = state.blobs.remove(at: state.blobs.startIndex)
-                state.bytes -= evicted.value.count
+                state.bytes -= Self.size(of: evicted.value)
             }
-            state.blobs[key] = bytes
-            state.bytes += bytes.count
+            state.blobs[key] = prepared
+            state.bytes += size
         }
     }
 
@@ -74,7 +85,7 @@ final class SmallBlobCache: Sendable {
         state.withLock { state in
             state.generation &+= 1
             for key in keys {
-                if let removed = state.blobs.removeValue(forKey: key) { state.bytes -= removed.count }
+                if let removed = state.blobs.removeValue(forKey: key) { state.bytes -= Self.size(of: removed) }
             }
         }
     }
@@ -84,7 +95,12 @@ final class SmallBlobCache: Sendable {
         state.withLock { state in
             state.generation &+= 1
             state.blobs = state.blobs.filter { $0.key.vault != vault }
-            state.bytes = state.blobs.values.reduce(0) { $0 + $1.count }
+            state.bytes = state.blobs.values.reduce(0) { $0 + Self.size(of: $1) }
         }
+    }
+
+    /// What one kept blob counts against `maxBytes`: its bytes.
+    private static func size(of prepared: HTTPPreparedResponse) -> Int {
+        prepared.body.count
     }
 }

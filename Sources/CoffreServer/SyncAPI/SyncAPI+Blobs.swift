@@ -135,12 +135,18 @@ extension SyncAPI {
         let etag = entityTag(id)
         let decision = HTTPConditionalRequest.evaluate(request, etag: etag, lastModified: nil, length: Int64(bytes.count))
         guard decision == .full else { return nil }
+        return HTTPServerResponse(status: .ok, headerFields: wholeBlobFields(id), body: .bytes(bytes))
+    }
+
+    /// The fields of the whole blob's 200, as `HTTPFileResponse` orders them, then
+    /// Cache-Control (also what `SmallBlobCache` prepares for the lean fast lane).
+    static func wholeBlobFields(_ id: BlobID) -> HTTPFields {
         var fields = HTTPFields()
-        if let etag { fields[.eTag] = etag.description }
+        if let etag = entityTag(id) { fields[.eTag] = etag.description }
         fields[.acceptRanges] = "bytes"
         fields[.contentType] = contentType
         fields[.cacheControl] = cacheControl
-        return HTTPServerResponse(status: .ok, headerFields: fields, body: .bytes(bytes))
+        return fields
     }
 
     /// Blobs are opaque ciphertext.

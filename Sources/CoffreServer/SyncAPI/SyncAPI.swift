@@ -32,6 +32,8 @@ public struct SyncAPI: Sendable {
 
     /// Adds every sync route to `router`.
     public func register(on router: inout HTTPRouter) throws(HTTPServerError) {
+        // Plain blob GET/HEADs of cached small blobs are answered before routing.
+        router.fastLane = BlobFastLane(authenticator: authenticator, blobs: blobs)
         for route in vaultRoutes + memberRoutes + blobRoutes + commitRoutes {
             // No server-level body limit: each handler checks the Content-Length or reads a
             // bounded body itself, so a refusal is the JSON `body_too_large`, not a plain 413.

@@ -8,6 +8,13 @@ extension HTTPConnection {
         while index < bytes.count {
             switch phase {
             case .idle, .readingHead:
+                // Between requests, a plain GET/HEAD the fast lane can answer skips the parser.
+                if phase == .idle, let fastLane = context.fastLane,
+                    let used = answerOnFastLane(UnsafeRawBufferPointer(rebasing: bytes[index...]), fastLane)
+                {
+                    index += used
+                    continue
+                }
                 if phase == .idle {
                     phase = .readingHead
                     phaseStartedAt = loop.now

@@ -4,7 +4,7 @@ import HTTPTypes
 import Logging
 
 extension HTTPConnection {
-    private static let crlf: [UInt8] = [HTTPByteClass.cr, HTTPByteClass.lf]
+    static let crlf: [UInt8] = [HTTPByteClass.cr, HTTPByteClass.lf]
     /// Bodies up to this size are copied behind the head so both leave in one write.
     private static let inlineBodyLimit = 16 * 1024
 
@@ -61,27 +61,16 @@ extension HTTPConnection {
         default: break
         }
         head.reserveCapacity(160 + response.headerFields.count * 48 + inlineBody)
-        head.append(contentsOf: "HTTP/1.1 ".utf8)
-        Self.appendDecimal(Int64(status), to: &head)
-        head.append(HTTPByteClass.space)
-        head.append(contentsOf: response.status.reasonPhrase.utf8)
-        head.append(contentsOf: Self.crlf)
+        Self.appendStatusLine(response.status, to: &head)
         // RFC 9110 §6.6.1: an origin server with a clock sends Date.
         head.append(contentsOf: "Date: ".utf8)
         head.append(contentsOf: loop.currentDate())
         head.append(contentsOf: Self.crlf)
-        for field in response.headerFields where !Self.isServerManaged(field.name) {
-            head.append(contentsOf: field.name.rawName.utf8)
-            head.append(contentsOf: ": ".utf8)
-            head.append(contentsOf: field.value.utf8)
-            head.append(contentsOf: Self.crlf)
-        }
+        Self.appendFieldLines(response.headerFields, to: &head)
         if bodyAllowed {
             // RFC 9110 §9.3.2: HEAD gets the same fields as GET, framing included.
             if let length {
-                head.append(contentsOf: "Content-Length: ".utf8)
-                Self.appendDecimal(length, to: &head)
-                head.append(contentsOf: Self.crlf)
+                Self.appendContentLength(length, to: &head)
             } else if chunked {
                 head.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
             }
@@ -129,6 +118,32 @@ extension HTTPConnection {
         self.exchange = exchange
         flushOutput()
         updateInterest()
+    }
+
+    /// Appends `HTTP/1.1 <code> <reason>` CRLF (RFC 9112 §4).
+    static func appendStatusLine(_ status: HTTPResponse.Status, to head: inout [UInt8]) {
+        head.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(Int64(status.code), to: &head)
+        head.append(HTTPByteClass.space)
+        head.append(contentsOf: status.reasonPhrase.utf8)
+        head.append(contentsOf: crlf)
+    }
+
+    /// Appends the field lines of `fields` except those the server manages itself.
+    static func appendFieldLines(_ fields: HTTPFields, to head: inout [UInt8]) {
+        for field in fields where !isServerManaged(field.name) {
+            head.append(contentsOf: field.name.rawName.utf8)
+            head.append(contentsOf: ": ".utf8)
+            head.append(contentsOf: field.value.utf8)
+            head.append(contentsOf: crlf)
+        }
+    }
+
+    /// Appends `Content-Length: <length>` CRLF (RFC 9110 §8.6).
+    static func appendContentLength(_ length: Int64, to head: inout [UInt8]) {
+        head.append(contentsOf: "Content-Length: ".utf8)
+        appendDecimal(length, to: &head)
+        head.append(contentsOf: crlf)
     }
 
     /// Appends a non-negative number in decimal without building a String.
@@ -294,7 +309,7 @@ extension HTTPConnection {
     }
 
     /// The response is fully written: count it, log it, then serve the next request or close.
-    private func finishResponse() {
+    func finishResponse() {
         guard let exchange else { return }
         let elapsed = SystemCall.monotonicNanoseconds() &- exchange.startedAt
         context.metrics.recordRequest(method: exchange.method, status: exchange.status, nanoseconds: elapsed)

@@ -14,6 +14,8 @@ final class EventLoop: @unchecked Sendable {
     private static let listenerToken = UInt64.max - 1
     private static let timerTick: UInt64 = 100_000_000
     static let readBufferSize = 64 * 1024
+    /// Room for a fast-lane response: a 16 KiB body and its head, with margin.
+    static let gatherBufferSize = 20 * 1024
     /// Inbox passes per wake-up before epoll is polled again (bounds the loop's latency for I/O).
     private static let drainRounds = 4
 
@@ -36,6 +38,8 @@ final class EventLoop: @unchecked Sendable {
     let readBuffer: UnsafeMutableRawBufferPointer
     /// Scratch buffer for file bytes sent through an encrypted transport.
     let fileBuffer: UnsafeMutableRawBufferPointer
+    /// Where a fast-lane response is put together for its single write (`HTTPConnection+FastLane`).
+    let gatherBuffer: UnsafeMutableRawBufferPointer
     /// The loop's clock: monotonic nanoseconds, read once per wake-up.
     private(set) var now: UInt64
     private var dateSecond: Int64 = -1
@@ -49,6 +53,7 @@ final class EventLoop: @unchecked Sendable {
         self.listener = listener
         self.readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
         self.fileBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
+        self.gatherBuffer = .allocate(byteCount: Self.gatherBufferSize, alignment: 16)
         self.now = SystemCall.monotonicNanoseconds()
         try epoll.add(notifier.descriptor, events: .readable, token: Self.notifierToken)
         try epoll.add(listener.descriptor, events: .readable, token: Self.listenerToken)
@@ -57,6 +62,7 @@ final class EventLoop: @unchecked Sendable {
     deinit {
         readBuffer.deallocate()
         fileBuffer.deallocate()
+        gatherBuffer.deallocate()
     }
 
     /// Hands `message` to the loop thread; writes the eventfd only when the loop may be asleep

@@ -5,6 +5,8 @@ import Logging
 final class ServerContext: Sendable {
     let configuration: HTTPServerConfiguration
     let responder: any HTTPResponder
+    /// The responder's lean fast lane, read once.
+    let fastLane: (any HTTPFastLane)?
     let logger: Logger
     let metrics: HTTPServerMetrics
     let headLimits: HTTPRequestHeadParser.Limits
@@ -21,6 +23,7 @@ final class ServerContext: Sendable {
     init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
         self.configuration = configuration
         self.responder = responder
+        self.fastLane = responder.fastLane
         self.logger = logger
         self.metrics = HTTPServerMetrics()
         let limits = configuration.limits

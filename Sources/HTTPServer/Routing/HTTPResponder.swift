@@ -7,6 +7,10 @@ public protocol HTTPResponder: Sendable {
     /// every request head, so it must be cheap and must not block; it may fill in
     /// `pathParameters` and `routePattern`. The default runs `respond(to:)` as a task.
     func handler(for request: inout HTTPServerRequest) -> HTTPHandler
+
+    /// The lean fast lane tried for plain GET/HEAD requests before they are parsed into a
+    /// request (`HTTPFastLane`); nil (the default) for none. Read once when the server starts.
+    var fastLane: (any HTTPFastLane)? { get }
 }
 
 extension HTTPResponder {
@@ -14,6 +18,9 @@ extension HTTPResponder {
     public func handler(for request: inout HTTPServerRequest) -> HTTPHandler {
         HTTPHandler(task: { try await self.respond(to: $0) })
     }
+
+    /// No lean fast lane.
+    public var fastLane: (any HTTPFastLane)? { nil }
 }
 
 /// What runs for one request.

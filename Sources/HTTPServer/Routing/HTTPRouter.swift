@@ -18,6 +18,9 @@ public struct HTTPRouter: HTTPResponder {
     /// Which routes can match a path of each segment count, so a request tries only those.
     private var candidates = RouteCandidates([])
 
+    /// The lean fast lane tried before routing (`HTTPFastLane`); what it declines is routed.
+    public var fastLane: (any HTTPFastLane)?
+
     /// A router without routes (every request answers 404).
     public init() {}
 

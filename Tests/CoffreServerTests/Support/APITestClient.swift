@@ -33,12 +33,16 @@ struct APITestClient: Sendable {
     }
 
     let port: Int
+    /// Send HTTP/1.1 requests with `Connection: close` instead of HTTP/1.0 (the lean fast
+    /// lane, `BlobFastLane`, only takes HTTP/1.1).
+    var http11 = false
 
     /// Sends one request; `body` is sent as is with a Content-Length.
     func send(
         _ method: String, _ target: String, token: String? = nil, body: [UInt8]? = nil, headers: [String: String] = [:]
     ) async throws -> Response {
-        var head = "\(method) \(target) HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+        var head = "\(method) \(target) HTTP/1.\(http11 ? "1" : "0")\r\nHost: 127.0.0.1\r\n"
+        if http11 { head += "Connection: close\r\n" }
         if let token { head += "Authorization: Bearer \(token)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
