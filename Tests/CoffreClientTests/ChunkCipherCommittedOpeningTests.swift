@@ -103,7 +103,7 @@ import Testing
         let a = try cipher.seal(ChunkerFixtures.pseudoRandom(count: 3 * ChunkCipher.interleaveSliceByteCount, seed: 21))
         let b = try cipher.seal(ChunkerFixtures.pseudoRandom(count: 3 * ChunkCipher.interleaveSliceByteCount, seed: 22))
         #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) { try openCommitted(b.blob, reference: a.reference) }
-        // Of another length: its padded size says so before any key is used... or the tag does.
+        // Of another length: the tag fails first, as it is checked before the framing.
         let short = try cipher.seal(Array("short".utf8))
         #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) { try openCommitted(short.blob, reference: a.reference) }
         try expectOpenWithoutTheID(b.blob, a.reference)
