@@ -54,6 +54,21 @@ struct VaultDAVStreamingTests {
         await #expect(throws: (any Error).self) { try await F.read(reader, "f") }
     }
 
+    @Test func anotherFilesBlobServedUnderAChunksIDIsRefused() async throws {
+        // Reads do not hash blobs (docs/threat-model.md, "Why a read need not hash the blob"):
+        // a blob of the same size served under another chunk's id fails on the tag instead.
+        let fixture = try await F()
+        let dav = try await fixture.gateway()
+        _ = try await dav.write(try F.path("a"), body: F.body(F.noise(4000, seed: 61)), condition: .always)
+        let idA = try #require(fixture.world.shelf.storedIDs.first)
+        _ = try await dav.write(try F.path("b"), body: F.body(F.noise(4000, seed: 62)), condition: .always)
+        let idB = try #require(fixture.world.shelf.storedIDs.first { $0 != idA })
+        fixture.world.shelf.tamper(idA, with: try #require(fixture.world.shelf.blob(idB)))
+        let reader = try await fixture.gateway()
+        await #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) { try await F.read(reader, "a") }
+        #expect(try await F.read(reader, "b") == F.noise(4000, seed: 62))
+    }
+
     /// A body of `total` bytes produced piece by piece, which records on every piece how far
     /// it is ahead of what the server has received.
     struct MeteredBody: AsyncSequence, Sendable {

@@ -12,7 +12,9 @@ import CoffreCrypto
 final class ChunkCipherWorkspace {
     /// The convergence key the HMAC context holds; identifies the owning cipher.
     let convergenceKey: SecretBytes
-    private let mac: HMACSHA256
+    /// HMAC-SHA256 under the convergence key: chunk keys and key commitments; callers restart
+    /// it for each chunk.
+    let mac: HMACSHA256
     /// SHA-256 for blob ids; callers restart it for each blob.
     let hasher: SHA256
     /// Made with the first chunk's key, re-keyed for every later chunk.
@@ -21,12 +23,13 @@ final class ChunkCipherWorkspace {
     /// a SHA-256 stream (b), to hash one chunk's key and another chunk's blob id at once.
     private let pair: SHA256Pair?
 
-    /// A workspace for chunks of `cipher`.
-    init(for cipher: ChunkCipher) throws(CryptoError) {
+    /// A workspace for chunks of `cipher`, with the pair of SHA-NI streams when `pairsHashes`
+    /// and the CPU has the SHA extensions (`ChunkCipher.openCommitted` needs none).
+    init(for cipher: ChunkCipher, pairsHashes: Bool = true) throws(CryptoError) {
         convergenceKey = cipher.convergenceKey
         mac = try HMACSHA256(key: cipher.convergenceKey)
         hasher = try SHA256()
-        pair = SHA256Pair.isAvailable
+        pair = pairsHashes && SHA256Pair.isAvailable
             ? SHA256Pair(a: try SHA256Stream(hmac: HMACSHA256Pads(key: cipher.convergenceKey)), b: try SHA256Stream()) : nil
     }
 
@@ -36,10 +39,23 @@ final class ChunkCipherWorkspace {
     /// `HMAC(convergence, plaintext)` and `SHA-256(blob)` of two different chunks, hashed as
     /// one pair of streams. Only when `pairsHashes`.
     func chunkKeyAndBlobID(of plaintext: UnsafeRawBufferPointer, blob: UnsafeRawBufferPointer) throws(CryptoError) -> (SecretBytes, [UInt8]) {
+        let pair = restartedPair()
+        pair.update(a: plaintext, b: blob)
+        return try finishPair()
+    }
+
+    /// The pair of streams restarted for a new chunk key (a) and blob id (b), to be fed piece
+    /// by piece and finished with `finishPair()`. Only when `pairsHashes`.
+    func restartedPair() -> SHA256Pair {
         guard let pair else { preconditionFailure("paired hashing without the SHA extensions") }
         pair.a.restart()
         pair.b.restart()
-        pair.update(a: plaintext, b: blob)
+        return pair
+    }
+
+    /// The chunk key (a) and blob id (b) the pair's streams were fed since `restartedPair()`.
+    func finishPair() throws(CryptoError) -> (SecretBytes, [UInt8]) {
+        guard let pair else { preconditionFailure("paired hashing without the SHA extensions") }
         let key = try SecretBytes(count: SHA256Stream.byteCount) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
             try pair.a.finalize(into: out)
         }

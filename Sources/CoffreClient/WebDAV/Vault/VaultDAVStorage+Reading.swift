@@ -2,7 +2,8 @@ import CoffreProtocol
 import HTTPServer
 
 /// GET and HEAD: a read fetches only the chunks covering the range asked for, opens each
-/// (blob id, GCM tag, framing, key commitment: `ChunkCipher.open`) and streams the plaintext.
+/// (GCM tag, framing, key commitment: `ChunkCipher.openCommitted`; the blob id adds nothing
+/// here, docs/threat-model.md "Why a read need not hash the blob") and streams the plaintext.
 extension VaultDAVStorage {
     /// Largest read answered as one piece of memory instead of a stream.
     static let inlineReadLimit = 1 << 20
@@ -100,15 +101,15 @@ extension VaultDAVStorage {
     }
 
     /// The opened chunk, from the cache or fetched: decrypted from where the blob was received
-    /// straight into the array that is sent; a large one off Swift's pool with its id and key
-    /// commitment hashed as a pair (`ChunkCipher.openPaired`).
+    /// straight into the array that is sent, each slice hashed for the key commitment as it is
+    /// decrypted (`ChunkCipher.openCommitted`); a large one off Swift's pool.
     private func plaintext(of reference: ChunkReference, cipher: ChunkCipher) async throws -> [UInt8] {
-        if let cached = cache.chunk(reference.blobID) { return cached }
+        if let cached = cache.chunk(for: reference) { return cached }
         let blob = try await fetch(reference)
         let opened = reference.length > Self.inlineOpenLimit
-            ? try await HTTPBlockingWork.run { try blob.withBytes { try cipher.openPaired($0, reference: reference) } }
-            : try blob.withBytes { try cipher.open($0, reference: reference) }
-        cache.keep(opened, for: reference.blobID)
+            ? try await HTTPBlockingWork.run { try blob.withBytes { try cipher.openCommitted($0, reference: reference) } }
+            : try blob.withBytes { try cipher.openCommitted($0, reference: reference) }
+        cache.keep(opened, for: reference)
         return opened
     }
 
