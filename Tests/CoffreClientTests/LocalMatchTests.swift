@@ -22,7 +22,7 @@ import Testing
     }
 
     static func match(_ entries: [ScannedEntry], skipped: [SkippedEntry] = [], synced: [SyncedEntry]) -> LocalMatch {
-        let snapshot = LocalSnapshot(entries: entries, skipped: skipped, ignoreRules: IgnoreRules(), differenceCount: 1)
+        let snapshot = LocalSnapshot(entries: entries, hasEveryEntry: true, skipped: skipped, ignoreRules: IgnoreRules(), differenceCount: 1)
         return LocalMatch(snapshot: snapshot, synced: Dictionary(uniqueKeysWithValues: synced.map { ($0.id, $0) }))
     }
 

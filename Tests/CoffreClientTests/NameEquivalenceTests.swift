@@ -14,6 +14,17 @@ import Testing
         #expect(Array(NameEquivalence.nfc("\u{1100}\u{1161}").unicodeScalars) == ["\u{AC00}"])
     }
 
+    /// `nfcUTF8` (name tags, records) takes ASCII as is and still composes anything else, also
+    /// a combining mark that follows an ASCII letter.
+    @Test func nfcBytesKeepASCIIAndComposeTheRest() {
+        let ascii = String(decoding: Array(UInt8(1)...UInt8(127)), as: UTF8.self)
+        #expect(ascii.nfcUTF8 == Array(ascii.utf8))
+        #expect("Cafe\u{301}.txt".nfcUTF8 == Array("Caf\u{E9}.txt".utf8))
+        #expect("a\u{30A}".nfcUTF8 == Array("\u{E5}".utf8))
+        #expect("\u{1100}\u{1161}".nfcUTF8 == Array("\u{AC00}".utf8))
+        #expect("".nfcUTF8.isEmpty)
+    }
+
     @Test func tellsNormalizationOnlyDifferences() {
         #expect(NameEquivalence.differOnlyInNormalization("Cafe\u{301}", "Caf\u{E9}"))
         #expect(!NameEquivalence.differOnlyInNormalization("Caf\u{E9}", "Caf\u{E9}"))

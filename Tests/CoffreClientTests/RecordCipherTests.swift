@@ -37,6 +37,27 @@ import Testing
         }
     }
 
+    /// One session seals and opens many records under one key schedule: each record its own
+    /// nonce, and a record that fails its tag (altered, or another entry's) leaves the session
+    /// able to open the next one.
+    @Test func aSessionServesManyRecordsAndSurvivesAFailedOne() throws {
+        let session = try cipher.session()
+        let folder = EntryRecord(kind: .folder, name: "Photos", modificationTime: 5, mode: 0o755, size: 0)
+        let first = try session.seal(folder, entryID: entry, parentID: parent)
+        let second = try session.seal(folder, entryID: entry, parentID: parent)
+        #expect(first[1..<13] != second[1..<13], "a fresh nonce per record")
+        var altered = first
+        altered[20] ^= 1
+        #expect(throws: CryptoFormatError.authenticationFailed(structure: "entry record")) {
+            try session.open(altered, entryID: entry, parentID: parent, kind: .folder)
+        }
+        #expect(throws: CryptoFormatError.authenticationFailed(structure: "entry record")) {
+            try session.open(first, entryID: try OpaqueID.random(), parentID: parent, kind: .folder)
+        }
+        #expect(try session.open(second, entryID: entry, parentID: parent, kind: .folder) == folder)
+        #expect(try cipher.open(first, entryID: entry, parentID: parent, kind: .folder) == folder)
+    }
+
     @Test func namesAreStoredInNFC() throws {
         let record = EntryRecord(kind: .folder, name: "Cafe\u{301}", modificationTime: 0, mode: 0o755, size: 0)
         let opened = try cipher.open(try cipher.seal(record, entryID: entry, parentID: parent), entryID: entry, parentID: parent, kind: .folder)

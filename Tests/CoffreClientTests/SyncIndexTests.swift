@@ -63,6 +63,37 @@ import Testing
         #expect(changed.differenceCount == 3)
     }
 
+    /// A check keeps its entries up to its limit (then it serves as the round's snapshot);
+    /// past it, it drops them all and still counts every difference.
+    @Test func aSnapshotKeepsItsEntriesOnlyUpToItsLimit() async throws {
+        let tree = try TemporaryTree()
+        try tree.folder("docs")
+        for name in ["a", "b", "c"] { try tree.write("docs/\(name).txt", name) }
+        try tree.write(".coffre-tmp-0011", "left over")
+        let (root, index) = try await Self.open(tree)
+        func take(_ limit: Int) async throws -> LocalSnapshot {
+            try await index.read("test snapshot") { db in
+                try LocalSnapshot.take(root: root, options: ScanOptions(), comparingWith: db, keepingAtMost: limit)
+            }
+        }
+        let whole = try await take(4)
+        #expect(whole.hasEveryEntry && whole.entries.map(\.path.onDisk) == ["docs", "docs/a.txt", "docs/b.txt", "docs/c.txt"])
+        #expect(whole.differenceCount == 4)
+        #expect(whole.skipped.contains { $0.reason == .syncTemporaryFile })
+        #expect(!whole.removingTemporaryFiles().skipped.contains { $0.reason == .syncTemporaryFile })
+        #expect(whole.removingTemporaryFiles().entries.count == 4)
+
+        let counted = try await take(3)
+        #expect(!counted.hasEveryEntry && counted.entries.isEmpty && counted.differenceCount == 4)
+        let none = try await take(0)
+        #expect(!none.hasEveryEntry && none.entries.isEmpty && none.differenceCount == 4)
+
+        try await index.apply(whole.entries.map { .agreed(Self.agreed($0)) })
+        try tree.write("docs/b.txt", "changed")
+        let after = try await take(3)
+        #expect(!after.hasEveryEntry && after.differenceCount == 1)
+    }
+
     @Test func aPendingCommitSurvivesUntilItLands() async throws {
         let tree = try TemporaryTree()
         try tree.write("f.txt", "f")
@@ -85,6 +116,49 @@ import Testing
         let remote = try await index.remoteEntries([state.id])
         #expect(remote[state.id]?.rev == 42 && remote[state.id]?.deleted == false)
         #expect(try await index.dirtyRemoteEntries().isEmpty)
+    }
+
+    /// A commit that lands after the feed already brought a newer state of its entries (another
+    /// device's later commit) records the synced state and leaves that newer state as it came;
+    /// an older remote row is replaced, clean. A tombstone whose entry lives on there leaves
+    /// the newer live state dirty, to be applied here.
+    @Test func aLandedCommitKeepsNewerRemoteStates() async throws {
+        let tree = try TemporaryTree()
+        for name in ["newer.txt", "older.txt", "gone.txt"] { try tree.write(name, name) }
+        let (root, index) = try await Self.open(tree)
+        let scanned = try await Self.snapshot(root, index).entries
+        let states = Dictionary(uniqueKeysWithValues: scanned.map { ($0.path.onDisk, Self.agreed($0, rev: 3)) })
+        let (newer, older, gone) = (try #require(states["newer.txt"]), try #require(states["older.txt"]), try #require(states["gone.txt"]))
+        try await index.apply([.agreed(newer), .agreed(older), .agreed(gone)])
+        let tag = try #require(NameTag(bytes: [UInt8](repeating: 5, count: 32)))
+        func remote(_ state: SyncedEntry, rev: Int64, deleted: Bool = false) -> RemoteEntry {
+            var state = state
+            state.rev = rev
+            return RemoteEntry(synced: state, nameTag: tag, deleted: deleted)
+        }
+        // The feed brought rev 9 of two entries (another device) and rev 2 of the third.
+        try await index.storeFeedPage([remote(newer, rev: 9), remote(gone, rev: 9), remote(older, rev: 2)], cursor: 9)
+        #expect(Set(try await index.dirtyRemoteEntries().map(\.id)) == [newer.id, gone.id])
+
+        let commit = PendingCommit(
+            request: CommitRequest(commitId: LocalPublisher.newCommitID(), changes: []),
+            entries: [
+                PendingCommit.Entry(state: newer, tombstone: false, nameTag: tag),
+                PendingCommit.Entry(state: older, tombstone: false, nameTag: tag),
+                PendingCommit.Entry(state: gone, tombstone: true, nameTag: tag),
+            ])
+        try await index.addPendingCommit(commit)
+        try await index.completePendingCommit(commit, seq: 7)
+
+        let stored = try await index.remoteEntries([newer.id, older.id, gone.id])
+        #expect(stored[newer.id]?.rev == 9 && stored[gone.id]?.rev == 9 && stored[gone.id]?.deleted == false)
+        #expect(stored[older.id]?.rev == 7)
+        // Still to apply here: the newer live states; the older entry's row is clean at 7.
+        #expect(Set(try await index.dirtyRemoteEntries().map(\.id)) == [newer.id, gone.id])
+        let synced = try await index.syncedEntries()
+        #expect(synced[newer.id]?.rev == 7 && synced[older.id]?.rev == 7 && synced[gone.id] == nil)
+        #expect(try await index.pendingCommits().isEmpty)
+        #expect(try await index.feedPosition().cursor == 9, "the cursor stood past seq - 1 and stays")
     }
 
     @Test func anIndexServesOnlyItsVault() async throws {

@@ -36,7 +36,8 @@ struct FeedReader {
                 rewound = true
             case .page(let page):
                 try Self.check(page, since: cursor)
-                let entries = page.entries.map(open)
+                let records = keyring.recordSessions()
+                let entries = page.entries.map { open($0, with: records) }
                 try await index.storeFeedPage(entries, cursor: page.cursor)
                 stored += entries.count
                 guard page.hasMore else {
@@ -64,8 +65,8 @@ struct FeedReader {
     }
 
     /// The remote state with its record opened; an unreadable record leaves no attributes.
-    private func open(_ state: EntryState) -> RemoteEntry {
-        let opened = try? keyring.openRecord(state.record.bytes, entry: state.entryId, parent: state.parentId, kind: state.kind)
+    private func open(_ state: EntryState, with records: VaultKeyring.RecordSessions) -> RemoteEntry {
+        let opened = try? records.open(state.record.bytes, entry: state.entryId, parent: state.parentId, kind: state.kind)
         return RemoteEntry(
             id: state.entryId, parentID: state.parentId, kind: state.kind, rev: state.rev, deleted: state.deleted,
             nameTag: state.nameTag, attributes: opened.map { EntryAttributes(record: $0.0, generation: $0.1.number) })

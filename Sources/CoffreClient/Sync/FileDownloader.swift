@@ -182,18 +182,23 @@ struct FileDownloader: Sendable {
 
     /// Writes the file `attributes` describe, whose one chunk `chunk` was fetched with others
     /// (`fetchBatch`), into a temp file beside `path`, verifying the bytes as `write` does;
-    /// the fetch's failure for this blob is this file's.
-    func write(
+    /// the fetch's failure for this blob is this file's. Blocking: the caller writes the files
+    /// of one fetch in one blocking call (a thread hop per 4 KiB file cost more than writing
+    /// it), then calls the fault hook (`.beforePlacement`) for each.
+    func writeFetched(
         _ attributes: EntryAttributes, chunk: ChunkReference, fetched: Result<[UInt8], any Error>, to path: LocalPath
-    ) async throws -> WrittenDownload {
+    ) throws -> PlacementWriter {
         guard let generation = keyring.generation(attributes.generation) else {
             throw SyncClientError.missingVaultKey(generation: Int64(attributes.generation))
         }
-        return try await writeWhole(attributes, chunk: chunk, blob: try fetched.get(), to: path, cipher: generation.chunks)
+        let blob = try fetched.get()
+        let writer = try PlacementWriter(root: root, destination: path, mode: attributes.mode, modificationTime: attributes.modificationTime)
+        try writer.writeOpened(blob, reference: chunk, cipher: generation.chunks)
+        return writer
     }
 
     /// A file of at most one chunk, none of it on disk, its blob fetched: written and verified
-    /// in one blocking call (most files of a folder of small files take this way).
+    /// in one blocking call.
     private func writeWhole(
         _ attributes: EntryAttributes, chunk: ChunkReference?, blob: [UInt8]?, to path: LocalPath, cipher: ChunkCipher
     ) async throws -> WrittenDownload {

@@ -70,8 +70,9 @@ final class LocalPublisher {
                 for outcome in outcomes { record(outcome.result, for: outcome.change, into: &sealed) }
                 try context.faultHook?(.afterBlobsUploaded)
                 var prepared: [Prepared] = []
+                let records = context.keyring.recordSessions()
                 for change in batch {
-                    guard let entry = try prepare(change, sealed: sealed) else { continue }
+                    guard let entry = try prepare(change, sealed: sealed, records: records) else { continue }
                     prepared.append(entry)
                 }
                 try await commit(prepared)
@@ -176,11 +177,14 @@ final class LocalPublisher {
     // MARK: Records
 
     /// The commit entry and the future synced state of one change; nil when its file could
-    /// not be sealed (already reported).
-    private func prepare(_ change: LocalChange, sealed: [EntryID: SealedContent]) throws -> Prepared? {
+    /// not be sealed (already reported). `records` seals the records with the batch's key
+    /// schedules.
+    private func prepare(
+        _ change: LocalChange, sealed: [EntryID: SealedContent], records: VaultKeyring.RecordSessions
+    ) throws -> Prepared? {
         let keyring = context.keyring
         if change.action == .delete, let synced = change.synced {
-            let record = try keyring.sealRecord(
+            let record = try records.seal(
                 synced.attributes.record(kind: synced.kind), entry: synced.id, parent: synced.parentID,
                 generation: synced.attributes.generation)
             let tag = try keyring.nameTag(synced.attributes.name, parent: synced.parentID)
@@ -222,7 +226,7 @@ final class LocalPublisher {
                 }
             }
         }
-        let record = try keyring.sealRecord(
+        let record = try records.seal(
             attributes.record(kind: change.kind), entry: change.id, parent: change.parentID, generation: attributes.generation)
         let tag = try keyring.nameTag(change.name, parent: change.parentID)
         let state = SyncedEntry(

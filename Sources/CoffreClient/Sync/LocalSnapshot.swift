@@ -8,12 +8,21 @@ import SQLiteStore
 /// `take` compares the scan with the synced tree in one merge join — both come in the same
 /// order, the scan's (`SyncedEntry.sortKey`), the synced rows through a covering index — so a
 /// pass where nothing changed costs the scan plus one sequential read, with no per-file query.
-/// Without `keepingEntries` it only counts the differences, in memory bounded by the depth of
-/// the tree: the check a pass starts with, which usually finds nothing to do.
+/// Keeping at most a few entries, it only counts the differences beyond them, in memory bounded
+/// by the depth of the tree: the check a pass starts with, which usually finds nothing to do
+/// (and when it finds changes in a small tree, it serves as the round's snapshot).
 struct LocalSnapshot: Sendable {
+    /// The most entries the check a round starts with keeps (`take(keepingAtMost:)`): a tree
+    /// this small is scanned once when it has changes, not twice (a scan of 10,000 files was
+    /// 2 % of device A's CPU, docs/performance.md "Sync client"); a larger one only counts,
+    /// so the pass over 100,000 unchanged files holds no entry list.
+    static let checkEntryLimit = 20_000
+
     /// Every entry the scan took, in scan order (a folder before its contents); empty when the
-    /// snapshot was taken without keeping them.
+    /// scan took more than it was to keep (`hasEveryEntry` false).
     var entries: [ScannedEntry]
+    /// Whether `entries` holds every entry the scan took.
+    var hasEveryEntry: Bool
     /// Every path the scan saw and did not take, with why.
     var skipped: [SkippedEntry]
     /// The built-in defaults and every `.coffreignore` read by the scan.
@@ -22,18 +31,27 @@ struct LocalSnapshot: Sendable {
     /// entry at their path: 0 means the folder is exactly as agreed.
     var differenceCount: Int
 
-    /// Scans `root` and merge-joins the scan with the synced tree read through `db`.
+    /// Scans `root` and merge-joins the scan with the synced tree read through `db`, keeping
+    /// the entries while there are at most `limit` of them (past it, none: they are dropped).
     static func take(
-        root: SyncRoot, options: ScanOptions, comparingWith db: Connection, keepingEntries: Bool = true
+        root: SyncRoot, options: ScanOptions, comparingWith db: Connection, keepingAtMost limit: Int = .max
     ) throws -> LocalSnapshot {
         let scan = try root.scan(options: options)
         var entries: [ScannedEntry] = []
+        var hasEveryEntry = true
         var skipped: [SkippedEntry] = []
         func nextEntry() -> ScannedEntry? {
             while let item = scan.next() {
                 switch item {
                 case .entry(let entry):
-                    if keepingEntries { entries.append(entry) }
+                    if hasEveryEntry {
+                        if entries.count < limit {
+                            entries.append(entry)
+                        } else {
+                            hasEveryEntry = false
+                            entries = []
+                        }
+                    }
                     return entry
                 case .skipped(let skip):
                     skipped.append(skip)
@@ -70,7 +88,17 @@ struct LocalSnapshot: Sendable {
             differences += 1
             pending = nextEntry()
         }
-        return LocalSnapshot(entries: entries, skipped: skipped, ignoreRules: scan.ignoreRules, differenceCount: differences)
+        return LocalSnapshot(
+            entries: entries, hasEveryEntry: hasEveryEntry, skipped: skipped, ignoreRules: scan.ignoreRules,
+            differenceCount: differences)
+    }
+
+    /// This snapshot without the leftover temp files it saw (`.syncTemporaryFile`), once they
+    /// are removed: what a scan taken now would skip.
+    func removingTemporaryFiles() -> LocalSnapshot {
+        var snapshot = self
+        snapshot.skipped.removeAll { $0.reason == .syncTemporaryFile }
+        return snapshot
     }
 
     /// Whether a scanned entry is exactly what the synced row (columns of the merge join)

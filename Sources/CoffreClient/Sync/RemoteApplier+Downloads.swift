@@ -1,4 +1,5 @@
 import CoffreProtocol
+import HTTPServer
 
 /// The downloads of a `RemoteApplier` run: fetched and written in parallel, placed in groups.
 extension RemoteApplier {
@@ -114,9 +115,9 @@ extension RemoteApplier {
         }
     }
 
-    /// Small files fetched together: the blobs in one `getBlobs`, then each file written and
-    /// verified; a failure of one file (or of the fetch, when it concerns the entries) is that
-    /// file's result, anything else ends the pass.
+    /// Small files fetched together: the blobs in one `getBlobs`, then every file written and
+    /// verified in one blocking call; a failure of one file (or of the fetch, when it concerns
+    /// the entries) is that file's result, anything else ends the pass.
     private static func write(
         _ members: [(Download, ChunkReference)], with downloader: FileDownloader, progress: ProgressTracker
     ) async throws -> [(Download, Result<WrittenDownload, any Error>)] {
@@ -126,14 +127,24 @@ extension RemoteApplier {
         } catch let error where isEntryLevel(error) {
             return members.map { ($0.0, .failure(error)) }
         }
+        let writers = try await HTTPBlockingWork.run { () throws -> [Result<PlacementWriter, any Error>] in
+            try zip(members, fetched).map { member, outcome in
+                do {
+                    return .success(try downloader.writeFetched(member.0.attributes, chunk: member.1, fetched: outcome, to: member.0.path))
+                } catch let error where isEntryLevel(error) {
+                    return .failure(error)
+                }
+            }
+        }
         var results: [(Download, Result<WrittenDownload, any Error>)] = []
         results.reserveCapacity(members.count)
-        for ((job, chunk), outcome) in zip(members, fetched) {
-            do {
-                let written = try await downloader.write(job.attributes, chunk: chunk, fetched: outcome, to: job.path)
+        for ((job, chunk), writer) in zip(members, writers) {
+            switch writer {
+            case .success(let writer):
+                try downloader.faultHook?(.beforePlacement)
                 progress.fileDone(bytes: Int64(job.attributes.size))
-                results.append((job, .success(written)))
-            } catch let error where isEntryLevel(error) {
+                results.append((job, .success(WrittenDownload(writer: writer, chunks: [chunk]))))
+            case .failure(let error):
                 results.append((job, .failure(error)))
             }
         }

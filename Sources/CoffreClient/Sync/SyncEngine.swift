@@ -107,7 +107,7 @@ public final class SyncEngine: Sendable {
             report.rounds = round
             report.skipped = []
             _ = try await FeedReader(remote: remote, index: index, keyring: tools.keyring).pull()
-            let check = try await takeSnapshot(context, keepingEntries: false)
+            let check = try await takeSnapshot(context, keepingAtMost: LocalSnapshot.checkEntryLimit)
             report.skipped += check.skipped.compactMap { skip in
                 skip.reason.stateIsUnknown ? SyncSkip(path: skip.displayPath, reason: .stateUnknown(skip.reason)) : nil
             }
@@ -117,7 +117,9 @@ public final class SyncEngine: Sendable {
                 report.isIdentical = report.skipped.isEmpty
                 break
             }
-            var snapshot = try await takeSnapshot(context)
+            // The check serves as the snapshot when it kept every entry: taken a moment ago, as
+            // another scan would be, less the leftover temp files just removed (never entries).
+            var snapshot = check.hasEveryEntry ? check.removingTemporaryFiles() : try await takeSnapshot(context)
             var synced = try await index.syncedEntries()
             var match = LocalMatch(snapshot: snapshot, synced: synced)
             var worked = false
@@ -125,6 +127,13 @@ public final class SyncEngine: Sendable {
                 let plan = RemotePlanner(dirty: dirty, synced: synced, match: match, snapshot: snapshot).plan()
                 let applier = RemoteApplier(context: context, match: match, synced: synced, report: report)
                 report = try await applier.apply(plan)
+                if applier.didWork && check.differenceCount == 0 {
+                    // The folder was exactly as agreed before: the applier recorded all it did,
+                    // and nothing is left to publish but edits made meanwhile, which the next
+                    // round's check finds (after a pull). Scanning and planning again here found
+                    // nothing on every first download of a tree (docs/performance.md, "Sync client").
+                    continue
+                }
                 if applier.didWork {
                     worked = true
                     snapshot = try await takeSnapshot(context)
@@ -152,13 +161,14 @@ public final class SyncEngine: Sendable {
     }
 
     /// Scans the folder and compares it with the synced tree (on the index's reader thread);
-    /// `keepingEntries: false` for the first check of a round, which only counts differences.
-    private func takeSnapshot(_ context: PassContext, keepingEntries: Bool = true) async throws -> LocalSnapshot {
+    /// `keepingAtMost` a few entries for the first check of a round, which then only counts
+    /// differences (`LocalSnapshot.take`).
+    private func takeSnapshot(_ context: PassContext, keepingAtMost limit: Int = .max) async throws -> LocalSnapshot {
         context.progress.begin(.scanning)
         let root = root
         let options = configuration.scanOptions
         return try await index.read("compare the folder with the synced tree") { db in
-            try LocalSnapshot.take(root: root, options: options, comparingWith: db, keepingEntries: keepingEntries)
+            try LocalSnapshot.take(root: root, options: options, comparingWith: db, keepingAtMost: limit)
         }
     }
 

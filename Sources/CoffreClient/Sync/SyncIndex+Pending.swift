@@ -84,12 +84,7 @@ extension SyncIndex {
                 var state = entry.state
                 state.rev = seq
                 state.remoteDeleted = false
-                let newer = try db.fetchValue(
-                    "SELECT 1 FROM remote WHERE entry_id = ? AND rev > ?", [state.id.bytes, seq], as: Int64.self)
-                if newer == nil {
-                    try Self.storeRemote(
-                        RemoteEntry(synced: state, nameTag: entry.nameTag, deleted: entry.tombstone), dirty: false, in: db)
-                }
+                try Self.storeRemoteUnlessNewer(RemoteEntry(synced: state, nameTag: entry.nameTag, deleted: entry.tombstone), in: db)
                 // A folder moved here: the synced paths of everything below it follow, as for a
                 // folder moved by the vault (RemoteApplier), or the next scan finds them missing.
                 if !entry.tombstone, state.kind == .folder,
@@ -98,10 +93,15 @@ extension SyncIndex {
                 {
                     try Self.apply(.subtreeMoved(from: old, to: state.path), in: db)
                 }
-                try Self.apply(entry.tombstone ? .forgotten(state.id) : .agreed(state), in: db)
-                if newer != nil && entry.tombstone {
-                    // A newer live state from another device must still reach this side.
-                    try db.execute("UPDATE remote SET dirty = (deleted = 0) WHERE entry_id = ?", [state.id.bytes])
+                // The remote row needs no other update: it was just stored clean at this rev,
+                // or holds a newer state that stays as the feed brought it...
+                if entry.tombstone {
+                    try Self.removeSynced(state.id, in: db)
+                    // ...except that a newer live state from another device must still reach
+                    // this side.
+                    try db.execute("UPDATE remote SET dirty = (deleted = 0) WHERE entry_id = ? AND rev > ?", [state.id.bytes, seq])
+                } else {
+                    try Self.storeSynced(state, in: db)
                 }
             }
             // Takes its request and entries with it (ON DELETE CASCADE).

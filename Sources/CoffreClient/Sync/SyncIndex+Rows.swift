@@ -79,19 +79,43 @@ extension SyncIndex {
 
     /// Upserts a remote entry; `dirty` says whether it still has to be applied locally.
     static func storeRemote(_ entry: RemoteEntry, dirty: Bool, in db: Connection) throws {
+        try db.execute(remoteInsert, remoteArguments(entry, dirty: dirty))
+    }
+
+    /// Stores a remote entry as applied here unless its row holds a newer rev (another
+    /// device's later state from the feed, which stays as it came, dirty or not): one upsert
+    /// whose update applies only to an older row (https://sqlite.org/lang_upsert.html), where a
+    /// lookup and an insert were two statements per entry of each commit that landed.
+    static func storeRemoteUnlessNewer(_ entry: RemoteEntry, in db: Connection) throws {
+        try db.execute(remoteUpsertUnlessNewer, remoteArguments(entry, dirty: false))
+    }
+
+    /// The arguments of `remoteInsert`, in the order of `remoteSelectList` then `dirty`.
+    private static func remoteArguments(_ entry: RemoteEntry, dirty: Bool) -> StatementArguments {
         let attributes = entry.attributes
-        let values: StatementArguments = [
+        return [
             entry.id.bytes, entry.parentID.bytes, entry.kind.code, entry.rev, entry.deleted, entry.nameTag.bytes,
             attributes != nil, attributes?.name, attributes?.modificationTime, attributes.map { Int64($0.mode) },
             attributes.map { Int64(bitPattern: $0.size) }, attributes?.symlinkTarget, attributes?.manifest.form.rawValue,
             attributes?.manifest.encodedReferences, attributes.map { Int64($0.generation) }, attributes?.deadProperties, dirty,
         ]
-        try db.execute(
-            """
-            INSERT OR REPLACE INTO remote (\(remoteSelectList), dirty)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, values)
     }
+
+    /// The remote tree's row insert, built once (like `syncedInsert`: it runs per feed entry).
+    private static let remoteInsert = """
+        INSERT OR REPLACE INTO remote (\(remoteSelectList), dirty)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// `remoteInsert` that leaves a row of a higher rev alone (`storeRemoteUnlessNewer`).
+    private static let remoteUpsertUnlessNewer: String = {
+        let updated = (remoteSelectList.split(separator: ", ").dropFirst().map(String.init) + ["dirty"]).map { "\($0) = excluded.\($0)" }
+        return """
+            INSERT INTO remote (\(remoteSelectList), dirty)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (entry_id) DO UPDATE SET \(updated.joined(separator: ", ")) WHERE remote.rev <= excluded.rev
+            """
+    }()
 
     static func entryID(_ row: Row, at index: Int) throws -> EntryID {
         guard let id = try row.withBlob(at: index, { EntryID(bytes: $0) }) else {

@@ -47,12 +47,10 @@ extension SyncIndex {
     static func apply(_ update: IndexUpdate, in db: Connection) throws {
         switch update {
         case .agreed(let entry):
-            try db.execute(syncedInsert, entryArguments(entry))
-            try replaceChunks(of: entry, in: db)
+            try storeSynced(entry, in: db)
             try db.execute("UPDATE remote SET dirty = 0 WHERE entry_id = ? AND rev <= ?", [entry.id.bytes, entry.rev])
         case .forgotten(let id):
-            try db.execute("DELETE FROM synced WHERE entry_id = ?", [id.bytes])
-            try db.execute("DELETE FROM chunks WHERE entry_id = ?", [id.bytes])
+            try removeSynced(id, in: db)
             try db.execute("UPDATE remote SET dirty = 0 WHERE entry_id = ?", [id.bytes])
         case .remoteApplied(let id):
             try db.execute("UPDATE remote SET dirty = 0 WHERE entry_id = ?", [id.bytes])
@@ -67,6 +65,18 @@ extension SyncIndex {
                     "UPDATE synced SET path = ?, sort_key = ? WHERE entry_id = ?", [moved, SyncedEntry.sortKey(moved), id])
             }
         }
+    }
+
+    /// Writes `entry`'s synced row and its chunk cache rows; the remote tree is left alone.
+    static func storeSynced(_ entry: SyncedEntry, in db: Connection) throws {
+        try db.execute(syncedInsert, entryArguments(entry))
+        try replaceChunks(of: entry, in: db)
+    }
+
+    /// Removes entry `id`'s synced row and its chunk cache rows; the remote tree is left alone.
+    static func removeSynced(_ id: EntryID, in db: Connection) throws {
+        try db.execute("DELETE FROM synced WHERE entry_id = ?", [id.bytes])
+        try db.execute("DELETE FROM chunks WHERE entry_id = ?", [id.bytes])
     }
 
     /// Replaces the chunk cache rows of a file with its chunks at their offsets.

@@ -55,35 +55,19 @@ struct VaultKeyring: Sendable {
     }
 
     /// Opens a record fetched for `entry` (of `kind`, under `parent`): the record and the
-    /// generation that opened it. Throws the newest generation's error when none opens it.
+    /// generation that opened it (`RecordSessions.open`). For many records, one
+    /// `recordSessions()` makes each generation's key schedule once.
     func openRecord(
         _ sealed: [UInt8], entry: EntryID, parent: EntryID, kind: EntryKind
     ) throws(CryptoFormatError) -> (EntryRecord, Generation) {
-        let entryID = try OpaqueID(bytes: entry.bytes)
-        let parentID = try OpaqueID(bytes: parent.bytes)
-        var first: CryptoFormatError?
-        for generation in generations {
-            do {
-                return (try generation.records.open(sealed, entryID: entryID, parentID: parentID, kind: kind.recordKind), generation)
-            } catch .authenticationFailed(let structure) {
-                // A wrong key and an altered record look alike; try the older keys.
-                if first == nil { first = .authenticationFailed(structure: structure) }
-            }
-        }
-        throw first ?? .authenticationFailed(structure: "entry record")
+        try recordSessions().open(sealed, entry: entry, parent: parent, kind: kind)
     }
 
     /// Seals `record` for `entry` under `parent` with the generation numbered `number`.
     func sealRecord(
         _ record: EntryRecord, entry: EntryID, parent: EntryID, generation number: UInt32
     ) throws(SyncClientError) -> [UInt8] {
-        guard let generation = generation(number) else { throw .missingVaultKey(generation: Int64(number)) }
-        do {
-            return try generation.records.seal(
-                record, entryID: try OpaqueID(bytes: entry.bytes), parentID: try OpaqueID(bytes: parent.bytes))
-        } catch {
-            throw .crypto(operation: "seal an entry record", underlying: error)
-        }
+        try recordSessions().seal(record, entry: entry, parent: parent, generation: number)
     }
 
     /// The name tag of `name` under `parent`, with the newest generation's key (so siblings
