@@ -11,7 +11,7 @@ struct AdminMaintenanceCommandsTests {
     @Test func gcFsckBackupAndRestore() async throws {
         let server = try CoffredProcess(environment: ["COFFRE_MAINTENANCE_GC_GRACE_SECONDS": "0"])
         let url = try server.waitUntilListening()
-        let http = try HTTPClient()
+        let http = try SyncSession.httpClient()
         defer { http.shutdown() }
         let session = try SyncSession(url: url, dataDirectory: server.dataDirectory, http: http)
         let alice = try await session.user("alice")

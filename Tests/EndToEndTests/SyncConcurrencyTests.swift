@@ -20,7 +20,7 @@ struct SyncConcurrencyTests {
     @Test func exactlyOneWinsEachRoundAndTheFeedAgrees() async throws {
         let server = try CoffredProcess()
         let url = try server.waitUntilListening()
-        let http = try HTTPClient()
+        let http = try SyncSession.httpClient()
         defer { http.shutdown() }
         let session = try SyncSession(url: url, dataDirectory: server.dataDirectory, http: http)
         let alice = try await session.user("alice")

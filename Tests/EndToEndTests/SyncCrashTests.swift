@@ -68,7 +68,7 @@ struct SyncCrashTests {
         for round in 0...kills {
             let server = try CoffredProcess(dataDirectory: dataDirectory)
             let url = try server.waitUntilListening()
-            let http = try HTTPClient()
+            let http = try SyncSession.httpClient()
             defer { http.shutdown() }
             let session = try SyncSession(url: url, dataDirectory: dataDirectory, http: http)
             if vault == nil {

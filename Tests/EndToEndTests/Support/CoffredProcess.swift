@@ -33,10 +33,20 @@ final class CoffredProcess: @unchecked Sendable {
         return path
     }
 
+    /// Connection timeouts of 600 s unless `environment` sets them: clients inside the test
+    /// process (an `HTTPClient` feeding a body, reading an answer) may wait tens of seconds for
+    /// one of its two pool threads during a full run, and coffred's own 10–75 s limits would then
+    /// cut healthy exchanges. Tests of those limits set their own.
+    static let patientTimeouts = [
+        "COFFRE_HTTP_HEADER_READ_TIMEOUT_SECONDS": "600", "COFFRE_HTTP_IDLE_TIMEOUT_SECONDS": "600",
+        "COFFRE_HTTP_BODY_READ_TIMEOUT_SECONDS": "600",
+    ]
+
     /// Starts `coffred serve` with `arguments` added; does not wait for it to listen.
     init(arguments: [String] = [], dataDirectory: String? = nil, environment: [String: String] = [:]) throws {
         self.ownsDataDirectory = dataDirectory == nil
         self.dataDirectory = dataDirectory ?? Self.temporaryDirectory("coffred-e2e")
+        let environment = Self.patientTimeouts.merging(environment) { _, given in given }
         process = try ChildProcess(
             executable: Self.binary("coffred"), arguments: ["serve", "--data", self.dataDirectory, "--listen", "127.0.0.1:0"] + arguments,
             environment: ChildProcess.environment(environment), standardOutput: stdout.childEnd, standardError: stderr.childEnd)

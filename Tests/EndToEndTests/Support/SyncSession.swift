@@ -20,6 +20,16 @@ struct SyncSession: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// An HTTP client for these tests, with connect/read/write timeouts of 600 s (see
+    /// `CoffredProcess.patientTimeouts`: the test process may not run for tens of seconds).
+    static func httpClient() throws -> HTTPClient {
+        var configuration = HTTPClientConfiguration()
+        configuration.connectTimeout = .seconds(600)
+        configuration.readIdleTimeout = .seconds(600)
+        configuration.writeIdleTimeout = .seconds(600)
+        return try HTTPClient(configuration: configuration)
+    }
+
     var admin: CoffreAPI {
         get throws { CoffreAPI(transport: try HTTPAPITransport.factory()(server, nil), token: adminToken) }
     }
