@@ -31,11 +31,11 @@ import Testing
             let count = try ByteAccess.with(blob) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in
                 try cipher.openCommitted(raw, into: plaintext, reference: reference, using: workspace)
             }
-            let opened = Array(UnsafeRawBufferPointer(rebasing: plaintext[0..<count]))
+            let opened = copiedBytes(UnsafeRawBufferPointer(rebasing: plaintext[0..<count]))
             #expect(try asArray.get() == opened, sourceLocation: sourceLocation)
             return opened
         } catch {
-            #expect(plaintext.allSatisfy { $0 == 0 }, "plaintext left behind a refusal", sourceLocation: sourceLocation)
+            #expect(isAllZero(UnsafeRawBufferPointer(plaintext)), "plaintext left behind a refusal", sourceLocation: sourceLocation)
             #expect(throws: error, sourceLocation: sourceLocation) { try asArray.get() }
             #expect(blob == asFetched, sourceLocation: sourceLocation)
             throw error

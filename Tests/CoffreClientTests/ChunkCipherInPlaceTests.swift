@@ -20,7 +20,7 @@ import Testing
         plaintext.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: slot.buffer[start..<(start + $0.count)]).copyMemory(from: $0) }
         let reference = try cipher.sealInPlace(slot.buffer, plaintextLength: plaintext.count, using: workspace)
         let count = ChunkCipher.blobByteCount(plaintextLength: plaintext.count)
-        return (Array(UnsafeRawBufferPointer(rebasing: slot.buffer[0..<count])), reference)
+        return (copiedBytes(UnsafeRawBufferPointer(rebasing: slot.buffer[0..<count])), reference)
     }
 
     /// Opens `blob` the pipeline's way, in a buffer of exactly its size.
@@ -28,7 +28,7 @@ import Testing
         var buffer = blob
         return try ByteAccess.withMutable(&buffer) { (raw: UnsafeMutableRawBufferPointer) throws(CryptoFormatError) -> [UInt8] in
             let range = try cipher.openInPlace(raw, reference: reference, using: workspace)
-            return Array(UnsafeRawBufferPointer(rebasing: raw[range]))
+            return copiedBytes(UnsafeRawBufferPointer(rebasing: raw[range]))
         }
     }
 
@@ -42,9 +42,9 @@ import Testing
             let count = try ByteAccess.with(blob) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in
                 try cipher.openPaired(raw, into: plaintext, reference: reference, using: workspace)
             }
-            return Array(UnsafeRawBufferPointer(rebasing: plaintext[0..<count]))
+            return copiedBytes(UnsafeRawBufferPointer(rebasing: plaintext[0..<count]))
         } catch {
-            #expect(plaintext.allSatisfy { $0 == 0 })
+            #expect(isAllZero(UnsafeRawBufferPointer(plaintext)))
             throw error
         }
     }
@@ -84,7 +84,7 @@ import Testing
         let plaintext = try vectors.bytes(name, "plaintext")
         plaintext.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: slot.buffer[5..<(5 + $0.count)]).copyMemory(from: $0) }
         let reference = try cipher.sealInPlace(slot.buffer, plaintextLength: plaintext.count, using: try cipher.makeWorkspace())
-        let blob = Array(UnsafeRawBufferPointer(rebasing: slot.buffer[0..<ChunkCipher.blobByteCount(plaintextLength: plaintext.count)]))
+        let blob = copiedBytes(UnsafeRawBufferPointer(rebasing: slot.buffer[0..<ChunkCipher.blobByteCount(plaintextLength: plaintext.count)]))
         #expect(Hex.encode(blob) == (try vectors.text(name, "blob")))
         #expect(Hex.encode(reference.blobID) == (try vectors.text(name, "blob-id")))
         #expect(Hex.encode(reference.key) == (try vectors.text(name, "chunk-key")))
@@ -145,7 +145,7 @@ import Testing
         tampered.withUnsafeMutableBytes { raw in
             #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) { try cipher.openInPlace(raw, reference: relabeled, using: workspace) }
             // The framed part, decrypted before the tag check, is wiped.
-            #expect(raw[1..<(raw.count - 16)].allSatisfy { $0 == 0 })
+            #expect(isAllZero(UnsafeRawBufferPointer(rebasing: raw[1..<(raw.count - 16)])))
         }
     }
 
@@ -187,7 +187,7 @@ import Testing
             #expect(throws: CryptoFormatError.authenticationFailed(structure: "chunk blob")) {
                 try cipher.openInPlace(raw, reference: relabeled, using: workspace)
             }
-            #expect(raw[1..<(raw.count - 16)].allSatisfy { $0 == 0 })
+            #expect(isAllZero(UnsafeRawBufferPointer(rebasing: raw[1..<(raw.count - 16)])))
         }
     }
 
@@ -222,7 +222,7 @@ import Testing
                 #expect(throws: error) { try cipher.openPaired(raw, into: output, reference: reference, using: workspace) }
             }
             // The whole chunk was decrypted into the buffer before the tag was checked: all wiped.
-            #expect(output.allSatisfy { $0 == 0 })
+            #expect(isAllZero(UnsafeRawBufferPointer(output)))
         }
         // The blob itself is only read.
         var expected = sealed.blob

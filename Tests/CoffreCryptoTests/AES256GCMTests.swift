@@ -96,7 +96,7 @@ import Testing
                 try aad.withUnsafeBytes { a in try out.withUnsafeMutableBytes { try cipher.open(sealed, nonce: nonce, aad: a, into: $0) } }
             }
         }
-        #expect(out.allSatisfy { $0 == 0 })
+        #expect(isAllZero(out))
     }
 
     @Test func streamingMatchesOneShotAndChecksOrder() throws {
