@@ -20,7 +20,8 @@
 #   get_big         GET BIG_MIB MiB, MB/s   ≥ 1.5 × rclone+crypt
 #   propfind_d1     PROPFIND Depth:1 on SMALL_N files, ms  ≤ 2 × nginx serving plain files
 # Env: RUNS (1: repetitions of the whole comparison, each with its verdicts), DAV_BENCH_SKIP
-# ("coffre anchor nginx": leave a server out; its ratios print NaN), COFFRE_BIN_DIR
+# ("coffre anchor nginx": leave a server out; its ratios print NaN), DAV_BENCH_PHASES_SKIP
+# (webdav-bench.sh's SKIP for every server, e.g. "small propfind wrk" for the big files only), COFFRE_BIN_DIR
 # (.build/release), LOG_DIR (keep the servers' logs there), plus webdav-bench.sh knobs (BIG_MIB,
 # SMALL_N, WRK_CONN, WRK_DUR, ...), which apply to every server alike.
 # Needs: nginx-extras, rclone, wrk, curl, python3; root (the nginx peer runs its workers as
@@ -181,8 +182,8 @@ verdict() {
 
 for ((run = 1; run <= RUNS; run++)); do
   rm -f "$TMP"/{coffre,anchor,nginx}.txt
-  skipped coffre || bench coffre "$COFFRE_URL" "" "$DAV_USER" "$DAV_PASS"
-  skipped anchor || bench anchor "$ANCHOR_URL"
+  skipped coffre || bench coffre "$COFFRE_URL" "${DAV_BENCH_PHASES_SKIP:-}" "$DAV_USER" "$DAV_PASS"
+  skipped anchor || bench anchor "$ANCHOR_URL" "${DAV_BENCH_PHASES_SKIP:-}"
   # nginx only for the PROPFIND reference (the small PUTs create the files it lists).
   skipped nginx || bench nginx "$NGINX_URL" "big wrk"
   echo "# run $run of $RUNS, load $(cut -d' ' -f1-3 /proc/loadavg)"
