@@ -9,12 +9,17 @@ extension ChunkCipher {
         try ByteAccess.with(blob) { (raw: UnsafeRawBufferPointer) throws(CryptoFormatError) in try open(raw, reference: reference) }
     }
 
+    /// Refuses a blob size no chunk can have: the first check of every way of opening one.
+    static func checkBlobSize(_ count: Int) throws(CryptoFormatError) {
+        let largest = blobByteCount(plaintextLength: Int(maximumPlaintextByteCount))
+        guard count >= overhead + 4, count <= largest else {
+            throw .malformed(structure: "chunk blob", reason: "size \(count) outside \(overhead + 4)...\(largest)")
+        }
+    }
+
     /// Opens a blob read in place.
     public func open(_ blob: UnsafeRawBufferPointer, reference: ChunkReference) throws(CryptoFormatError) -> [UInt8] {
-        let largest = Self.blobByteCount(plaintextLength: Int(Self.maximumPlaintextByteCount))
-        guard blob.count >= Self.overhead + 4, blob.count <= largest else {
-            throw .malformed(structure: "chunk blob", reason: "size \(blob.count) outside \(Self.overhead + 4)...\(largest)")
-        }
+        try Self.checkBlobSize(blob.count)
         let id = try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in try SHA256.hash(blob) }
         guard ConstantTime.equals(id, reference.blobID) else { throw .blobIDMismatch }
         guard blob[0] == Self.version else { throw .unsupportedVersion(structure: "chunk blob", version: blob[0]) }

@@ -126,9 +126,7 @@ extension ChunkCipher {
     func openInPlace(
         _ blob: UnsafeMutableRawBufferPointer, reference: ChunkReference, using workspace: ChunkCipherWorkspace
     ) throws(CryptoFormatError) -> Range<Int> {
-        guard blob.count >= Self.overhead + 4, blob.count <= Self.maximumBlobByteCount else {
-            throw .malformed(structure: "chunk blob", reason: "size \(blob.count) outside \(Self.overhead + 4)...\(Self.maximumBlobByteCount)")
-        }
+        try Self.checkBlobSize(blob.count)
         precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
         // The id is checked before anything is decrypted in place, while the bytes are as fetched.
         let id = try blobIDInPlace(UnsafeRawBufferPointer(blob), using: workspace)

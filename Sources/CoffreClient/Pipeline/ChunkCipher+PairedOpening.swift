@@ -22,9 +22,7 @@ extension ChunkCipher {
         _ blob: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer, reference: ChunkReference,
         using workspace: ChunkCipherWorkspace
     ) throws(CryptoFormatError) -> Int {
-        guard blob.count >= Self.overhead + 4, blob.count <= Self.maximumBlobByteCount else {
-            throw .malformed(structure: "chunk blob", reason: "size \(blob.count) outside \(Self.overhead + 4)...\(Self.maximumBlobByteCount)")
-        }
+        try Self.checkBlobSize(blob.count)
         precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
         precondition(workspace.pairsHashes, "paired opening without the SHA extensions")
         precondition(plaintext.count >= Int(reference.length), "plaintext buffer smaller than the chunk")
