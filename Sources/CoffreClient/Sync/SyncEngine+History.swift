@@ -42,9 +42,9 @@ extension SyncEngine {
     /// disk), newest first.
     public func history(of path: String) async throws -> [FileRevision] {
         guard let entry = try await index.syncedEntry(atPath: path) else { throw SyncClientError.noSuchEntry }
-        let keyring = try await keyring()
+        let records = try await keyring().recordSessions()
         return try await revisions(of: entry.id).map { revision in
-            let record = try? keyring.openRecord(
+            let record = try? records.open(
                 revision.record.bytes, entry: entry.id, parent: revision.parentId, kind: revision.kind
             ).0
             return FileRevision(
@@ -76,7 +76,7 @@ extension SyncEngine {
 
     /// The trash: entries deleted and still retained, most recently deleted first.
     public func trash() async throws -> [TrashedEntry] {
-        let keyring = try await keyring()
+        let records = try await keyring().recordSessions()
         let synced = try await index.syncedEntries()
         var entries: [TrashedEntry] = []
         var before: Int64?
@@ -88,7 +88,7 @@ extension SyncEngine {
                 throw SyncClientError.remote(operation: "read the trash", underlying: error)
             }
             for state in page.entries {
-                let record = try? keyring.openRecord(state.record.bytes, entry: state.entryId, parent: state.parentId, kind: state.kind).0
+                let record = try? records.open(state.record.bytes, entry: state.entryId, parent: state.parentId, kind: state.kind).0
                 let folder = state.parentId.isRoot ? "" : synced[state.parentId].map(\.path)
                 entries.append(TrashedEntry(entryID: state.entryId, kind: state.kind, name: record?.name, folder: folder, deletedAt: state.rev))
             }

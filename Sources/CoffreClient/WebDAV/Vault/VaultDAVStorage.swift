@@ -182,7 +182,8 @@ public final class VaultDAVStorage: DAVStorage {
                 tree.withLock { $0 = VaultTree() }
             case .page(let page):
                 try FeedReader.check(page, since: since)
-                let nodes = page.entries.map(open)
+                let records = keyring.recordSessions()
+                let nodes = page.entries.map { open($0, with: records) }
                 tree.withLock { tree in
                     for node in nodes { tree.apply(node) }
                     tree.advance(to: page.cursor)
@@ -193,9 +194,10 @@ public final class VaultDAVStorage: DAVStorage {
         }
     }
 
-    /// A feed state with its record opened; a record that does not open is kept unserved.
-    private func open(_ state: EntryState) -> VaultNode {
-        let opened = try? keyring.openRecord(state.record.bytes, entry: state.entryId, parent: state.parentId, kind: state.kind)
+    /// A feed state with its record opened (`records`: the page's key schedules); a record that
+    /// does not open is kept unserved.
+    private func open(_ state: EntryState, with records: VaultKeyring.RecordSessions) -> VaultNode {
+        let opened = try? records.open(state.record.bytes, entry: state.entryId, parent: state.parentId, kind: state.kind)
         return VaultNode(
             id: state.entryId, parentID: state.parentId, kind: state.kind, rev: state.rev, nameTag: state.nameTag,
             deleted: state.deleted, record: opened?.0, generation: opened?.1.number ?? keyring.newest.number)
