@@ -148,6 +148,7 @@ extension VaultDAVStorage {
         let opened = Int(first.length) + Int(second.length) > Self.inlineOpenLimit
             ? await outcome { try await HTTPBlockingWork.run(openBoth) } : .success(openBoth())
         switch opened {
+        // `HTTPBlockingWork.run` is declared throwing for bodies that throw; this one does not.
         case .failure(let error): return [.failure(error), .failure(error)]
         case .success(let opened):
             for (chunk, reference) in [(opened.first, first), (opened.second, second)] {
