@@ -22,6 +22,36 @@ extension ChunkCipher {
         _ blob: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer, reference: ChunkReference,
         using workspace: ChunkCipherWorkspace
     ) throws(CryptoFormatError) -> Int {
+        precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
+        let mac = workspace.mac
+        try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in try mac.restart() }
+        // The MAC runs over bytes not yet authenticated; its result is looked at only after the tag.
+        let claimed = try openFramed(blob, into: plaintext, reference: reference, using: workspace) {
+            (slice: UnsafeRawBufferPointer) throws(CryptoError) in try mac.update(slice)
+        }
+        // claimed == kept: the MAC took exactly the plaintext.
+        let commitment = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
+            try SecretBytes(count: HMACSHA256.byteCount) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
+                try mac.finalize(into: out)
+            }
+        }
+        guard ConstantTime.equals(commitment, reference.key) else {
+            Self.wipe(plaintext, count: claimed)
+            throw .keyCommitmentMismatch
+        }
+        return claimed
+    }
+
+    /// Every check of `openCommitted` but the key commitment, in its order (size bounds,
+    /// version, GCM tag, framing, zero padding, the manifest's length): decrypts `blob` into
+    /// `plaintext` slice by slice, `afterEachSlice` called on each slice of plaintext right
+    /// after it is written, and returns the plaintext's length. On failure nothing decrypted
+    /// is left in `plaintext`; on success the slices passed to `afterEachSlice` were exactly
+    /// the plaintext, in order.
+    func openFramed(
+        _ blob: UnsafeRawBufferPointer, into plaintext: UnsafeMutableRawBufferPointer, reference: ChunkReference,
+        using workspace: ChunkCipherWorkspace, afterEachSlice: (UnsafeRawBufferPointer) throws(CryptoError) -> Void
+    ) throws(CryptoFormatError) -> Int {
         try Self.checkBlobSize(blob.count)
         precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
         precondition(plaintext.count >= Int(reference.length), "plaintext buffer smaller than the chunk")
@@ -30,30 +60,19 @@ extension ChunkCipher {
         let framedCount = blob.count - Self.overhead
         let framed = UnsafeRawBufferPointer(rebasing: blob[1..<(1 + framedCount)])
         let tag = UnsafeRawBufferPointer(rebasing: blob[(1 + framedCount)...])
-        let mac = workspace.mac
-        try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in try mac.restart() }
-        // The MAC runs over bytes not yet authenticated; its result is looked at only after the tag.
-        let decrypted = try decryptFramed(framed, tag: tag, key: reference.key, into: plaintext, using: workspace) {
-            (slice: UnsafeRawBufferPointer) throws(CryptoError) in try mac.update(slice)
-        }
-        var accepted = false
-        defer {
-            if !accepted {
-                UnsafeMutableRawBufferPointer(rebasing: plaintext[0..<decrypted.kept]).initializeMemory(as: UInt8.self, repeating: 0)
-            }
-        }
-
+        let decrypted = try decryptFramed(framed, tag: tag, key: reference.key, into: plaintext, using: workspace, afterEachSlice: afterEachSlice)
         // Authenticated from here on: the remaining checks catch a writer that holds the key.
-        let claimed = try Self.checkFraming(decrypted, framedCount: framedCount, reference: reference)
-        // claimed == kept: the MAC took exactly the plaintext.
-        let commitment = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
-            try SecretBytes(count: HMACSHA256.byteCount) { (out: UnsafeMutableRawBufferPointer) throws(CryptoError) in
-                try mac.finalize(into: out)
-            }
+        do throws(CryptoFormatError) {
+            return try Self.checkFraming(decrypted, framedCount: framedCount, reference: reference)
+        } catch {
+            Self.wipe(plaintext, count: decrypted.kept)
+            throw error
         }
-        guard ConstantTime.equals(commitment, reference.key) else { throw .keyCommitmentMismatch }
-        accepted = true
-        return claimed
+    }
+
+    /// Zeroes the first `count` bytes of `plaintext`: what a refused chunk left there.
+    static func wipe(_ plaintext: UnsafeMutableRawBufferPointer, count: Int) {
+        UnsafeMutableRawBufferPointer(rebasing: plaintext[0..<count]).initializeMemory(as: UInt8.self, repeating: 0)
     }
 
     /// Opens `blob` into a new array of exactly the chunk's length (`openCommitted` with a
@@ -147,7 +166,7 @@ extension ChunkCipher {
                     try cipher.finishOpening(tag: tag)
                     return FramedPlaintext(claimed: claimed, kept: kept, paddingIsZero: nonzero == 0)
                 } catch {
-                    UnsafeMutableRawBufferPointer(rebasing: plaintext[0..<kept]).initializeMemory(as: UInt8.self, repeating: 0)
+                    Self.wipe(plaintext, count: kept)
                     throw error
                 }
             }

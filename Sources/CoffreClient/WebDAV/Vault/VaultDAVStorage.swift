@@ -26,6 +26,8 @@ public final class VaultDAVStorage: DAVStorage {
     let keyring: VaultKeyring
     let sealer: FileSealer
     let cache = VaultChunkCache(capacity: 16 << 20)
+    /// Fetch buffers and opening workspaces, reused from chunk to chunk by the reads.
+    let opener = VaultChunkOpener()
     let tree = Mutex(VaultTree())
     private let follower = Mutex<Task<Void, Never>?>(nil)
     /// When the gateway started (the root folder's dates: it has no record).
