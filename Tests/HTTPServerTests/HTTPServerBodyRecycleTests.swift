@@ -84,6 +84,30 @@ struct HTTPServerBodyRecycleTests {
         }
     }
 
+    /// Through a transport that hands out at most 4 KiB per read after a `.wantWrite` (as a TLS
+    /// session can), every spare read is either not done (the spare goes back) or short (its
+    /// bytes are copied out and the spare goes back).
+    @Test func shortReadsAndTransportsThatWantToWriteKeepEveryByte() async throws {
+        var router = HTTPRouter()
+        try router.add(.put, "/recycle", maxBodyBytes: 16 << 20) { request in
+            var received: [UInt8] = []
+            var iterator = request.body.makeAsyncIterator()
+            while let chunk = try await iterator.next() {
+                received.append(contentsOf: chunk)
+                request.body.recycle([consume chunk])
+            }
+            return .text(Self.summary(received))
+        }
+        let bodies = [Self.body(600_001, seed: 6), Self.body(40_000, seed: 7)]
+        try await withTestServer(router: router, configure: { configuration in
+            configuration.limits.requestBodyBufferBytes = 64 << 10
+            configuration.transportFactory = { fd in DirectionSwappingTransport(fileDescriptor: fd, counter: ReadCounter()) }
+        }) { _, port in
+            let answers = try await Self.put(bodies, path: "/recycle", port: port, piece: 50_000)
+            #expect(answers == bodies.map(Self.summary))
+        }
+    }
+
     @Test func anInMemoryBodyIgnoresRecycling() async throws {
         let body = HTTPRequestBody.bytes([1, 2, 3])
         body.recycle([[9, 9, 9, 9]])
