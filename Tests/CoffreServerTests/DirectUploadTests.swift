@@ -16,6 +16,13 @@ import Testing
         try DiskBlobStore(root: root.path, configuration: .init(freeSpaceReserve: 0, directWriteMinimumSize: direct ? 1 << 20 : 0))
     }
 
+    /// O_DIRECT, which Glibc does not export without _GNU_SOURCE (asm-generic/fcntl.h; arm64's own value).
+    #if arch(arm64)
+    static let directFlag: Int32 = 0o200000
+    #else
+    static let directFlag: Int32 = 0o40000
+    #endif
+
     static func storedBytes(_ root: TemporaryDirectory, _ info: BlobInfo) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: DiskLayout.blobPath(root: root.path, namespace: vault, id: info.id))))
     }
@@ -69,20 +76,28 @@ import Testing
         #expect(try store.info(namespace: Self.vault, id: id) == nil)
     }
 
-    @Test func theWriterPadsTheLastBlockAndCutsTheFileBack() throws {
+    /// Whole blocks go directly; a last partial block through the page cache, with no
+    /// padding to cut back: the file holds exactly the bytes, whatever the tail's length.
+    @Test(arguments: [16384 * 2 + 1234, 16384 * 2, 4096 * 3, 4096 * 3 + 1, 100, 16384 + 4095])
+    func aLastPartialBlockGoesThroughThePageCache(_ size: Int) throws {
         let root = try TemporaryDirectory()
         let path = root.path + "/direct"
         let file = try FileDescriptor.open(path, relativeTo: nil, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600, operation: "create")
         let direct = try file.enableDirectIO(operation: "direct")
         let writer = try DirectUploadWriter(bufferBytes: 16384)
-        let bytes = TestBlob.bytes(count: 16384 * 2 + 1234, seed: 9)
+        let bytes = TestBlob.bytes(count: size, seed: UInt64(size))
         try bytes.withUnsafeBytes { raw in
-            try writer.append(UnsafeRawBufferPointer(rebasing: raw[0..<5000]), to: file)
-            try writer.append(UnsafeRawBufferPointer(rebasing: raw[5000...]), to: file)
+            let cut = min(5000, raw.count)
+            try writer.append(UnsafeRawBufferPointer(rebasing: raw[0..<cut]), to: file)
+            try writer.append(UnsafeRawBufferPointer(rebasing: raw[cut...]), to: file)
         }
         try writer.finish(file)
         #expect(writer.isDirect == direct)
+        #expect(try file.status(operation: "stat").st_size == off_t(size))
         #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+        // Only a partial last block turns direct I/O off on the file.
+        let stillDirect = fcntl(file.raw, F_GETFL) & Self.directFlag != 0
+        #expect(stillDirect == (direct && size % 4096 == 0))
     }
 
     @Test func aRefusedAlignmentFallsBackToThePageCache() throws {

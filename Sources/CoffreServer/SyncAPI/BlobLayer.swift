@@ -1,6 +1,7 @@
 import CoffreProtocol
 import HTTPServer
 import Logging
+import Synchronization
 
 /// The blob layer between the routes and the stores: blob bytes in `DiskBlobStore` or, for
 /// blobs of at most `inlineMaxBytes`, in the database next to their row (`blob_bytes`,
@@ -71,7 +72,8 @@ public final class BlobLayer: Sendable {
 
     /// Feeds `body` to `write` in batches of about `writeBatchBytes`, each batch in one
     /// `HTTPBlockingWork.run`. While one batch is being written the next is received, so the
-    /// socket and the disk work at the same time. Waits for the write in flight before
+    /// socket and the disk work at the same time. A written batch's chunks go back to the body
+    /// (`HTTPRequestBody.recycle`) to be read into again. Waits for the write in flight before
     /// returning or throwing.
     static func stream(
         _ body: HTTPRequestBody, to write: @escaping @Sendable ([[UInt8]]) throws -> Void
@@ -85,10 +87,10 @@ public final class BlobLayer: Sendable {
                 batchBytes += chunk.count
                 guard batchBytes >= writeBatchBytes else { continue }
                 try await writing?.value
-                let ready = batch
+                let ready = ReceivedChunks(batch)
                 batch = []
                 batchBytes = 0
-                writing = Task { try await HTTPBlockingWork.run { try write(ready) } }
+                writing = Task { try await HTTPBlockingWork.run { try ready.write(with: write, recyclingInto: body) } }
             }
             try await writing?.value
             writing = nil
@@ -120,5 +122,27 @@ public final class BlobLayer: Sendable {
         _ body: @escaping @Sendable () throws(BlobStoreError) -> Result
     ) async throws -> Result {
         try await HTTPBlockingWork.run { try body() }
+    }
+}
+
+/// A batch of body chunks on its way to one blocking write and then back to the body as spares
+/// (`HTTPRequestBody.recycle`). The write takes the chunks out, so it holds their only
+/// references when it gives them back, and the next socket reads reuse them without a copy.
+private final class ReceivedChunks: Sendable {
+    private let chunks: Mutex<[[UInt8]]>
+
+    init(_ chunks: [[UInt8]]) {
+        self.chunks = Mutex(chunks)
+    }
+
+    /// Calls `write` with the chunks, then recycles them into `body` (not after a failure).
+    func write(with write: ([[UInt8]]) throws -> Void, recyclingInto body: HTTPRequestBody) throws {
+        let taken = chunks.withLock { chunks -> [[UInt8]] in
+            let taken = chunks
+            chunks = []
+            return taken
+        }
+        try write(taken)
+        body.recycle(consume taken)
     }
 }

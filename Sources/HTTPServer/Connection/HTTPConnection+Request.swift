@@ -210,10 +210,31 @@ extension HTTPConnection {
         return Int(min(Int64(preferred), remaining))
     }
 
-    /// Reads up to `size` body bytes into a new array (see `directBodyReadSize`). A short read
-    /// into a large array is copied into one of its own size, so that the bytes waiting in the
-    /// channel, which back-pressure counts, are also the memory they hold.
+    /// Reads up to `size` body bytes into an array (see `directBodyReadSize`): a spare the
+    /// handler gave back (`HTTPRequestBody.recycle`) when there is one, else a new array. A
+    /// short read into a large array is copied into one of its own size, so that the bytes
+    /// waiting in the channel, which back-pressure counts, are also the memory they hold; a
+    /// spare used so goes back to the spares.
     func readBodyChunk(_ size: Int) -> (TransportResult, [UInt8]?) {
+        guard let channel = bodyChannel, var chunk = channel.takeSpare() else { return readNewBodyChunk(size) }
+        // A spare is as long as the read that last filled it: lengthened (once) when shorter.
+        if chunk.count < size { chunk.append(contentsOf: repeatElement(0, count: size - chunk.count)) }
+        let result = chunk.withUnsafeMutableBytes { transport.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<size])) }
+        guard case .done(let read) = result else {
+            channel.recycle([consume chunk])
+            return (result, nil)
+        }
+        if read < size / 4 {
+            let short = Array(chunk[0..<read])
+            channel.recycle([consume chunk])
+            return (result, short)
+        }
+        chunk.removeLast(chunk.count - read)
+        return (result, chunk)
+    }
+
+    /// `readBodyChunk` into a new array.
+    private func readNewBodyChunk(_ size: Int) -> (TransportResult, [UInt8]?) {
         var result = TransportResult.wantRead
         var chunk = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             result = transport.read(into: UnsafeMutableRawBufferPointer(buffer))

@@ -50,6 +50,15 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
         }
     }
 
+    /// Gives back chunks of this body that the caller is done with, to be read into again: a
+    /// large body streamed this way reuses a few arrays instead of allocating one per socket
+    /// read (docs/http-server.md, "Request bodies"). Pass the last references (`consume`): an
+    /// array still held elsewhere is copied before it is written, never overwritten. Optional;
+    /// does nothing for an in-memory body or once the body has ended.
+    public func recycle(_ chunks: consuming [[UInt8]]) {
+        channel?.recycle(chunks)
+    }
+
     /// Reads the whole body into memory, failing with `HTTPServerError.contentTooLarge` (413)
     /// as soon as it is known to exceed `maxBytes` — before reading anything when the
     /// Content-Length says so.

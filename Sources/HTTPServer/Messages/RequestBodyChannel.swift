@@ -5,6 +5,9 @@ import Synchronization
 /// the socket; the consumer asks the loop to resume (through `EventLoop.submit`) when half of
 /// them were consumed. The same demand signal starts reading a body that waits for
 /// `100 Continue` (RFC 9110 §10.1.1).
+///
+/// Chunks the consumer is done with can come back (`recycle`) as spares, which the loop reads
+/// the next body bytes into (`takeSpare`) instead of allocating an array per read.
 final class RequestBodyChannel: Sendable {
     private struct State {
         var chunks: [[UInt8]] = []
@@ -15,6 +18,9 @@ final class RequestBodyChannel: Sendable {
         var waiter: UnsafeContinuation<[UInt8]?, any Error>?
         /// The loop stopped reading and waits for the consumer's demand.
         var loopWaitsForDemand: Bool
+        /// Arrays given back by the consumer for the next reads, and their capacity in all.
+        var spares: [[UInt8]] = []
+        var spareBytes = 0
     }
 
     private enum Step {
@@ -25,6 +31,10 @@ final class RequestBodyChannel: Sendable {
 
     private let state: Mutex<State>
     private let highWater: Int
+    /// Most bytes of spares kept: five times `highWater`, which with the default settings
+    /// holds the 1 MiB of chunks a blob upload hands back after each disk write
+    /// (`BlobLayer.writeBatchBytes`) with room for malloc's rounding of their capacity.
+    private var spareLimit: Int { highWater * 5 }
     private let loop: EventLoop
     private let connection: LoopBound<HTTPConnection>
     private let serial: UInt64
@@ -71,6 +81,8 @@ final class RequestBodyChannel: Sendable {
     func finish() {
         let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
             state.finished = true
+            state.spares = []
+            state.spareBytes = 0
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -82,6 +94,8 @@ final class RequestBodyChannel: Sendable {
         let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
             guard !state.finished, state.failure == nil else { return nil }
             state.failure = error
+            state.spares = []
+            state.spareBytes = 0
             state.chunks = []
             state.firstChunk = 0
             state.bufferedBytes = 0
@@ -91,7 +105,34 @@ final class RequestBodyChannel: Sendable {
         waiter?.resume(throwing: error)
     }
 
+    /// A spare array from `recycle` to read the next body bytes into, nil when there is none.
+    /// Its count and contents are whatever it had: the caller sets both.
+    func takeSpare() -> [UInt8]? {
+        state.withLock { state -> [UInt8]? in
+            guard let spare = state.spares.popLast() else { return nil }
+            state.spareBytes -= spare.capacity
+            return spare
+        }
+    }
+
     // MARK: Consumer side
+
+    /// Takes back chunks from `next` that the consumer no longer uses, as spares for the next
+    /// reads; beyond `spareLimit` bytes, and once the body has ended, they are dropped. A chunk
+    /// that is still referenced elsewhere is never overwritten (the loop's write into it copies
+    /// it first), so this is only worth calling with the last reference.
+    func recycle(_ chunks: consuming [[UInt8]]) {
+        var returned = chunks
+        state.withLock { state in
+            guard !state.finished, state.failure == nil else { return }
+            // Popped, not iterated: each array leaves `returned` as it enters `spares`.
+            while let chunk = returned.popLast() {
+                guard !chunk.isEmpty, state.spareBytes + chunk.capacity <= spareLimit else { continue }
+                state.spareBytes += chunk.capacity
+                state.spares.append(chunk)
+            }
+        }
+    }
 
     /// The next chunk, nil at the end of the body; throws the failure that ended it.
     func next() async throws -> [UInt8]? {

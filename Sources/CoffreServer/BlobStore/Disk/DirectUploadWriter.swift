@@ -11,14 +11,15 @@ import Glibc
 /// buffered writes followed by fsync on this disk.
 ///
 /// Alignment: buffer address, file offsets and lengths are multiples of `alignment` (4 KiB,
-/// which satisfies devices of 512-byte and 4 KiB logical blocks). The last block is padded with
-/// zeros and the file cut back to its true size (ftruncate(2)) before the commit's fsync. A
+/// which satisfies devices of 512-byte and 4 KiB logical blocks). A last partial block goes
+/// through the page cache (`finish`), so the file has its true size without ftruncate(2). A
 /// device that refuses the alignment (EINVAL) makes the writer turn direct I/O off on the file
 /// and carry on through the page cache, so an upload never fails for it.
 ///
 /// Not thread-safe: it belongs to one `DiskBlobUpload` or `DiskBlobBatch`, whose mutex
 /// serializes every call. A batch reuses one writer for its blobs, one file after the other
-/// (`restart`), so a batch of large blobs allocates one buffer, not one per blob.
+/// (`restart`), and the buffer comes from the store's `DirectWriteBufferPool`, so uploads after
+/// the first allocate none.
 final class DirectUploadWriter {
     /// Alignment of the buffer's address and of every direct write's offset and length.
     static let alignment = 4096
@@ -27,25 +28,31 @@ final class DirectUploadWriter {
 
     private let alignment: Int
     private let buffer: UnsafeMutableRawBufferPointer
+    /// Where `buffer` came from and goes back to.
+    private let pool: DirectWriteBufferPool
     /// Bytes of `buffer` holding body bytes not yet written.
     private var filled = 0
     /// Body bytes already written to the file; a multiple of `alignment` while direct.
     private var flushed: Int64 = 0
-    /// False once the device refused an aligned write and the file went back to buffered I/O.
+    /// False once the device refused an aligned write and the file went back to buffered I/O
+    /// (a last partial block written by `finish` through the page cache leaves it true).
     private(set) var isDirect = true
 
-    /// A writer with its buffer; tests pass a smaller `alignment` to make a device refuse it.
-    init(alignment: Int = DirectUploadWriter.alignment, bufferBytes: Int = DirectUploadWriter.bufferBytes) throws(BlobStoreError) {
-        precondition(alignment >= MemoryLayout<UnsafeRawPointer>.size && bufferBytes % alignment == 0)
-        var memory: UnsafeMutableRawPointer?
-        let code = posix_memalign(&memory, alignment, bufferBytes)
-        guard code == 0, let memory else { throw .system("allocate an upload buffer", errno: code) }
-        self.alignment = alignment
-        buffer = UnsafeMutableRawBufferPointer(start: memory, count: bufferBytes)
+    /// A writer with a buffer from `pool` (a store's `directBuffers`), given back on release.
+    init(pool: DirectWriteBufferPool) throws(BlobStoreError) {
+        self.pool = pool
+        alignment = pool.alignment
+        buffer = try pool.take().memory
+    }
+
+    /// A writer with a buffer of its own; tests pass a smaller `alignment` to make a device
+    /// refuse it.
+    convenience init(alignment: Int = DirectUploadWriter.alignment, bufferBytes: Int = DirectUploadWriter.bufferBytes) throws(BlobStoreError) {
+        try self.init(pool: DirectWriteBufferPool(alignment: alignment, bufferBytes: bufferBytes, maxSpare: 0))
     }
 
     deinit {
-        free(buffer.baseAddress)
+        pool.giveBack(DirectWriteBufferPool.Buffer(memory: buffer))
     }
 
     /// Starts a new file: what is buffered is dropped and the next byte goes to offset 0, with
@@ -65,45 +72,46 @@ final class DirectUploadWriter {
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: rest.prefix(take)))
             filled += take
             rest = rest.dropFirst(take)
-            if filled == buffer.count { try flush(to: file) }
+            if filled == buffer.count {
+                try writeOut(UnsafeRawBufferPointer(buffer), to: file)
+                filled = 0
+            }
         }
     }
 
-    /// Writes what is still buffered, leaving the file exactly as long as the bytes appended.
+    /// Writes what is still buffered, leaving the file exactly as long as the bytes appended:
+    /// the whole blocks directly, a last partial block through the page cache (direct I/O
+    /// turned off on `file` for it). Padding that block and cutting the file back with
+    /// ftruncate(2) instead made ext4 read the block back from the device to zero its tail
+    /// (`ext4_block_zero_page_range`): one synchronous read per file, and 200 µs of CPU
+    /// (docs/performance.md, "The upload receive path").
     func finish(_ file: FileDescriptor) throws(BlobStoreError) {
-        guard filled > 0 else { return }
-        let size = flushed + Int64(filled)
-        let padded = try flush(to: file)
-        if padded { try file.truncate(to: size, operation: "trim an upload file") }
+        let whole = isDirect ? filled / alignment * alignment : filled
+        if whole > 0 { try writeOut(UnsafeRawBufferPointer(rebasing: buffer[0..<whole]), to: file) }
+        if whole < filled {
+            if isDirect { try file.disableDirectIO(operation: "turn off direct writes of an upload file") }
+            _ = try file.writeAll(
+                UnsafeRawBufferPointer(rebasing: buffer[whole..<filled]), at: flushed, operation: "write an upload file")
+            flushed += Int64(filled - whole)
+        }
+        filled = 0
     }
 
-    /// Writes the buffered bytes at offset `flushed`; direct writes are padded with zeros to
-    /// the alignment (only the last one can need it). Returns whether padding was written.
-    @discardableResult
-    private func flush(to file: FileDescriptor) throws(BlobStoreError) -> Bool {
-        let body = filled
-        var padded = false
+    /// Writes `bytes` (whole blocks while direct) at offset `flushed`. A device that refuses
+    /// the alignment turns direct I/O off for the rest of the file.
+    private func writeOut(_ bytes: UnsafeRawBufferPointer, to file: FileDescriptor) throws(BlobStoreError) {
         if isDirect {
-            let length = (body + alignment - 1) / alignment * alignment
-            if length > body {
-                UnsafeMutableRawBufferPointer(rebasing: buffer[body..<length]).initializeMemory(as: UInt8.self, repeating: 0)
-            }
-            let (written, refused) = try file.writeAll(
-                UnsafeRawBufferPointer(rebasing: buffer[0..<length]), at: flushed, operation: "write an upload file")
-            padded = written > body
+            let (written, refused) = try file.writeAll(bytes, at: flushed, operation: "write an upload file")
             if refused {
                 // The device wants another alignment: the rest goes through the page cache.
                 try file.disableDirectIO(operation: "turn off direct writes of an upload file")
                 isDirect = false
-                let from = min(written, body)
                 _ = try file.writeAll(
-                    UnsafeRawBufferPointer(rebasing: buffer[from..<body]), at: flushed + Int64(from), operation: "write an upload file")
+                    UnsafeRawBufferPointer(rebasing: bytes[written...]), at: flushed + Int64(written), operation: "write an upload file")
             }
         } else {
-            _ = try file.writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<body]), at: flushed, operation: "write an upload file")
+            _ = try file.writeAll(bytes, at: flushed, operation: "write an upload file")
         }
-        flushed += Int64(body)
-        filled = 0
-        return padded
+        flushed += Int64(bytes.count)
     }
 }

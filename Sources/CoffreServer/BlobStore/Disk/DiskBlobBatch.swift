@@ -87,7 +87,7 @@ final class DiskBlobBatch: Sendable {
             try state.withLock { (state: inout State) throws(BlobStoreError) in
                 guard state.current == nil else { throw .uploadClosed }
                 if direct {
-                    if state.directWriter == nil { state.directWriter = try DirectUploadWriter() }
+                    if state.directWriter == nil { state.directWriter = try DirectUploadWriter(pool: store.directBuffers) }
                     state.directWriter?.restart()
                 }
                 state.current = Current(id: id, tempName: tempName, file: file, hasher: hasher, expected: size, direct: direct)

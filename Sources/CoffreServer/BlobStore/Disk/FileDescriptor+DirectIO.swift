@@ -48,10 +48,4 @@ extension FileDescriptor {
         }
         return (done, false)
     }
-
-    /// ftruncate(2): sets the file's size to `size` bytes.
-    func truncate(to size: Int64, operation: String) throws(BlobStoreError) {
-        let (result, code) = retryingOnInterrupt { ftruncate(raw, off_t(size)) }
-        guard result == 0 else { throw .system(operation, errno: code) }
-    }
 }
