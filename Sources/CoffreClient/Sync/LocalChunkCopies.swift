@@ -16,10 +16,7 @@ struct LocalChunkCopies: Sendable {
     private var candidates: [BlobID: [Candidate]] = [:]
 
     /// No location at all.
-    static let none = LocalChunkCopies()
-
-    /// Whether no reference has a location.
-    var isEmpty: Bool { candidates.isEmpty }
+    static let empty = LocalChunkCopies()
 
     /// Records that the chunk with blob id `id` and a key committed to by `candidate.commitment`
     /// lies at `candidate.location`.

@@ -27,7 +27,7 @@ extension SyncIndex {
             let commitment = try ChunkKeyCommitment(to: reference.key)
             if seen.insert(id.bytes + commitment.bytes).inserted { wanted.append((id, commitment)) }
         }
-        guard !wanted.isEmpty else { return .none }
+        guard !wanted.isEmpty else { return .empty }
         let pairs = wanted
         return try await read("look up local chunks") { db in
             var found = LocalChunkCopies()
