@@ -41,17 +41,13 @@ struct PipelineBench {
         return (file, store)
     }
 
-    /// Opens the sealed file with `workers` threads into /dev/null. `pairsHashes` false: each
-    /// blob opened in place, its id and key commitment hashed one after the other.
-    func opening(
-        _ file: SealedFile, from store: [[UInt8]: [UInt8]], workers: Int, cpu: Int?, pairsHashes: Bool = SHA256Pair.isAvailable
-    ) async throws -> Measurement {
-        let opener = try pinned(to: cpu) { FileOpener(cipher: cipher, workerCount: workers, pairsHashes: pairsHashes) }
+    /// Opens the sealed file with `workers` threads into /dev/null.
+    func opening(_ file: SealedFile, from store: [[UInt8]: [UInt8]], workers: Int, cpu: Int?) async throws -> Measurement {
+        let opener = try pinned(to: cpu) { FileOpener(cipher: cipher, workerCount: workers) }
         let sink = open("/dev/null", O_WRONLY | O_CLOEXEC)
         guard sink >= 0 else { throw BenchFailure("open(2) of /dev/null failed: errno \(errno)") }
         defer { close(sink) }
-        let name = label("FileOpener", workers: workers, cpu: cpu) + (pairsHashes ? "" : ", unpaired")
-        return try await Stopwatch.measure(name, bytes: input.bytes.count) {
+        return try await Stopwatch.measure(label("FileOpener", workers: workers, cpu: cpu), bytes: input.bytes.count) {
             _ = try await opener.open(file.chunks, writingTo: sink) { id, buffer in
                 guard let blob = store[id] else { throw BenchFailure("blob missing from the bench's store") }
                 try buffer.append(blob)

@@ -90,7 +90,7 @@ import Glibc
         let outcome = await opening.result
         close(writeEnd)
         try sawCancellation.get()
-        #expect(throws: PipelineError.chunkRejected(index: 2, reason: .blobIDMismatch)) { try outcome.get() }
+        #expect(throws: PipelineError.chunkRejected(index: 2, reason: .authenticationFailed(structure: "chunk blob"))) { try outcome.get() }
         #expect(opener.freeBufferCount == opener.bufferCount)
     }
 }

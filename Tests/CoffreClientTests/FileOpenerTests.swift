@@ -79,8 +79,12 @@ import Glibc
         #expect(contents == Self.preamble)
     }
 
+    // Blob ids are not hashed (`openCommitted`): the tag under the manifest's key refuses
+    // every substitute the server can make, whatever id it is served under.
+    static let tagFailed = CryptoFormatError.authenticationFailed(structure: "chunk blob")
+
     @Test func aTamperedBlobIsRejected() async throws {
-        try await expectFailure(PipelineError.chunkRejected(index: 2, reason: .blobIDMismatch), fetch: fetcher(replacing: 2) { blob in
+        try await expectFailure(PipelineError.chunkRejected(index: 2, reason: Self.tagFailed), fetch: fetcher(replacing: 2) { blob in
             var tampered = blob
             tampered[tampered.count / 2] ^= 0x01
             return tampered
@@ -89,11 +93,48 @@ import Glibc
 
     @Test func aSwappedBlobIsRejected() async throws {
         let other = sealed.blobs[3]
-        try await expectFailure(PipelineError.chunkRejected(index: 1, reason: .blobIDMismatch), fetch: fetcher(replacing: 1) { _ in other })
+        try await expectFailure(PipelineError.chunkRejected(index: 1, reason: Self.tagFailed), fetch: fetcher(replacing: 1) { _ in other })
     }
 
     @Test func aTruncatedBlobIsRejected() async throws {
-        try await expectFailure(PipelineError.chunkRejected(index: 3, reason: .blobIDMismatch), fetch: fetcher(replacing: 3) { Array($0.dropLast(1)) })
+        try await expectFailure(PipelineError.chunkRejected(index: 3, reason: Self.tagFailed), fetch: fetcher(replacing: 3) { Array($0.dropLast(1)) })
+    }
+
+    /// The plaintext of chunk `index` of the sealed file.
+    func plaintext(of index: Int) -> [UInt8] {
+        let start = sealed.file.chunks[..<index].reduce(0) { $0 + Int($1.length) }
+        return Array(Self.data[start..<(start + Int(sealed.file.chunks[index].length))])
+    }
+
+    @Test func theSameChunkSealedInAnotherVaultIsRejected() async throws {
+        // Same plaintext, another vault's convergence key: another chunk key, so the tag fails.
+        let elsewhere = try ChunkCipher(convergenceKey: SecretBytes(randomCount: 32)).seal(plaintext(of: 2)).blob
+        try await expectFailure(PipelineError.chunkRejected(index: 2, reason: Self.tagFailed), fetch: fetcher(replacing: 2) { _ in elsewhere })
+    }
+
+    @Test func aRepaddedOrExtendedBlobIsRejected() async throws {
+        // More zero bytes before the tag (a larger Padmé bucket), or after it.
+        try await expectFailure(PipelineError.chunkRejected(index: 1, reason: Self.tagFailed), fetch: fetcher(replacing: 1) { blob in
+            var repadded = blob
+            repadded.insert(contentsOf: [UInt8](repeating: 0, count: 64), at: blob.count - 16)
+            return repadded
+        })
+        try await expectFailure(PipelineError.chunkRejected(index: 1, reason: Self.tagFailed), fetch: fetcher(replacing: 1) { $0 + [0] })
+    }
+
+    @Test func aFlippedVersionByteOrTagIsRejected() async throws {
+        try await expectFailure(
+            PipelineError.chunkRejected(index: 0, reason: .unsupportedVersion(structure: "chunk blob", version: 0x81)),
+            fetch: fetcher(replacing: 0) { blob in
+                var flipped = blob
+                flipped[0] ^= 0x80
+                return flipped
+            })
+        try await expectFailure(PipelineError.chunkRejected(index: 3, reason: Self.tagFailed), fetch: fetcher(replacing: 3) { blob in
+            var flipped = blob
+            flipped[blob.count - 1] ^= 0x01
+            return flipped
+        })
     }
 
     @Test func aReferenceWithAnotherKeyFailsTheTag() async throws {

@@ -1,8 +1,10 @@
 import CoffreCrypto
 
-/// Rebuilds a file from its manifest: fetches each blob, checks and decrypts it (blob id, GCM
-/// tag, framing, zero padding, length, key commitment — `ChunkCipher.open`'s checks), and
-/// writes the plaintext to a file descriptor, in order.
+/// Rebuilds a file from its manifest: fetches each blob, checks and decrypts it
+/// (`ChunkCipher.openCommitted`: size, version, GCM tag, framing, zero padding, length, key
+/// commitment — every check but the blob id's hash, which these pin already:
+/// docs/threat-model.md, "Why a read need not hash the blob"), and writes the plaintext to a
+/// file descriptor, in order.
 ///
 /// Parallel and bounded like `FileSealer`: the caller's task fetches ahead into reusable
 /// buffers (two per worker), one fetch per free buffer at once, each fetched chunk goes to the
@@ -17,15 +19,13 @@ public final class FileOpener: Sendable {
     private let pipeline: ChunkPipeline<FileDescriptorDestination>
 
     /// An opener for one vault key generation (`cipher` from its `convergence` subkey), with
-    /// `workerCount` (≥ 1) decrypting threads, started now. With `pairsHashes` (where the CPU
-    /// has the SHA extensions) each blob is decrypted into the second half of its buffer and
-    /// its id and key commitment are hashed as one pair of SHA-256 streams
-    /// (`ChunkCipher.openPaired`); without, it is opened in place (`openInPlace`), its id
-    /// hashed before anything is decrypted. The checks are the same either way.
-    public init(cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount, pairsHashes: Bool = SHA256Pair.isAvailable) {
+    /// `workerCount` (≥ 1) decrypting threads, started now. Each blob is fetched into the first
+    /// half of its buffer and decrypted into the second, its key commitment hashed slice by
+    /// slice as AES-GCM writes the plaintext (one SHA-256 stream per byte, not two).
+    public init(cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
         let blobCapacity = ChunkCipher.maximumBlobByteCount
         pipeline = ChunkPipeline(
-            name: "coffre-open", workerCount: workerCount, slotCapacity: pairsHashes ? 2 * blobCapacity : blobCapacity,
+            name: "coffre-open", workerCount: workerCount, slotCapacity: 2 * blobCapacity,
             makeTransform: {
                 // This worker's OpenSSL contexts, made with its first chunk and kept for all.
                 var workspace: ChunkCipherWorkspace?
@@ -33,17 +33,18 @@ public final class FileOpener: Sendable {
                     guard let reference = slot.reference else { preconditionFailure("a fetched slot carries its reference") }
                     do throws(CryptoFormatError) {
                         let contexts: ChunkCipherWorkspace
-                        if let workspace { contexts = workspace } else { contexts = try cipher.makeWorkspace() }
-                        workspace = contexts
-                        if pairsHashes, contexts.pairsHashes {
-                            let blob = UnsafeRawBufferPointer(rebasing: slot.buffer[0..<slot.inputCount])
-                            let plaintext = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[blobCapacity...])
-                            let count = try cipher.openPaired(blob, into: plaintext, reference: reference, using: contexts)
-                            slot.output = blobCapacity..<(blobCapacity + count)
+                        if let workspace {
+                            contexts = workspace
                         } else {
-                            let blob = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[0..<slot.inputCount])
-                            slot.output = try cipher.openInPlace(blob, reference: reference, using: contexts)
+                            contexts = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
+                                try ChunkCipherWorkspace(for: cipher, pairsHashes: false)
+                            }
                         }
+                        workspace = contexts
+                        let blob = UnsafeRawBufferPointer(rebasing: slot.buffer[0..<slot.inputCount])
+                        let plaintext = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[blobCapacity...])
+                        let count = try cipher.openCommitted(blob, into: plaintext, reference: reference, using: contexts)
+                        slot.output = blobCapacity..<(blobCapacity + count)
                     } catch {
                         throw PipelineError.chunkRejected(index: slot.index, reason: error)
                     }
@@ -72,7 +73,7 @@ public final class FileOpener: Sendable {
     /// The descriptor stays the caller's: it is neither closed nor synced.
     ///
     /// The first error stops everything and is thrown: `PipelineError.chunkRejected` for a blob
-    /// that fails verification (tampered, swapped, truncated), the fetcher's own error (a
+    /// that fails verification (tampered, swapped, truncated, under any id), the fetcher's own error (a
     /// missing blob), `PipelineError.blobTooLarge`, `PipelineError.destinationFailed`, or
     /// `CancellationError`. Then a regular-file destination is cut back to where it stood when
     /// `open` began, so it never looks complete (if that cut fails, its
@@ -118,7 +119,7 @@ public final class FileOpener: Sendable {
                     return
                 }
                 group.addTask {
-                    // The first part of the slot: the second holds paired opening's plaintext.
+                    // The first half of the slot: the second receives the plaintext.
                     let storage = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[0..<ChunkCipher.maximumBlobByteCount])
                     var buffer = BlobFetchBuffer(storage: storage, chunkIndex: index)
                     do {

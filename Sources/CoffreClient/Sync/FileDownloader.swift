@@ -27,16 +27,14 @@ struct FileDownloader: Sendable {
     /// every inline manifest of the batch (`inlineCopies(for:)`, one read for all); a file
     /// whose chunk list is in manifest blobs looks its chunks up itself.
     func write(
-        _ attributes: EntryAttributes, to path: LocalPath, inlineCopies: [BlobID: ChunkLocation]
+        _ attributes: EntryAttributes, to path: LocalPath, inlineCopies: LocalChunkCopies
     ) async throws -> WrittenDownload {
         guard let generation = keyring.generation(attributes.generation), let opener = openers[attributes.generation] else {
             throw SyncClientError.missingVaultKey(generation: Int64(attributes.generation))
         }
         let chunks = try await chunkList(of: attributes, cipher: generation.chunks)
-        let copies =
-            attributes.manifest.form == .indirect
-            ? try await index.localCopies(of: chunks.compactMap { BlobID(bytes: $0.blobID) }) : inlineCopies
-        let onDisk = chunks.contains { chunk in BlobID(bytes: chunk.blobID).map { copies[$0] != nil } ?? false }
+        let copies = attributes.manifest.form == .indirect ? try await index.localCopies(of: chunks) : inlineCopies
+        let onDisk = try chunks.contains { chunk in try copies.location(of: chunk) != nil }
         if chunks.count <= 1 && !onDisk {
             var blob: [UInt8]?
             if let chunk = chunks.first { blob = try await fetchBlob(chunk) }
@@ -62,7 +60,7 @@ struct FileDownloader: Sendable {
     /// check: the temp file holds unproven bytes, and the caller writes the file again with
     /// `copyingUnchanged` false.
     private func assemble(
-        _ chunks: [ChunkReference], of attributes: EntryAttributes, at path: LocalPath, copies: [BlobID: ChunkLocation],
+        _ chunks: [ChunkReference], of attributes: EntryAttributes, at path: LocalPath, copies: LocalChunkCopies,
         cipher: ChunkCipher, opener: FileOpener, copyingUnchanged: Bool
     ) async throws -> PlacementWriter {
         let (root, hook) = (root, faultHook)
@@ -105,7 +103,7 @@ struct FileDownloader: Sendable {
         }
 
         for chunk in chunks {
-            let location = BlobID(bytes: chunk.blobID).flatMap { copies[$0] }
+            let location = try copies.location(of: chunk)
             if copyingUnchanged, let location, location.length == chunk.length, SyncedRangeCopier.canProve(location) {
                 if let last = run.last?.location, last.path == location.path, last.identity == location.identity,
                     last.offset + Int64(last.length) == location.offset
@@ -138,11 +136,9 @@ struct FileDownloader: Sendable {
     private struct CopySourceChanged: Error {}
 
     /// The chunk cache's answer for every chunk that the inline manifests of `attributes` list.
-    func inlineCopies(for attributes: [EntryAttributes]) async throws -> [BlobID: ChunkLocation] {
-        let ids = attributes.flatMap { attributes in
-            attributes.manifest.form == .inline ? attributes.manifest.references.compactMap { BlobID(bytes: $0.blobID) } : []
-        }
-        return ids.isEmpty ? [:] : try await index.localCopies(of: ids)
+    func inlineCopies(for attributes: [EntryAttributes]) async throws -> LocalChunkCopies {
+        let references = attributes.flatMap { attributes in attributes.manifest.form == .inline ? attributes.manifest.references : [] }
+        return try await index.localCopies(of: references)
     }
 
     /// Plaintext bytes up to which a file's one chunk is fetched with others' (`getBlobs`).
@@ -152,12 +148,14 @@ struct FileDownloader: Sendable {
     /// others': an inline manifest of one chunk of at most `batchedChunkBytes`, not in the
     /// chunk cache (`inlineCopies`), of a key generation the keyring holds; nil for any other
     /// file, which `write(_:to:inlineCopies:)` downloads alone.
-    func batchableChunk(of attributes: EntryAttributes, inlineCopies: [BlobID: ChunkLocation]) -> ChunkReference? {
+    func batchableChunk(of attributes: EntryAttributes, inlineCopies: LocalChunkCopies) throws -> ChunkReference? {
         guard attributes.manifest.form == .inline, attributes.manifest.references.count == 1,
             openers[attributes.generation] != nil
         else { return nil }
         let chunk = attributes.manifest.references[0]
-        guard chunk.length <= Self.batchedChunkBytes, let id = BlobID(bytes: chunk.blobID), inlineCopies[id] == nil else { return nil }
+        guard chunk.length <= Self.batchedChunkBytes, BlobID(bytes: chunk.blobID) != nil, try inlineCopies.location(of: chunk) == nil else {
+            return nil
+        }
         return chunk
     }
 

@@ -1,8 +1,9 @@
 import CoffreCrypto
 import Glibc
 
-/// Reads chunk plaintexts out of files already on disk, for delta downloads: a chunk whose
-/// blob id the chunk cache places in a synced file is copied from there instead of fetched.
+/// Reads chunk plaintexts out of files already on disk, for delta downloads: a chunk that the
+/// chunk cache places in a synced file (by blob id and key) is copied from there instead of
+/// fetched.
 /// A copy is used only if the file is still exactly as agreed (fstat: inode, device, size,
 /// mtime) and the bytes read give the chunk's key again — `HMAC(convergence, plaintext) ==
 /// chunkKey`, compared in constant time — which proves they are the chunk's plaintext.

@@ -47,12 +47,15 @@ final class PlacementWriter: @unchecked Sendable {
         try unchangedRanges.confirm()
     }
 
-    /// Checks and decrypts a fetched blob (`ChunkCipher.open`: id, tag, framing, length, key
-    /// commitment) and appends its plaintext. Blocking.
+    /// Checks and decrypts a fetched blob (`ChunkCipher.openCommitted`: tag, framing, length,
+    /// key commitment; not the id's hash, docs/threat-model.md "Why a read need not hash the
+    /// blob") and appends its plaintext. Blocking.
     func writeOpened(_ blob: [UInt8], reference: ChunkReference, cipher: ChunkCipher) throws {
         var plaintext: [UInt8]
         do {
-            plaintext = try cipher.open(blob, reference: reference)
+            plaintext = try ByteAccess.with(blob) { (bytes: UnsafeRawBufferPointer) throws(CryptoFormatError) in
+                try cipher.openCommitted(bytes, reference: reference)
+            }
         } catch {
             throw PipelineError.chunkRejected(index: 0, reason: error)
         }

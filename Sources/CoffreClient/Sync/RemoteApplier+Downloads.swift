@@ -43,7 +43,7 @@ extension RemoteApplier {
             faultHook: context.faultHook)
         let limit = max(1, configuration.downloadConcurrency)
         let groupFiles = max(1, configuration.placementGroupFiles)
-        let units = Self.units(of: queued, batchSize: limit) { downloader.batchableChunk(of: $0.attributes, inlineCopies: inlineCopies) }
+        let units = try Self.units(of: queued, batchSize: limit) { try downloader.batchableChunk(of: $0.attributes, inlineCopies: inlineCopies) }
         try await withThrowingTaskGroup(of: TransferStep.self) { group in
             var next = 0
             var inFlight = 0
@@ -104,7 +104,7 @@ extension RemoteApplier {
     /// One download into its temp file; a failure of this file alone is its result, anything
     /// else ends the pass.
     private static func write(
-        _ job: Download, with downloader: FileDownloader, inlineCopies: [BlobID: ChunkLocation], progress: ProgressTracker
+        _ job: Download, with downloader: FileDownloader, inlineCopies: LocalChunkCopies, progress: ProgressTracker
     ) async throws -> Result<WrittenDownload, any Error> {
         do {
             let written = try await downloader.write(job.attributes, to: job.path, inlineCopies: inlineCopies)
@@ -162,13 +162,13 @@ extension RemoteApplier {
     /// `queued` as units, in order: the files `batchable` gives a chunk for in batches of at
     /// most `batchSize` (each batch where its first file was), the others alone.
     private static func units(
-        of queued: [Download], batchSize: Int, batchable: (Download) -> ChunkReference?
-    ) -> [DownloadUnit] {
+        of queued: [Download], batchSize: Int, batchable: (Download) throws -> ChunkReference?
+    ) rethrows -> [DownloadUnit] {
         var units: [DownloadUnit] = []
         var batch: [(Download, ChunkReference)] = []
         var batchSlot: Int?
         for job in queued {
-            guard let chunk = batchable(job) else {
+            guard let chunk = try batchable(job) else {
                 units.append(.alone(job))
                 continue
             }

@@ -78,17 +78,4 @@ extension SyncIndex {
         try db.execute("DELETE FROM synced WHERE entry_id = ?", [id.bytes])
         try db.execute("DELETE FROM chunks WHERE entry_id = ?", [id.bytes])
     }
-
-    /// Replaces the chunk cache rows of a file with its chunks at their offsets.
-    private static func replaceChunks(of entry: SyncedEntry, in db: Connection) throws {
-        try db.execute("DELETE FROM chunks WHERE entry_id = ?", [entry.id.bytes])
-        guard entry.kind == .file, !entry.remoteDeleted else { return }
-        var offset: Int64 = 0
-        for chunk in entry.chunks {
-            try db.execute(
-                "INSERT OR IGNORE INTO chunks (blob_id, entry_id, offset, length) VALUES (?, ?, ?, ?)",
-                [chunk.blobID, entry.id.bytes, offset, Int64(chunk.length)])
-            offset += Int64(chunk.length)
-        }
-    }
 }

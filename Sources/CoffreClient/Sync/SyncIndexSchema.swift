@@ -111,6 +111,17 @@ enum SyncIndexSchema {
                 INSERT INTO pending_requests (commit_id, request) SELECT commit_id, request FROM pending_commits;
                 ALTER TABLE pending_commits DROP COLUMN request;
                 """),
+        // Migration 5: each chunk cache row commits to its chunk key (`ChunkKeyCommitment`), and
+        // only a reference with that key may copy from it, so that downloads need not hash
+        // blob ids (docs/threat-model.md, "Why a read need not hash the blob"). Rows written
+        // before it have none (NULL, which equals nothing): they still tell uploads which
+        // blobs the server holds, but no download copies from them until their file is agreed
+        // again and its rows rewritten.
+        Migration(
+            version: 5, name: "chunk-key-commitments",
+            sql: """
+                ALTER TABLE chunks ADD COLUMN key_commitment BLOB;
+                """),
     ]
 
     /// The columns of a synced entry, shared by `synced` and `pending_entries`, as migration 1
