@@ -6,7 +6,8 @@ extension GearScanner {
     /// keeps all of the loop's state in registers: the four fingerprints, both masks, the
     /// table, the block pointer and the lane length. Inlined, the masks and the loop bound went
     /// to the stack and each step paid extra loads on a loop bound by its loads (two per byte:
-    /// the byte and its gear word; docs/performance.md, "The FastCDC cut search").
+    /// the byte and its gear word; docs/performance.md, "The FastCDC cut search and the
+    /// sealer's hashing tail").
     struct FourLanes {
         /// Where a lane cut: its index (0...3) and the cut as a length from the lane's start.
         struct Hit {
