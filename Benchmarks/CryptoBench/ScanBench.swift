@@ -47,7 +47,9 @@ struct ScanBench {
                     let scanner = BaselineGearScanner(bytes: base + start, gear: gear, gearShifted: gear + 256)
                     var fingerprint: UInt64 = 0
                     let normalEnd = min(Chunker.normalChunkSize, limit)
-                    if let cut = scanner.firstCut(from: Chunker.minimumChunkSize, to: normalEnd, mask: Chunker.smallMask, fingerprint: &fingerprint) {
+                    if let cut = scanner.firstCut(
+                        from: Chunker.minimumChunkSize, to: normalEnd, mask: Chunker.smallMask, fingerprint: &fingerprint)
+                    {
                         length = cut
                     } else if normalEnd < limit,
                         let cut = scanner.firstCut(from: normalEnd, to: limit, mask: Chunker.largeMask, fingerprint: &fingerprint)

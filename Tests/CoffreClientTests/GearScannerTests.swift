@@ -63,7 +63,8 @@ import Testing
                 let expected = Self.referenceCut(bytes, gear: gear, from: from, to: from + length, mask: mask, fingerprint: &expectedHash)
                 let actual = Self.scan(bytes, gear: gear, from: from, to: from + length, mask: mask, fingerprint: &actualHash)
                 if actual != expected || (actual == nil && actualHash != expectedHash) {
-                    mismatches.append("from \(from) length \(length): got \(String(describing: actual)), expected \(String(describing: expected))")
+                    let got = String(describing: actual)
+                    mismatches.append("from \(from) length \(length): got \(got), expected \(String(describing: expected))")
                 }
             }
         }

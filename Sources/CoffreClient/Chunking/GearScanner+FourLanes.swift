@@ -74,12 +74,16 @@ extension GearScanner {
 
         /// `scan` of the shorter block at the end of a range.
         @inline(never)
-        private mutating func scanShortBlock(_ block: UnsafeRawPointer, laneLength lane: Int, gear: UnsafePointer<UInt64>, mask: UInt64) -> Hit? {
+        private mutating func scanShortBlock(
+            _ block: UnsafeRawPointer, laneLength lane: Int, gear: UnsafePointer<UInt64>, mask: UInt64
+        ) -> Hit? {
             scanLanes(block, laneLength: lane, gear: gear, mask: mask)
         }
 
         @inline(__always)
-        private mutating func scanLanes(_ block: UnsafeRawPointer, laneLength lane: Int, gear: UnsafePointer<UInt64>, mask: UInt64) -> Hit? {
+        private mutating func scanLanes(
+            _ block: UnsafeRawPointer, laneLength lane: Int, gear: UnsafePointer<UInt64>, mask: UInt64
+        ) -> Hit? {
             let shiftedMask = mask &<< 1
             var (a, b, c, d) = (self.a, self.b, self.c, self.d)
             defer { (self.a, self.b, self.c, self.d) = (a, b, c, d) }
