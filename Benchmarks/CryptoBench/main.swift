@@ -22,9 +22,21 @@ if let busy = Double(load.split(separator: " ").first ?? ""), busy >= 1 {
     print("  CPU-time figures (bytes per CPU second) are the ones to compare")
 }
 
+// CRYPTO_BENCH_SCAN_ROUNDS: rounds of the cut-search comparison (default 5);
+// CRYPTO_BENCH_SCAN_ONLY=1 runs only that comparison.
+let scanRounds = max(1, ProcessInfo.processInfo.environment["CRYPTO_BENCH_SCAN_ROUNDS"].flatMap { Int($0) } ?? 5)
+let scanOnly = ProcessInfo.processInfo.environment["CRYPTO_BENCH_SCAN_ONLY"] == "1"
+
 do {
     let input = try BenchInput(byteCount: mebibytes << 20)
     let chunker = try Chunker(key: try SecureRandom.bytes(count: 32))
+    let scan = ScanBench(input: UnsafeRawBufferPointer(input.bytes), chunker: chunker).run(rounds: scanRounds)
+    let scanRatios = scan.rounds.map { String(format: "%.3f", $0.current.cpuMBps / $0.baseline.cpuMBps) }
+    print("cut search / baseline scanner, CPU MB/s, round by round: \(scanRatios.joined(separator: " "))")
+    for figure in [scan.baseline, scan.current] {
+        print("  \(figure.name) (median): " + String(format: "%.0f MB per CPU-s, %.3f CPU-s per GiB", figure.cpuMBps, 1073.741824 / figure.cpuMBps))
+    }
+    if scanOnly { exit(0) }
     let convergence = try SecretBytes(randomCount: 32)
     let cipher = ChunkCipher(convergenceKey: convergence)
 

@@ -24,8 +24,9 @@ public struct Chunker: Sendable {
 
     /// Sizes and masks in use (`.production` outside tests).
     let parameters: ChunkingParameters
-    /// 512 words: `gear[0...255]`, then `gear[i] << 1` for the two-byte step.
-    let gearTable: [UInt64]
+    /// 512 words: `gear[0...255]`, then `gear[i] << 1` for the two-byte step. Secret; `package`
+    /// only so crypto-bench can run its baseline scanner on the same table.
+    package let gearTable: [UInt64]
 
     /// Builds a chunker from the vault's `chunker` subkey (exactly `keyByteCount` bytes, not all
     /// zero).
@@ -80,7 +81,7 @@ public struct Chunker: Sendable {
         guard limit > limits.minimumSize else { return decided ? limit : nil }
         return gearTable.withUnsafeBufferPointer { table -> Int? in
             let gear = table.baseAddress!
-            let scanner = GearScanner(bytes: base, gear: gear, gearShifted: gear + 256)
+            let scanner = GearScanner(bytes: base, gear: gear)
             var position = state.position
             var fingerprint = state.fingerprint
             if position < limits.normalSize {

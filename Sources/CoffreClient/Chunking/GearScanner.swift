@@ -27,24 +27,26 @@ struct ScanState: Equatable {
 ///   second byte adds `gear[b']` unshifted. This saves one shift per two bytes on the hash's
 ///   dependency chain.
 /// - *Four lanes*: a 64-bit gear fingerprint depends only on the last 64 bytes hashed (older
-///   terms are shifted out), so each 4 KiB quarter of a 16 KiB block starts its own fingerprint
-///   from the 64 bytes before it and the four are hashed in one loop. The dependency chains
-///   overlap in the CPU; a cut in an earlier quarter wins over one in a later quarter. Two
-///   lanes for the rest of a range shorter than a block, then one.
+///   terms are shifted out), so each quarter of a block (4 KiB lanes of a 16 KiB block; shorter
+///   ones for the rest of a range) starts its own fingerprint from the 64 bytes before it and
+///   the four are hashed in one loop (`GearScanner+FourLanes.swift`). The dependency chains
+///   overlap in the CPU; a cut in an earlier lane wins over one in a later lane.
 ///
 /// Holds borrowed pointers: valid only inside the closures that lend them.
 struct GearScanner {
-    /// Bytes per lane; even, so each lane is a whole number of two-byte steps.
+    /// Bytes per lane of a full block; even, so each lane is a whole number of two-byte steps.
     static let laneLength = 4096
+    /// The shortest lanes worth a block: below this, the three 64-byte warm-ups cost more than
+    /// the overlapped chains save, and the rest of the range is scanned on one lane.
+    static let shortestLaneLength = 512
     /// Bytes a lane hashes before its start to rebuild the fingerprint (its width in bits).
     static let warmUpLength = 64
 
     /// The chunk's first byte.
     let bytes: UnsafeRawPointer
-    /// `gear[0...255]`.
+    /// 512 words: `gear[0...255]`, then `gear[i] << 1` for the first byte of each two-byte
+    /// step (one pointer, so the shifted half is reached with a constant displacement).
     let gear: UnsafePointer<UInt64>
-    /// `gear[i] << 1` for the first byte of each two-byte step.
-    let gearShifted: UnsafePointer<UInt64>
 
     /// Judges positions `from..<to` with `mask`, continuing from `fingerprint` (the hash after
     /// position `from - 1`). Returns the chunk length `p + 1` for the first position `p` whose
@@ -54,111 +56,42 @@ struct GearScanner {
     /// Requires `from` at or after the position where the hash started from zero (the minimum
     /// size), and `mask` with bit 63 clear.
     func firstCut(from: Int, to: Int, mask: UInt64, fingerprint: inout UInt64) -> Int? {
-        let shiftedMask = mask &<< 1
-        let lane = Self.laneLength
         var position = from
-        var laneA = fingerprint
-        if let cut = firstCutFourLanes(position: &position, to: to, mask: mask, fingerprint: &laneA) { return cut }
-        while to &- position >= 2 &* lane {
-            let middle = position &+ lane
-            // `middle - 64 > from`, so the warm-up never reaches before the hash's start.
-            var laneB = warmUpFingerprint(endingBefore: middle)
-            var i = position
-            var laneBCut = 0
-            while i < middle {
-                let j = i &+ lane
-                laneA = (laneA &<< 2) &+ gearShifted[Int(byte(i))]
-                if laneA & shiftedMask == 0 { return i &+ 1 }
-                laneA = laneA &+ gear[Int(byte(i &+ 1))]
-                if laneA & mask == 0 { return i &+ 2 }
-                laneB = (laneB &<< 2) &+ gearShifted[Int(byte(j))]
-                if laneB & shiftedMask == 0 {
-                    laneBCut = j &+ 1
-                    i &+= 2
-                    break
-                }
-                laneB = laneB &+ gear[Int(byte(j &+ 1))]
-                if laneB & mask == 0 {
-                    laneBCut = j &+ 2
-                    i &+= 2
-                    break
-                }
-                i &+= 2
+        var hash = fingerprint
+        while to &- position >= 4 &* Self.shortestLaneLength {
+            // Even, so every lane is whole two-byte steps.
+            let lane = min(Self.laneLength, ((to &- position) / 4) & ~1)
+            let block = bytes + position
+            // Each later lane starts at least `shortestLaneLength` (> 64) bytes after `from`: its
+            // warm-up stays inside the bytes the hash has covered.
+            var lanes = FourLanes(first: hash, warmingUp: block, laneLength: lane, gear: gear)
+            if let hit = lanes.scan(block, laneLength: lane, gear: gear, mask: mask) {
+                return position &+ earliestCut(in: block, laneLength: lane, hit: hit, lanes: lanes, mask: mask)
             }
-            if laneBCut != 0 {
-                // The rest of the first half comes earlier in the chunk and may cut first.
-                var rest = laneA
-                return firstCutOneLane(from: i, to: middle, mask: mask, fingerprint: &rest) ?? laneBCut
-            }
-            laneA = laneB
-            position = middle &+ lane
+            hash = lanes.d
+            position &+= 4 &* lane
         }
-        if let cut = firstCutOneLane(from: position, to: to, mask: mask, fingerprint: &laneA) {
-            return cut
-        }
-        fingerprint = laneA
+        if let cut = firstCutOneLane(from: position, to: to, mask: mask, fingerprint: &hash) { return cut }
+        fingerprint = hash
         return nil
     }
 
-    /// Blocks of four lanes while at least four lanes' bytes remain: the same judgment with four
-    /// dependency chains in flight instead of two. Advances `position` and `fingerprint` past
-    /// the blocks without a cut; returns the first cut otherwise. A cut found in a later lane
-    /// first finishes the earlier lanes, which come earlier in the chunk and may cut first.
-    private func firstCutFourLanes(position: inout Int, to: Int, mask: UInt64, fingerprint: inout UInt64) -> Int? {
-        let shiftedMask = mask &<< 1
-        let lane = Self.laneLength
-        var laneA = fingerprint
-        while to &- position >= 4 &* lane {
-            let endA = position &+ lane
-            // Each later lane starts at least one lane after `from`: its warm-up stays inside
-            // the bytes the hash has covered.
-            var laneB = warmUpFingerprint(endingBefore: endA)
-            var laneC = warmUpFingerprint(endingBefore: endA &+ lane)
-            var laneD = warmUpFingerprint(endingBefore: endA &+ 2 &* lane)
-            var i = position
-            var cutLane = 0
-            var cut = 0
-            while i < endA {
-                laneA = (laneA &<< 2) &+ gearShifted[Int(byte(i))]
-                if laneA & shiftedMask == 0 { return i &+ 1 }
-                laneA = laneA &+ gear[Int(byte(i &+ 1))]
-                if laneA & mask == 0 { return i &+ 2 }
-                let j = i &+ lane
-                laneB = (laneB &<< 2) &+ gearShifted[Int(byte(j))]
-                if laneB & shiftedMask == 0 { (cutLane, cut) = (1, j &+ 1); break }
-                laneB = laneB &+ gear[Int(byte(j &+ 1))]
-                if laneB & mask == 0 { (cutLane, cut) = (1, j &+ 2); break }
-                let k = j &+ lane
-                laneC = (laneC &<< 2) &+ gearShifted[Int(byte(k))]
-                if laneC & shiftedMask == 0 { (cutLane, cut) = (2, k &+ 1); break }
-                laneC = laneC &+ gear[Int(byte(k &+ 1))]
-                if laneC & mask == 0 { (cutLane, cut) = (2, k &+ 2); break }
-                let l = k &+ lane
-                laneD = (laneD &<< 2) &+ gearShifted[Int(byte(l))]
-                if laneD & shiftedMask == 0 { (cutLane, cut) = (3, l &+ 1); break }
-                laneD = laneD &+ gear[Int(byte(l &+ 1))]
-                if laneD & mask == 0 { (cutLane, cut) = (3, l &+ 2); break }
-                i &+= 2
+    /// The first cut of a block in which lane `hit.lane` cut at lane offset `hit.length - 1`:
+    /// the lanes before it, which come earlier in the chunk, finish their own bytes first (they
+    /// have hashed up to the end of the step that cut) and win with any cut of theirs. Returns
+    /// the cut as a length from the block's start.
+    private func earliestCut(in block: UnsafeRawPointer, laneLength lane: Int, hit: FourLanes.Hit, lanes: FourLanes, mask: UInt64) -> Int {
+        // The earlier lanes hashed both bytes of the step that cut.
+        let resume = (hit.length &+ 1) & ~1
+        let blockStart = block - bytes
+        for index in 0..<hit.lane {
+            var hash = lanes[index]
+            let laneStart = blockStart &+ index &* lane
+            if let cut = firstCutOneLane(from: laneStart &+ resume, to: laneStart &+ lane, mask: mask, fingerprint: &hash) {
+                return cut &- blockStart
             }
-            if cutLane != 0 {
-                // Lanes before the cutting one hashed this step's two bytes already.
-                i &+= 2
-                if let earlier = firstCutOneLane(from: i, to: endA, mask: mask, fingerprint: &laneA) { return earlier }
-                if cutLane > 1, let earlier = firstCutOneLane(from: i &+ lane, to: endA &+ lane, mask: mask, fingerprint: &laneB) {
-                    return earlier
-                }
-                if cutLane > 2,
-                    let earlier = firstCutOneLane(from: i &+ 2 &* lane, to: endA &+ 2 &* lane, mask: mask, fingerprint: &laneC)
-                {
-                    return earlier
-                }
-                return cut
-            }
-            laneA = laneD
-            position = endA &+ 3 &* lane
         }
-        fingerprint = laneA
-        return nil
+        return hit.lane &* lane &+ hit.length
     }
 
     /// The same judgment as `firstCut` on one lane: two bytes per step, then one odd byte.
@@ -167,7 +100,7 @@ struct GearScanner {
         var hash = fingerprint
         var i = from
         while i &+ 1 < to {
-            hash = (hash &<< 2) &+ gearShifted[Int(byte(i))]
+            hash = (hash &<< 2) &+ gear[256 &+ Int(byte(i))]
             if hash & shiftedMask == 0 { return i &+ 1 }
             hash = hash &+ gear[Int(byte(i &+ 1))]
             if hash & mask == 0 { return i &+ 2 }
@@ -179,17 +112,6 @@ struct GearScanner {
         }
         fingerprint = hash
         return nil
-    }
-
-    /// The fingerprint after position `end - 1`, rebuilt from the 64 bytes before `end`.
-    private func warmUpFingerprint(endingBefore end: Int) -> UInt64 {
-        var hash: UInt64 = 0
-        var i = end &- Self.warmUpLength
-        while i < end {
-            hash = (hash &<< 1) &+ gear[Int(byte(i))]
-            i &+= 1
-        }
-        return hash
     }
 
     /// The byte at chunk position `offset`; a raw load, legal whatever the memory is bound to.

@@ -57,7 +57,7 @@ extension ChunkCipher {
     }
 
     /// `sealInPlace(_:plaintextLength:using:)` with the chunk key already computed (by
-    /// `chunkKeyInPlace` or `chunkKeyAndBlobIDInPlace`).
+    /// `chunkKeyInPlace` or a paired worker's key stream).
     func sealInPlace(
         _ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, chunkKey: SecretBytes,
         using workspace: ChunkCipherWorkspace
@@ -79,7 +79,7 @@ extension ChunkCipher {
 
     /// Frames and encrypts the `length` plaintext bytes at `plaintextOffset` in `buffer` under
     /// `chunkKey`, in place, without hashing the blob: its id comes later, from
-    /// `blobIDInPlace` or paired with another chunk's key in `chunkKeyAndBlobIDInPlace`.
+    /// `blobIDInPlace` or hashed beside another chunk's key or id (`PairedSealingWorker`).
     /// Returns the blob's length (it starts at offset 0).
     func encryptInPlace(
         _ buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, chunkKey: SecretBytes,
@@ -98,21 +98,6 @@ extension ChunkCipher {
             try hasher.restart()
             try hasher.update(blob)
             return try hasher.finalize()
-        }
-    }
-
-    /// The chunk key of the `length` plaintext bytes at `plaintextOffset` in `buffer` and the
-    /// blob id of another chunk's `blob`, hashed at once as a pair of SHA-256 streams. Only
-    /// when `workspace.pairsHashes`.
-    func chunkKeyAndBlobIDInPlace(
-        plaintextIn buffer: UnsafeMutableRawBufferPointer, plaintextLength length: Int, blob: UnsafeRawBufferPointer,
-        using workspace: ChunkCipherWorkspace
-    ) throws(CryptoFormatError) -> (key: SecretBytes, blobID: [UInt8]) {
-        precondition(buffer.count >= Self.plaintextOffset + length, "chunk buffer smaller than the plaintext")
-        precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
-        return try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
-            try workspace.chunkKeyAndBlobID(
-                of: UnsafeRawBufferPointer(rebasing: buffer[Self.plaintextOffset..<(Self.plaintextOffset + length)]), blob: blob)
         }
     }
 

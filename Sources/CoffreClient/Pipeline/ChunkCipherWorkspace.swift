@@ -33,16 +33,8 @@ final class ChunkCipherWorkspace {
             ? SHA256Pair(a: try SHA256Stream(hmac: HMACSHA256Pads(key: cipher.convergenceKey)), b: try SHA256Stream()) : nil
     }
 
-    /// True when `chunkKeyAndBlobID(of:blob:)` may be called.
+    /// True when `restartedPair()` may be called.
     var pairsHashes: Bool { pair != nil }
-
-    /// `HMAC(convergence, plaintext)` and `SHA-256(blob)` of two different chunks, hashed as
-    /// one pair of streams. Only when `pairsHashes`.
-    func chunkKeyAndBlobID(of plaintext: UnsafeRawBufferPointer, blob: UnsafeRawBufferPointer) throws(CryptoError) -> (SecretBytes, [UInt8]) {
-        let pair = restartedPair()
-        pair.update(a: plaintext, b: blob)
-        return try finishPair()
-    }
 
     /// The pair of streams restarted for a new chunk key (a) and blob id (b), to be fed piece
     /// by piece and finished with `finishPair()`. Only when `pairsHashes`.

@@ -149,44 +149,28 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
     }
 
     private func runWorker(_ transform: ChunkTransform) {
-        // A chunk the transform kept back, finished with the next one (ChunkTransform).
-        var kept: ChunkSlot?
         while true {
-            let step: PipelineState<ServiceInput>.WorkerStep
-            if let held = kept {
-                // Never wait for work while keeping a chunk: without a chunk ready now, the kept
-                // one is finished alone.
-                guard let ready = monitor.update({ $0.takeWork() }) else {
-                    var failure: (any Error)?
-                    do { try transform.finishKept(held) } catch { failure = error }
-                    monitor.update { $0.finishWork(held, error: failure) }
-                    kept = nil
+            if transform.hasRoom() {
+                // Never wait for work while holding a chunk: without a chunk ready now, the
+                // transform goes on with the ones it holds (ChunkTransform).
+                let step = transform.isHolding()
+                    ? monitor.update { $0.takeWork() } : monitor.wait(until: { $0.takeWork() })
+                switch step {
+                case .stop:
+                    // Shutting down needs an ended run, and a run ends only once every slot is back.
+                    precondition(!transform.isHolding(), "a worker stopped while holding a chunk")
+                    return
+                case .transform(let slot, runFailed: true):
+                    // The run failed: give the slot back untouched.
+                    monitor.update { $0.finishWork(slot, error: nil) }
                     continue
+                case .transform(let slot, runFailed: false):
+                    transform.take(slot)
+                case nil:
+                    break
                 }
-                step = ready
-            } else {
-                step = monitor.wait(until: { $0.takeWork() })
             }
-            guard case .transform(let slot, let runFailed) = step else {
-                // Shutting down needs an ended run, and a run ends only once every slot is back.
-                precondition(kept == nil, "a worker stopped while keeping a chunk")
-                return
-            }
-            var failure: (any Error)?
-            if !runFailed {
-                do { try transform.begin(slot, kept) } catch { failure = error }
-            }
-            if let held = kept {
-                monitor.update { $0.finishWork(held, error: failure) }
-                kept = nil
-            }
-            var keepsSlot = false
-            if !runFailed, failure == nil {
-                do { keepsSlot = try transform.complete(slot) } catch { failure = error }
-            }
-            if keepsSlot {
-                kept = slot
-            } else {
+            for (slot, failure) in transform.advance() {
                 monitor.update { $0.finishWork(slot, error: failure) }
             }
         }

@@ -35,7 +35,7 @@ final class ChunkSlot: @unchecked Sendable {
     /// Sealing: the chunk was found in `knownChunks` and not sealed; `output` is empty.
     var isKnown = false
     /// Sealing: the chunk key, from when it is computed until the blob id joins it in
-    /// `reference` (a blob kept back unhashed by its worker waits here with its key).
+    /// `reference` (a blob whose id is still being hashed waits here with its key).
     var chunkKey: SecretBytes?
 
     /// A slot of `capacity` bytes, aligned for vector loads.

@@ -9,8 +9,9 @@ import Foundation
 /// the blobs are framed in (`SlotChunkReader`), while `workerCount` threads seal
 /// chunks concurrently, with at most `slotsPerWorker` chunks per worker in flight in buffers
 /// allocated once (about 4.3 MB each) and reused for every chunk and every file. Blobs reach
-/// the sink in file order. Where the CPU has the SHA extensions, each worker hashes one chunk's key together
-/// with its previous chunk's blob id (`SHA256Pair`, docs/performance.md). Nothing CPU-bound or
+/// the sink in file order. Where the CPU has the SHA extensions, each worker holds two chunks
+/// and hashes their keys and blob ids two streams at a time (`PairedSealingWorker`,
+/// docs/performance.md). Nothing CPU-bound or
 /// blocking runs on Swift's cooperative pool: the caller's task only waits and runs the sink.
 ///
 /// One file at a time: concurrent `seal` calls on one sealer wait for their turn. Create the
@@ -19,12 +20,10 @@ public final class FileSealer: Sendable {
     /// The worker count used when none is given: the processors this process may run on.
     public static var defaultWorkerCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    /// Buffers per worker. Pairing a worker's two hashes needs a chunk ready in the queue at
-    /// the moment the worker has encrypted one and keeps it: with two buffers per worker, the
-    /// kept chunk and the one being sealed held them all, so the next take found nothing and
-    /// nearly every blob was hashed alone (OpenSSL's SHA-256 took more of a 256 MiB upload's
-    /// profile than the paired hashing did). Two more per worker leave one chunk being read
-    /// and one waiting (docs/performance.md, "Sync client").
+    /// Buffers per worker. A paired worker holds two chunks; with two buffers per worker those
+    /// held them all and the reader had none to fill, so a worker found nothing to pair with
+    /// and hashed alone (docs/performance.md, "Sync client"). Two more per worker leave one
+    /// chunk being read and one waiting.
     static let slotsPerWorker = 4
 
     private let pipeline: ChunkPipeline<SourceHandOff>
@@ -37,38 +36,26 @@ public final class FileSealer: Sendable {
     }
 
     /// A sealer that chooses how it hashes, for comparisons (tests, benchmarks); the blobs are
-    /// the same either way. `pairsHashes`: each worker keeps its last blob back unhashed and
-    /// hashes its id together with its next chunk's key (`SHA256Pair`); needs
-    /// `SHA256Pair.isAvailable`. False seals each chunk on its own, hashing its blob id slice
-    /// by slice right behind AES-GCM.
+    /// the same either way. `pairsHashes`: each worker hashes two chunks' keys and blob ids
+    /// side by side (`PairedSealingWorker`); needs `SHA256Pair.isAvailable`. False seals each
+    /// chunk on its own, hashing its blob id slice by slice right behind AES-GCM.
     public init(chunker: Chunker, cipher: ChunkCipher, workerCount: Int, pairsHashes: Bool) {
         precondition(!pairsHashes || SHA256Pair.isAvailable, "paired hashing needs the SHA extensions")
         pipeline = ChunkPipeline(
             name: "coffre-seal", workerCount: workerCount, slotsPerWorker: Self.slotsPerWorker,
             slotCapacity: ChunkCipher.maximumBlobByteCount,
             makeTransform: {
+                if pairsHashes { return PairedSealingWorker(cipher: cipher).transform }
                 // This worker's OpenSSL contexts, made with its first chunk and kept for all.
                 var workspace: ChunkCipherWorkspace?
-                func contexts() throws(CryptoFormatError) -> ChunkCipherWorkspace {
-                    if let workspace { return workspace }
-                    let made = try cipher.makeWorkspace()
-                    workspace = made
-                    return made
+                return .whole { slot in
+                    try Self.sealing(slot) { () throws(CryptoFormatError) in
+                        let contexts: ChunkCipherWorkspace
+                        if let workspace { contexts = workspace } else { contexts = try cipher.makeWorkspace() }
+                        workspace = contexts
+                        try Self.seal(slot, with: cipher, using: contexts)
+                    }
                 }
-                return ChunkTransform(
-                    begin: { slot, kept in
-                        try Self.sealing(slot) { () throws(CryptoFormatError) in try Self.beginSealing(slot, finishing: kept, with: cipher, using: contexts()) }
-                    },
-                    complete: { slot in
-                        try Self.sealing(slot) { () throws(CryptoFormatError) in
-                            try Self.completeSealing(slot, keepingBlob: pairsHashes, with: cipher, using: contexts())
-                        }
-                    },
-                    finishKept: { kept in
-                        try Self.sealing(kept) { () throws(CryptoFormatError) in
-                            try Self.finish(kept, blobID: cipher.blobIDInPlace(kept.outputBytes, using: contexts()))
-                        }
-                    })
             },
             makeService: {
                 // The reader thread's own reader (and carry buffer), reused for every file.
@@ -128,52 +115,20 @@ public final class FileSealer: Sendable {
         do throws(CryptoFormatError) { return try body() } catch { throw PipelineError.sealingFailed(index: slot.index, reason: error) }
     }
 
-    /// A worker's first step on a chunk: its key, `HMAC(convergence, plaintext)`, hashed
-    /// together with the blob id of `kept` (the worker's previous blob, kept back unhashed),
-    /// which that finishes.
-    private static func beginSealing(
-        _ slot: ChunkSlot, finishing kept: ChunkSlot?, with cipher: ChunkCipher, using workspace: ChunkCipherWorkspace
-    ) throws(CryptoFormatError) {
-        guard let kept else {
-            slot.chunkKey = try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace)
-            return
-        }
-        let (key, blobID) = try cipher.chunkKeyAndBlobIDInPlace(
-            plaintextIn: slot.buffer, plaintextLength: slot.inputCount, blob: kept.outputBytes, using: workspace)
-        slot.chunkKey = key
-        try finish(kept, blobID: blobID)
-    }
-
-    /// A worker's second step: nothing more for a chunk among the caller's known chunks (the
-    /// sink gets its known reference and no bytes); otherwise the blob, encrypted in place and
-    /// either hashed now or, with `keepingBlob`, kept back unhashed (returns true).
-    private static func completeSealing(
-        _ slot: ChunkSlot, keepingBlob: Bool, with cipher: ChunkCipher, using workspace: ChunkCipherWorkspace
-    ) throws(CryptoFormatError) -> Bool {
-        guard let key = slot.chunkKey else { preconditionFailure("a begun chunk carries its key") }
+    /// Seals `slot`'s chunk on its own, the blob id hashed slice by slice right behind
+    /// AES-GCM; a chunk among the caller's known chunks is not sealed (the sink gets its known
+    /// reference and no bytes).
+    private static func seal(_ slot: ChunkSlot, with cipher: ChunkCipher, using workspace: ChunkCipherWorkspace) throws(CryptoFormatError) {
+        let key = try cipher.chunkKeyInPlace(slot.buffer, plaintextLength: slot.inputCount, using: workspace)
         if let known = slot.knownChunks, let reference = known.reference(key: key, length: slot.inputCount) {
             slot.reference = reference
-            slot.chunkKey = nil
             slot.isKnown = true
             slot.output = 0..<0
-            return false
+            return
         }
         slot.isKnown = false
-        if keepingBlob {
-            slot.output = 0..<(try cipher.encryptInPlace(slot.buffer, plaintextLength: slot.inputCount, chunkKey: key, using: workspace))
-            return true
-        }
         slot.reference = try cipher.sealInPlace(slot.buffer, plaintextLength: slot.inputCount, chunkKey: key, using: workspace)
-        slot.chunkKey = nil
         slot.output = 0..<ChunkCipher.blobByteCount(plaintextLength: slot.inputCount)
-        return false
-    }
-
-    /// Completes the reference of a blob sealed earlier, now that its id is known.
-    private static func finish(_ slot: ChunkSlot, blobID: [UInt8]) throws(CryptoFormatError) {
-        guard let key = slot.chunkKey else { preconditionFailure("a kept blob carries its key") }
-        slot.reference = try ChunkReference(blobID: blobID, key: key, length: UInt32(slot.inputCount))
-        slot.chunkKey = nil
     }
 
     /// Takes sealed chunks in order, hands each to the sink, gives its buffer back.
