@@ -13,7 +13,7 @@ import Testing
     let workspace: ChunkCipherWorkspace
 
     init() throws {
-        workspace = try ChunkCipherWorkspace(for: cipher, pairsHashes: false)
+        workspace = try ChunkCipherWorkspace(for: cipher)
     }
 
     /// Opens `blob` into a buffer larger than any chunk, with the test's workspace and with a

@@ -1,9 +1,9 @@
 import CoffreCrypto
 
-/// Chunk opening trusted on the key commitment alone, for reads whose plaintext binds nothing
-/// to the blob id once it is delivered: the WebDAV gateway's GET (docs/threat-model.md, "Why a
-/// read need not hash the blob"). Every check of `open(_:reference:)` but `SHA-256(blob) =
-/// blobId`: size bounds, version byte, GCM tag, framing, zero padding, the manifest's length
+/// Chunk opening trusted on the key commitment alone: the WebDAV gateway's GET and the sync
+/// client's downloads, whose chunk cache matches (blob id, chunk key) before it copies
+/// (docs/threat-model.md, "Why a read need not hash the blob"). Every check of
+/// `open(_:reference:)` but `SHA-256(blob) = blobId`: size bounds, version byte, GCM tag, framing, zero padding, the manifest's length
 /// and `HMAC(convergence, plaintext) = chunkKey`. These pin the blob byte for byte, so a blob
 /// served under a wrong id is still refused, by the tag or the commitment.
 ///
@@ -11,8 +11,8 @@ import CoffreCrypto
 /// decrypts it, while it is still in the core's L1/L2 cache, so opening costs one SHA-256
 /// stream and AES-GCM instead of two SHA-256 streams and AES-GCM.
 ///
-/// Not for paths that record a blob id as naming the plaintext they opened (the sync client's
-/// chunk cache): they keep `openPaired`/`openInPlace`, which check the id.
+/// Not for a path that would record a blob id alone as naming the plaintext it opened: that
+/// needs `open(_:reference:)`, which checks the id.
 extension ChunkCipher {
     /// Opens `blob` into `plaintext`, which must hold at least `reference.length` bytes;
     /// returns the plaintext's length (== `reference.length`), at the start of `plaintext`.
@@ -79,7 +79,7 @@ extension ChunkCipher {
     /// workspace made for this call).
     func openCommitted(_ blob: UnsafeRawBufferPointer, reference: ChunkReference) throws(CryptoFormatError) -> [UInt8] {
         let workspace = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
-            try ChunkCipherWorkspace(for: self, pairsHashes: false)
+            try ChunkCipherWorkspace(for: self)
         }
         var failure: CryptoFormatError?
         let plaintext = [UInt8](unsafeUninitializedCapacity: Int(reference.length)) { buffer, initialized in

@@ -1,16 +1,9 @@
 import CoffreCrypto
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Chunk sealing and opening inside a caller's reusable buffer, for the pipeline's hot path:
-/// the same format and checks as `seal(_:)` and `open(_:reference:)` (docs/format.md,
-/// "Chunks"), with no allocation of the blob or the plaintext and no copy — each pass reads
-/// the bytes where they lie — and the OpenSSL contexts of a `ChunkCipherWorkspace`, reused
-/// from chunk to chunk.
+/// Chunk sealing inside a caller's reusable buffer, for the pipeline's hot path: the same
+/// format as `seal(_:)` (docs/format.md, "Chunks"), with no allocation of the blob and no
+/// copy — each pass reads the bytes where they lie — and the OpenSSL contexts of a
+/// `ChunkCipherWorkspace`, reused from chunk to chunk.
 ///
 /// When sealing, AES-GCM and the blob's SHA-256 run slice by slice, one right behind the other,
 /// so SHA-256 reads each slice of ciphertext while it is still in the core's L1/L2 cache
@@ -91,67 +84,6 @@ extension ChunkCipher {
         }
     }
 
-    /// The blob id, SHA-256 of the blob in `blob`, hashed where it lies.
-    func blobIDInPlace(_ blob: UnsafeRawBufferPointer, using workspace: ChunkCipherWorkspace) throws(CryptoFormatError) -> [UInt8] {
-        try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in
-            let hasher = workspace.hasher
-            try hasher.restart()
-            try hasher.update(blob)
-            return try hasher.finalize()
-        }
-    }
-
-    /// Checks and decrypts the blob in `blob` in place, in the order of `open(_:reference:)`:
-    /// size bounds, blob id, version, GCM tag, framing, zero padding, expected length, key
-    /// commitment. Returns where the plaintext lies in `blob`. On a failed tag the decrypted
-    /// (unauthenticated) bytes are wiped before the error is thrown.
-    ///
-    /// Unlike sealing, the id is hashed over the whole blob before anything is decrypted:
-    /// hashing and decrypting slice by slice measured no faster here (docs/performance.md).
-    func openInPlace(
-        _ blob: UnsafeMutableRawBufferPointer, reference: ChunkReference, using workspace: ChunkCipherWorkspace
-    ) throws(CryptoFormatError) -> Range<Int> {
-        try Self.checkBlobSize(blob.count)
-        precondition(workspace.convergenceKey === convergenceKey, "workspace of another cipher")
-        // The id is checked before anything is decrypted in place, while the bytes are as fetched.
-        let id = try blobIDInPlace(UnsafeRawBufferPointer(blob), using: workspace)
-        guard ConstantTime.equals(id, reference.blobID) else { throw .blobIDMismatch }
-        guard blob[0] == Self.version else { throw .unsupportedVersion(structure: "chunk blob", version: blob[0]) }
-
-        let framedCount = blob.count - Self.overhead
-        let framed = UnsafeMutableRawBufferPointer(rebasing: blob[1..<(1 + framedCount)])
-        let tag = UnsafeRawBufferPointer(rebasing: blob[(1 + framedCount)...])
-        try CryptoFormatError.wrapping("chunk blob") { () throws(CryptoError) in
-            let cipher = try workspace.cipher(key: reference.key)
-            try ByteAccess.with(Self.associatedData) { (aad: UnsafeRawBufferPointer) throws(CryptoError) in
-                try cipher.beginOpening(nonce: Self.nonce, aad: aad)
-            }
-            do throws(CryptoError) {
-                try cipher.update(UnsafeRawBufferPointer(framed), into: framed)
-                try cipher.finishOpening(tag: tag)
-            } catch {
-                framed.initializeMemory(as: UInt8.self, repeating: 0)
-                throw error
-            }
-        }
-
-        // Authenticated from here on: the remaining checks catch a writer that holds the key.
-        let claimed = framed.prefix(4).reduce(0) { $0 << 8 | Int($1) }
-        guard claimed <= framedCount - 4, Padme.paddedLength(4 + claimed) == framedCount else {
-            throw .invalidFraming("length header does not match the padded size")
-        }
-        guard Self.isAllZero(UnsafeRawBufferPointer(rebasing: framed[(4 + claimed)...])) else {
-            throw .nonzeroPadding(structure: "chunk")
-        }
-        guard UInt32(claimed) == reference.length else {
-            throw .chunkLengthMismatch(expected: reference.length, actual: UInt32(claimed))
-        }
-        let plaintext = Self.plaintextOffset..<(Self.plaintextOffset + claimed)
-        let commitment = try chunkKeyInPlace(blob, plaintextLength: claimed, using: workspace)
-        guard ConstantTime.equals(commitment, reference.key) else { throw .keyCommitmentMismatch }
-        return plaintext
-    }
-
     /// Refuses a plaintext longer than a chunk may be.
     private static func checkSealable(_ length: Int) throws(CryptoFormatError) {
         guard length <= maximumPlaintextByteCount else {
@@ -200,13 +132,5 @@ extension ChunkCipher {
             try body(UnsafeMutableRawBufferPointer(rebasing: bytes[start..<end]))
             start = end
         }
-    }
-
-    /// True when every byte is zero: the first is zero and each equals the next (memcmp(3) of
-    /// the buffer against itself shifted by one byte). The padding is authenticated and not
-    /// secret, so an early exit leaks nothing.
-    private static func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
-        return bytes[0] == 0 && memcmp(base, base + 1, bytes.count - 1) == 0
     }
 }

@@ -16,7 +16,7 @@ final class CommittedPairWorkspace {
     /// A workspace for chunks of `cipher`; without the SHA extensions it opens chunks one at
     /// a time (`pairsCommitments` is false).
     init(for cipher: ChunkCipher) throws(CryptoError) {
-        chunks = try ChunkCipherWorkspace(for: cipher, pairsHashes: false)
+        chunks = try ChunkCipherWorkspace(for: cipher)
         if SHA256Pair.isAvailable {
             let pads = try HMACSHA256Pads(key: cipher.convergenceKey)
             pair = SHA256Pair(a: try SHA256Stream(hmac: pads), b: try SHA256Stream(hmac: pads))

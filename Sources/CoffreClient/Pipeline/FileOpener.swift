@@ -37,7 +37,7 @@ public final class FileOpener: Sendable {
                             contexts = workspace
                         } else {
                             contexts = try CryptoFormatError.wrapping("chunk") { () throws(CryptoError) in
-                                try ChunkCipherWorkspace(for: cipher, pairsHashes: false)
+                                try ChunkCipherWorkspace(for: cipher)
                             }
                         }
                         workspace = contexts
