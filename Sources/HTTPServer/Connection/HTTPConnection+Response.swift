@@ -250,8 +250,6 @@ extension HTTPConnection {
     /// Writes from one segment; false when the transport would block or the connection ended.
     private func write(_ segment: OutputQueue.Segment) -> Bool {
         let result: TransportResult
-        // Bytes asked of the kernel in this call, when it writes to the socket itself.
-        var asked: Int?
         switch segment {
         case .bytes(let bytes):
             let offset = output.offset
@@ -264,9 +262,7 @@ extension HTTPConnection {
             if transport.isEncrypted {
                 result = writeFileThroughTransport(region, position: position, remaining: remaining)
             } else {
-                let count = min(remaining, Self.sendfileCallLimit)
-                asked = Int(count)
-                result = sendFile(region, position: position, count: count)
+                result = sendFile(region, position: position, count: min(remaining, Self.sendfileCallLimit))
             }
         }
         switch result {
@@ -275,9 +271,9 @@ extension HTTPConnection {
             output.advance(by: count)
             context.metrics.recordSent(count)
             lastProgressAt = loop.now
-            // sendfile(2) on a non-blocking socket stops short only when the send buffer is
-            // full: wait for EPOLLOUT rather than spend a call on the EAGAIN.
-            if let asked, count < asked { return false }
+            // A short sendfile(2) is retried at once, not left for EPOLLOUT: on loopback the
+            // reader frees space while the call returns, and the retry (EAGAIN or not) costs
+            // less than arming EPOLLOUT, an epoll_wait and disarming it (strace, docs/performance.md).
             return true
         case .done, .wantWrite:
             writeBlockedOnRead = false
