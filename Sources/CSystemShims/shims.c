@@ -47,6 +47,10 @@ ssize_t coffre_sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
     return sendfile(out_fd, in_fd, offset, count);
 }
 
+ssize_t coffre_send_more(int fd, const void *bytes, size_t count) {
+    return send(fd, bytes, count, MSG_NOSIGNAL | MSG_MORE);
+}
+
 int coffre_set_thread_name(const char *name) {
     char truncated[16];
     strncpy(truncated, name, sizeof truncated - 1);

@@ -33,6 +33,10 @@ int coffre_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len);
 int coffre_eventfd(void);
 /** sendfile(2): copies up to count bytes from in_fd at *offset to out_fd. */
 ssize_t coffre_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
+/** send(2) with MSG_NOSIGNAL | MSG_MORE: the bytes wait for what the next call sends
+ * (tcp(7), TCP_CORK for this call only). A C shim: naming the MSG_* constants from Swift in a
+ * file that imports this module makes them this module's and hides them from Glibc users. */
+ssize_t coffre_send_more(int fd, const void *bytes, size_t count);
 
 /** Names the calling thread (pthread_setname_np(3)); the name is cut to 15 bytes. */
 int coffre_set_thread_name(const char *name);

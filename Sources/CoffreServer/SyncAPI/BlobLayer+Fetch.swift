@@ -11,10 +11,29 @@ extension BlobLayer {
         // Read before the file is opened: a deletion after this refuses the insert below.
         let generation = smallBlobs.generation
         let reader = try await open(id, in: vault, user: user)
+        remember(reader, as: id, in: vault, generation: generation)
+        return reader
+    }
+
+    /// Blob `id` of `vault` opened from its file without waiting, when `user` is known to be a
+    /// member of `vault` (`VaultReaderCache`), remembered as `openRemembering` does; nil when
+    /// the membership is not cached, no file holds the blob (kept in the database, missing or
+    /// collected) or the open fails — then the route's task (`openRemembering`) decides and
+    /// answers. The same openat(2) and fstat(2) on the loop thread as `open`.
+    func openKnownMemberFile(_ id: BlobID, in vault: VaultID, user: Int64) -> (any BlobReader)? {
+        guard readers.isKnownMember(user, of: vault), let namespace = try? Self.namespace(vault) else { return nil }
+        let generation = smallBlobs.generation
+        guard let reader = try? disk.open(namespace: namespace, id: id) else { return nil }
+        remember(reader, as: id, in: vault, generation: generation)
+        return reader
+    }
+
+    /// Keeps the bytes of `reader` for the fast lanes when it has at most
+    /// `SmallBlobCache.maxBlobBytes`; `generation` was read before it was opened.
+    private func remember(_ reader: any BlobReader, as id: BlobID, in vault: VaultID, generation: UInt64) {
         if reader.size <= Int64(SmallBlobCache.maxBlobBytes), let bytes = Self.contents(of: reader) {
             smallBlobs.insert(bytes, as: id, in: vault, generation: generation)
         }
-        return reader
     }
 
     /// The bytes of blob `id` of `vault` when they are cached and `user` is known to be a

@@ -1,5 +1,4 @@
 import CoffreProtocol
-import Glibc
 import HTTPServer
 import HTTPTypes
 
@@ -27,10 +26,14 @@ extension SyncAPI {
             Route(.get, SyncPath.blobPattern, attempt: { request in
                 // The fast lane: every check the route below makes, from the caches only.
                 guard let session = authenticator.cachedReader(for: request),
-                    let vault = try? request.vaultID(), let id = try? request.blobID(),
-                    let bytes = blobs.cachedSmallBlob(id, in: vault, user: session.userID)
+                    let vault = try? request.vaultID(), let id = try? request.blobID()
                 else { return nil }
-                return Self.wholeBlobResponse(for: request, bytes: bytes, id: id)
+                if let bytes = blobs.cachedSmallBlob(id, in: vault, user: session.userID) {
+                    return Self.wholeBlobResponse(for: request, bytes: bytes, id: id)
+                }
+                // A blob file: opened here on the loop thread, as the route below opens it.
+                guard let reader = blobs.openKnownMemberFile(id, in: vault, user: session.userID) else { return nil }
+                return try? Self.fileResponse(for: request, reader: reader, id: id)
             }) { request in
                 let session = try await authenticator.reader(for: request)
                 let vault = try request.vaultID()
@@ -76,14 +79,13 @@ extension SyncAPI {
     }
 
     /// The blob as a file response: 200, 206 for a Range, 304 for a matching If-None-Match, 416
-    /// (`HTTPFileResponse`, RFC 9110 §13, §14), sent with sendfile(2) from a duplicate of the
-    /// reader's descriptor, which the response owns and closes (a blob of at most 16 KiB goes
-    /// with the response head in one send: the HTTP connection does that for any small file).
+    /// (`HTTPFileResponse`, RFC 9110 §13, §14), sent with sendfile(2) from the reader's
+    /// descriptor, which the response keeps open by holding the reader until it is sent (a blob
+    /// of at most 16 KiB goes with the response head in one send: the HTTP connection does that
+    /// for any small file).
     static func fileResponse(for request: HTTPServerRequest, reader: any BlobReader, id: BlobID) throws -> HTTPServerResponse {
         guard let descriptor = reader.fileDescriptor else { throw BlobStoreError.io(operation: "send a blob", detail: "no descriptor") }
-        let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
-        guard copy >= 0 else { throw BlobStoreError.system("duplicate a blob descriptor", errno: errno) }
-        let region = HTTPFileRegion(takingDescriptor: copy, offset: 0, length: reader.size)
+        let region = HTTPFileRegion(descriptor: descriptor, offset: 0, length: reader.size, keptOpenBy: reader)
         var response = HTTPFileResponse.make(
             for: request, region: region, etag: entityTag(id), lastModified: nil, contentType: contentType)
         response.headerFields[.cacheControl] = cacheControl

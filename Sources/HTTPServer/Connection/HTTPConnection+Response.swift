@@ -253,12 +253,16 @@ extension HTTPConnection {
         switch segment {
         case .bytes(let bytes):
             let offset = output.offset
-            result = bytes.withUnsafeBytes { transport.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            if !transport.isEncrypted && output.frontIsFollowedByFile {
+                result = bytes.withUnsafeBytes { sendHeadOfFile(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            } else {
+                result = bytes.withUnsafeBytes { transport.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+            }
         case .file(let region, let position, let remaining):
             if transport.isEncrypted {
                 result = writeFileThroughTransport(region, position: position, remaining: remaining)
             } else {
-                result = sendFile(region, position: position, remaining: remaining)
+                result = sendFile(region, position: position, count: min(remaining, Self.sendfileCallLimit))
             }
         }
         switch result {
@@ -267,6 +271,9 @@ extension HTTPConnection {
             output.advance(by: count)
             context.metrics.recordSent(count)
             lastProgressAt = loop.now
+            // A short sendfile(2) is retried at once, not left for EPOLLOUT: on loopback the
+            // reader frees space while the call returns, and the retry (EAGAIN or not) costs
+            // less than arming EPOLLOUT, an epoll_wait and disarming it (strace, docs/performance.md).
             return true
         case .done, .wantWrite:
             writeBlockedOnRead = false
@@ -284,11 +291,16 @@ extension HTTPConnection {
         }
     }
 
+    /// Bytes asked of one sendfile(2) call. The kernel stops at what the socket buffer takes, so
+    /// a blob of up to this size goes in one call when the reader keeps up; the cap bounds how
+    /// long one connection holds the loop when it does (a few ms on loopback).
+    static let sendfileCallLimit: Int64 = 8 << 20
+
     /// sendfile(2) from the file to the socket: no copy through user space.
-    private func sendFile(_ region: HTTPFileRegion, position: Int64, remaining: Int64) -> TransportResult {
+    private func sendFile(_ region: HTTPFileRegion, position: Int64, count wanted: Int64) -> TransportResult {
         var offset = off_t(position)
         let count = SystemCall.retryingOnInterrupt {
-            coffre_sendfile(descriptor, region.descriptor, &offset, Int(min(remaining, 1 << 20)))
+            coffre_sendfile(descriptor, region.descriptor, &offset, Int(wanted))
         }
         if count > 0 { return .done(count) }
         if count == 0 { return .failed("file shorter than the response length") }
@@ -296,6 +308,20 @@ extension HTTPConnection {
         case EAGAIN, EWOULDBLOCK: return .wantWrite
         case EPIPE, ECONNRESET: return .closed
         default: return .failed("sendfile: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// send(2) of head bytes that a file body follows, with MSG_MORE: the kernel holds a
+    /// partial segment for the file's first bytes instead of pushing the head alone (send(2),
+    /// tcp(7) TCP_CORK: MSG_MORE corks this call only; the sendfile(2) that follows pushes).
+    private func sendHeadOfFile(_ bytes: UnsafeRawBufferPointer) -> TransportResult {
+        // MSG_NOSIGNAL: a peer that went away yields EPIPE instead of SIGPIPE (send(2)).
+        let count = SystemCall.retryingOnInterrupt { coffre_send_more(descriptor, bytes.baseAddress, bytes.count) }
+        if count >= 0 { return .done(count) }
+        switch errno {
+        case EAGAIN, EWOULDBLOCK: return .wantWrite
+        case EPIPE, ECONNRESET, ENOTCONN, ETIMEDOUT: return .closed
+        default: return .failed("send: \(String(cString: strerror(errno)))")
         }
     }
 

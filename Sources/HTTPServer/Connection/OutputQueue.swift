@@ -14,6 +14,11 @@ struct OutputQueue {
 
     var hasPending: Bool { first < segments.count }
     var front: Segment? { hasPending ? segments[first] : nil }
+    /// Whether a file region comes right after the front segment (its head is being written).
+    var frontIsFollowedByFile: Bool {
+        guard first + 1 < segments.count, case .file = segments[first + 1] else { return false }
+        return true
+    }
 
     mutating func append(bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }

@@ -3,19 +3,40 @@ import Synchronization
 
 /// A byte range of an open file, owned until the response using it is done (or dropped).
 public final class HTTPFileRegion: Sendable {
-    /// The descriptor (owned: closed once, by `close()` or at deinit).
+    /// What keeps `descriptor` open until the region is closed.
+    private enum Keeper {
+        /// The region owns the descriptor and closes it.
+        case descriptor
+        /// `owner` keeps the descriptor open while it lives; the region holds it until closed.
+        case owner(any Sendable)
+    }
+
+    /// The descriptor (open until `close()` or deinit).
     public let descriptor: Int32
     /// First byte to send.
     public let offset: Int64
     /// Number of bytes to send.
     public let length: Int64
-    private let isClosed = Atomic<Bool>(false)
+    /// nil once closed (or handed over by `narrowed(to:)`).
+    private let keeper: Mutex<Keeper?>
 
-    /// Takes ownership of `descriptor`, which must be open for reading.
-    public init(takingDescriptor descriptor: Int32, offset: Int64, length: Int64) {
+    private init(descriptor: Int32, offset: Int64, length: Int64, keeper: Keeper?) {
         self.descriptor = descriptor
         self.offset = max(0, offset)
         self.length = max(0, length)
+        self.keeper = Mutex(keeper)
+    }
+
+    /// Takes ownership of `descriptor`, which must be open for reading.
+    public convenience init(takingDescriptor descriptor: Int32, offset: Int64, length: Int64) {
+        self.init(descriptor: descriptor, offset: offset, length: length, keeper: .descriptor)
+    }
+
+    /// Borrows `descriptor`, which `owner` keeps open for as long as it lives: the region holds
+    /// `owner` until it is closed, and never closes the descriptor itself (no dup(2) and second
+    /// close(2) per response).
+    public convenience init(descriptor: Int32, offset: Int64, length: Int64, keptOpenBy owner: any Sendable) {
+        self.init(descriptor: descriptor, offset: offset, length: length, keeper: .owner(owner))
     }
 
     /// Opens the regular file at `path` read-only; the region is the whole file.
@@ -40,8 +61,11 @@ public final class HTTPFileRegion: Sendable {
     func narrowed(to range: ClosedRange<Int64>) -> HTTPFileRegion {
         let lower = min(max(0, range.lowerBound), length)
         let upper = min(range.upperBound, length - 1)
-        isClosed.store(true, ordering: .releasing)
-        return HTTPFileRegion(takingDescriptor: descriptor, offset: offset + lower, length: max(0, upper - lower + 1))
+        let handedOver = keeper.withLock { keeper in
+            defer { keeper = nil }
+            return keeper
+        }
+        return HTTPFileRegion(descriptor: descriptor, offset: offset + lower, length: max(0, upper - lower + 1), keeper: handedOver)
     }
 
     /// Appends the region's bytes to `bytes` (pread(2), EINTR retried); false, with `bytes`
@@ -65,11 +89,13 @@ public final class HTTPFileRegion: Sendable {
         return complete
     }
 
-    /// Closes the descriptor. Idempotent, thread-safe.
+    /// Closes the descriptor, or lets its owner go. Idempotent, thread-safe.
     public func close() {
-        if !isClosed.exchange(true, ordering: .acquiringAndReleasing) {
-            SystemCall.close(descriptor)
+        let released = keeper.withLock { keeper in
+            defer { keeper = nil }
+            return keeper
         }
+        if case .descriptor = released { SystemCall.close(descriptor) }
     }
 
     deinit { close() }
