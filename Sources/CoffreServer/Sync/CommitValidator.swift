@@ -61,7 +61,7 @@ final class CommitValidator {
         PackedIDs.cte(width: EntryID.byteCount) + " SELECT e.entry_id, \(StoredEntry.qualifiedColumns)"
         + " FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id"
 
-    /// Prepares the checks of `changes` (ids unique, already checked) in vault row `vault`, the
+    /// The checks of `changes` (ids unique, already checked) in vault row `vault`, the
     /// blobs `carried` counting as held.
     init(db: Connection, vault: Int64, changes: [EntryChange], carried: Set<BlobID> = []) throws {
         self.db = db
