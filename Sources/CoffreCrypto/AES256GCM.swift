@@ -29,13 +29,15 @@ public final class AES256GCM {
         /// The vector code when this CPU has it, unless the environment variable
         /// `COFFRE_AES_GCM=openssl` asks for OpenSSL (benchmarks use it as their baseline).
         public static let preferred: Implementation = {
-            guard coffre_aes256gcm_available() == 1 else { return .openSSL }
+            guard vectorAESAvailable else { return .openSSL }
             if let value = getenv("COFFRE_AES_GCM"), String(cString: value) == "openssl" { return .openSSL }
             return .vectorAES
         }()
 
-        /// Whether this CPU can run `vectorAES`.
-        public static var vectorAESAvailable: Bool { coffre_aes256gcm_available() == 1 }
+        /// Whether this CPU can run `vectorAES`. Asked once: CPUID traps to the hypervisor in
+        /// a virtual machine, and every key set up checks it (4 % of the WebDAV gateway's
+        /// samples per small PUT when it was asked each time, docs/performance.md).
+        public static let vectorAESAvailable: Bool = coffre_aes256gcm_available() == 1
     }
 
     private enum State { case idle, sealing, opening }

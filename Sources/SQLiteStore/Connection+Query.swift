@@ -22,16 +22,10 @@ extension Connection {
     /// Calls `body` for every result row. `body` may throw any error; the statement is reset
     /// either way. A `Row` is valid only inside the call that received it.
     public func query(_ sql: String, _ arguments: StatementArguments = [], _ body: (Row) throws -> Void) throws {
-        let statement = try statementCache.checkout(sql, database: try openHandle())
-        do {
+        try withStatement(sql) { statement in
             try statement.bind(arguments)
             try statement.forEachRow(body)
-        } catch {
-            statementCache.checkin(statement)
-            throw error
         }
-        statementCache.checkin(statement)
-        try statement.clearBindings()
     }
 
     /// Maps every result row with `transform`, which may throw any error.
@@ -85,6 +79,25 @@ extension Connection {
             }
             return values
         }
+    }
+
+    /// Runs `body` with the connection's cached statement for `sql`: prepared on first use
+    /// (`SQLITE_PREPARE_PERSISTENT`), then reset and its bindings cleared for each later call,
+    /// so SQL run on every request or stepped once per row of a batch is parsed once per
+    /// connection. `body` binds and steps it and may throw any error; the statement is reset
+    /// either way and must not be kept past `body`.
+    public func withStatement<R>(_ sql: String, _ body: (Statement) throws -> R) throws -> R {
+        let statement = try statementCache.checkout(sql, database: try openHandle())
+        let result: R
+        do {
+            result = try body(statement)
+        } catch {
+            statementCache.checkin(statement)
+            throw error
+        }
+        statementCache.checkin(statement)
+        try statement.clearBindings()
+        return result
     }
 
     /// Number of statements in the statement cache.

@@ -121,6 +121,12 @@ struct WebDAVServerMethodTests {
         #expect(try await guarded.send("OPTIONS", "/", ["Authorization": "Basic dTpwNHNy"]).status == 401)
         #expect(try await guarded.send("OPTIONS", "/", ["Authorization": "Basic !!!"]).status == 401)
         #expect(try await guarded.send("OPTIONS", "/", ["Authorization": "Bearer dTpwNHNz"]).status == 401)
+        // Optional whitespace around the token (RFC 9110 §5.6.3) and nothing else is forgiven.
+        #expect(credentials.accepts(authorization: "Basic \tdTpwNHNz \t"))
+        #expect(!credentials.accepts(authorization: "Basic  \t "))
+        #expect(!credentials.accepts(authorization: "Basic dTpw NHNz"))
+        #expect(!credentials.accepts(authorization: "Basic dTpwNHNzeA=="))
+        #expect(!credentials.accepts(authorization: nil))
         #expect(throws: DAVError.self) { try DAVCredentials(user: "a:b", password: "x") }
         let generated = try DAVCredentials.generated()
         #expect(generated.password.count == 24 && generated.password.allSatisfy { $0.isLetter || $0.isNumber })

@@ -59,4 +59,42 @@ import Testing
         #expect(throws: Stop.self) { try db.query("SELECT x FROM t") { _ in throw Stop() } }
         #expect(try db.fetchValues("SELECT x FROM t ORDER BY x", as: Int.self) == [1, 2])
     }
+
+    @Test func withStatementReusesOneStatementAcrossCallsAndErrors() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try Connection(path: dir.path("a.db"))
+        try db.execute("CREATE TABLE t(x INTEGER UNIQUE)")
+        let insert = "INSERT INTO t VALUES (?)"
+        let first = try db.withStatement(insert) { statement in
+            for n in 1...3 {
+                statement.reset()
+                try statement.bind(Int64(n), at: 1)
+                while try statement.step() {}
+            }
+            return statement
+        }
+        struct Stop: Error {}
+        // A body that throws half-way (bound, stepped into a constraint error) hands the
+        // statement back reset: the next call gets the same one and it works.
+        #expect(throws: SQLiteError.self) {
+            try db.withStatement(insert) { statement in
+                try statement.bind(Int64(2), at: 1)
+                while try statement.step() {}
+            }
+        }
+        #expect(throws: Stop.self) {
+            try db.withStatement(insert) { statement in
+                try statement.bind(Int64(9), at: 1)
+                throw Stop()
+            }
+        }
+        let again = try db.withStatement(insert) { statement in
+            try statement.bind(Int64(4), at: 1)
+            while try statement.step() {}
+            return statement
+        }
+        #expect(first === again)
+        #expect(try db.fetchValues("SELECT x FROM t ORDER BY x", as: Int.self) == [1, 2, 3, 4])
+    }
 }

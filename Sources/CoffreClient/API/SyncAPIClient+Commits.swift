@@ -31,6 +31,8 @@ extension SyncAPIClient {
         let answer = try await read(try await send(outgoing))
         guard answer.status == 200 || answer.status == 409 else { throw CoffreAPI.refusal(answer) }
         if answer.status == 200 {
+            // coffred's own compact text is read directly; anything else goes through the decoder.
+            if let receipt = CommitReceipt(compactJSON: answer.body) { return .committed(receipt) }
             return .committed(try Self.decode(CommitReceipt.self, from: answer.body, status: 200))
         }
         guard let body = try? Self.decode(CommitRejectionBody.self, from: answer.body, status: 409),

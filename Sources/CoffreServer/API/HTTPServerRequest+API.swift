@@ -86,10 +86,15 @@ extension HTTPServerResponse {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> HTTPServerResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return json(encoded: Array(try encoder.encode(value)), status: status)
+    }
+
+    /// A JSON answer whose body `encoded` is already JSON text, with the fields of `json(_:status:)`.
+    static func json(encoded: [UInt8], status: HTTPResponse.Status = .ok) -> HTTPServerResponse {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[.cacheControl] = "no-store"
-        return HTTPServerResponse(status: status, headerFields: fields, body: .bytes(Array(try encoder.encode(value))))
+        return HTTPServerResponse(status: status, headerFields: fields, body: .bytes(encoded))
     }
 
     /// 204 No Content.

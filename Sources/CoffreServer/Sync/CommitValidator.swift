@@ -38,11 +38,30 @@ final class CommitValidator {
     /// Stored states read so far; `.some(nil)` records that an entry does not exist.
     private var stored: [EntryID: StoredEntry?] = [:]
     private var found: [Int: CommitConflict] = [:]
-    private let lookup: Statement
-    private let siblingsNamed: Statement
-    private let liveChildren: Statement
 
-    /// Prepares the checks of `changes` (ids unique, already checked) in vault row `vault`, the
+    /// The three per-entry statements, checked out of the connection's statement cache
+    /// (`Connection.withStatement`) for one `conflicts()` call: parsed once per connection,
+    /// looked up once per commit, stepped once per entry that needs them.
+    private struct Statements {
+        let lookup: Statement
+        let siblingsNamed: Statement
+        let liveChildren: Statement
+    }
+
+    /// Set only while `conflicts()` runs.
+    private var statements: Statements?
+    // The unique (vault, entry_id) index, then the partial index of live children
+    // (https://sqlite.org/partialindex.html).
+    private static let lookupSQL = "SELECT \(StoredEntry.columns) FROM entries WHERE vault = ? AND entry_id = ?"
+    private static let siblingsNamedSQL =
+        "SELECT entry_id FROM entries WHERE vault = ? AND parent_id = ? AND name_tag = ? AND deleted = 0"
+    private static let liveChildrenSQL =
+        "SELECT entry_id FROM entries WHERE vault = ? AND parent_id = ? AND deleted = 0 LIMIT ?"
+    private static let preloadSQL =
+        PackedIDs.cte(width: EntryID.byteCount) + " SELECT e.entry_id, \(StoredEntry.qualifiedColumns)"
+        + " FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id"
+
+    /// The checks of `changes` (ids unique, already checked) in vault row `vault`, the
     /// blobs `carried` counting as held.
     init(db: Connection, vault: Int64, changes: [EntryChange], carried: Set<BlobID> = []) throws {
         self.db = db
@@ -53,17 +72,22 @@ final class CommitValidator {
         index.reserveCapacity(changes.count)
         for (offset, change) in changes.enumerated() { index[change.entryId] = offset }
         self.indexByEntry = index
-        // Each is prepared once and stepped once per entry: the unique (vault, entry_id) index, then the partial
-        // index of live children (https://sqlite.org/partialindex.html).
-        lookup = try db.prepare("SELECT \(StoredEntry.columns) FROM entries WHERE vault = ? AND entry_id = ?")
-        siblingsNamed = try db.prepare(
-            "SELECT entry_id FROM entries WHERE vault = ? AND parent_id = ? AND name_tag = ? AND deleted = 0")
-        liveChildren = try db.prepare(
-            "SELECT entry_id FROM entries WHERE vault = ? AND parent_id = ? AND deleted = 0 LIMIT ?")
     }
 
     /// Every conflict, in request order; empty when the batch may land.
     func conflicts() throws -> [CommitConflict] {
+        try db.withStatement(Self.lookupSQL) { lookup in
+            try db.withStatement(Self.siblingsNamedSQL) { siblingsNamed in
+                try db.withStatement(Self.liveChildrenSQL) { liveChildren in
+                    statements = Statements(lookup: lookup, siblingsNamed: siblingsNamed, liveChildren: liveChildren)
+                    defer { statements = nil }
+                    return try checkAll()
+                }
+            }
+        }
+    }
+
+    private func checkAll() throws -> [CommitConflict] {
         // Two set-based reads fetch the stored state of every entry of the batch and of every
         // parent outside it; only walks further up the tree look entries up one by one.
         try preload(changes.map(\.entryId))
@@ -133,7 +157,7 @@ final class CommitValidator {
             if !change.parentId.isRoot, indexByEntry[change.parentId] != nil, try storedState(change.parentId) == nil {
                 continue
             }
-            let holders = try run(siblingsNamed) { statement in
+            let holders = try run(\.siblingsNamed) { statement in
                 try statement.bind(change.parentId, at: 2)
                 try statement.bind(change.nameTag.bytes, at: 3)
             } map: { row in
@@ -150,7 +174,7 @@ final class CommitValidator {
             guard let current = try storedState(change.entryId), !current.deleted else { continue }
             // Children in the batch are judged by their new state (rule 2 reports one that stays),
             // so one stored child outside the batch is enough: look at most one past the batch size.
-            let children = try run(liveChildren) { statement in
+            let children = try run(\.liveChildren) { statement in
                 try statement.bind(change.entryId, at: 2)
                 try statement.bind(Int64(changes.count + 1), at: 3)
             } map: { row in
@@ -231,12 +255,7 @@ final class CommitValidator {
         let packed = PackedIDs.pack(unknown, width: EntryID.byteCount) { id, bytes in
             id.withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
-        try db.query(
-            PackedIDs.cte(width: EntryID.byteCount)
-                + " SELECT e.entry_id, \(StoredEntry.qualifiedColumns)"
-                + " FROM ids JOIN entries e ON e.vault = ?2 AND e.entry_id = ids.id",
-            [packed, vault]
-        ) { row in
+        try db.query(Self.preloadSQL, [packed, vault]) { row in
             stored[try row.identifier(at: 0) as EntryID] = .some(try StoredEntry.read(from: row, startingAt: 1))
         }
     }
@@ -244,7 +263,7 @@ final class CommitValidator {
     /// The stored state of `id`, read once per commit.
     private func storedState(_ id: EntryID) throws -> StoredEntry? {
         if let known = stored[id] { return known }
-        let state = try run(lookup) { statement in
+        let state = try run(\.lookup) { statement in
             try statement.bind(id, at: 2)
         } map: { row in
             try StoredEntry.read(from: row)
@@ -253,10 +272,13 @@ final class CommitValidator {
         return state
     }
 
-    /// Runs a prepared statement: the vault row is parameter 1, `bind` sets the others.
+    /// Runs one of the checked-out statements: the vault row is parameter 1, `bind` sets the others.
     private func run<T>(
-        _ statement: Statement, bind: (Statement) throws -> Void, map: (Row) throws -> T
+        _ which: KeyPath<Statements, Statement>, bind: (Statement) throws -> Void, map: (Row) throws -> T
     ) throws -> [T] {
+        guard let statement = statements?[keyPath: which] else {
+            throw SyncError.internalFailure("a commit check ran outside conflicts()")
+        }
         statement.reset()
         try statement.bind(vault, at: 1)
         try bind(statement)

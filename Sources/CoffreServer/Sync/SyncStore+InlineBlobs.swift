@@ -31,19 +31,15 @@ extension SyncStore {
         ) { row in try row.blob(at: 0) }
     }
 
-    /// The statement that stores the bytes of a blob whose `blobs` row the caller's transaction
-    /// has just inserted: bind the vault row, the id and the bytes (`storeInlineBytes`).
-    static func prepareInlineInsert(_ db: Connection) throws -> Statement {
-        try db.prepare("INSERT INTO blob_bytes (vault, hash, bytes) VALUES (?, ?, ?)")
-    }
-
-    /// Runs `insert` (`prepareInlineInsert`) for blob `id` of vault row `vault`, binding the
-    /// bytes from the caller's storage (SQLite copies them).
-    static func storeInlineBytes(_ insert: Statement, vault: Int64, id: BlobID, bytes: ArraySlice<UInt8>) throws {
-        insert.reset()
-        try insert.bind(vault, at: 1)
-        try insert.bind(id.bytes, at: 2)
-        try bytes.withUnsafeBytes { raw in try insert.bind(raw, at: 3) }
-        while try insert.step() {}
+    /// Stores the bytes of blob `id` of vault row `vault`, whose `blobs` row the caller's
+    /// transaction has just inserted, binding them from the caller's storage (SQLite copies
+    /// them). The statement comes from the connection's cache.
+    static func storeInlineBytes(_ db: Connection, vault: Int64, id: BlobID, bytes: ArraySlice<UInt8>) throws {
+        try db.withStatement("INSERT INTO blob_bytes (vault, hash, bytes) VALUES (?, ?, ?)") { insert in
+            try insert.bind(vault, at: 1)
+            try insert.bind(id.bytes, at: 2)
+            try bytes.withUnsafeBytes { raw in try insert.bind(raw, at: 3) }
+            while try insert.step() {}
+        }
     }
 }

@@ -29,7 +29,7 @@ extension SyncAPI {
                 }
                 switch outcome {
                 case .committed(let receipt):
-                    return try .json(receipt)
+                    return .json(encoded: receipt.jsonBytes)
                 case .rejected(let rejection):
                     // RFC 9110 §15.5.10: 409, the request conflicts with the current state.
                     return try await Self.largeJSON(CommitRejectionBody(rejection), status: .conflict)

@@ -63,29 +63,28 @@ extension SyncStore {
         reservedBytes: Int64, now: Int64
     ) throws -> Set<BlobID> {
         let new = try missing(db, vault: vault, ids: Array(sizes.keys))
-        let insert = try db.prepare("INSERT INTO blobs (vault, hash, size, created, charged_to) VALUES (?, ?, ?, ?, ?)")
-        let insertBytes = inline.isEmpty ? nil : try prepareInlineInsert(db)
-        let refresh = try db.prepare("UPDATE blobs SET created = max(created, ?) WHERE vault = ? AND hash = ?")
         var newBytes: Int64 = 0
+        // Statements from the connection's cache: a commit carrying one blob would otherwise
+        // parse them on every request.
         for (id, size) in sizes {
             if new.contains(id) {
-                insert.reset()
-                try insert.bind(vault, at: 1)
-                try insert.bind(id.bytes, at: 2)
-                try insert.bind(size, at: 3)
-                try insert.bind(now, at: 4)
-                try insert.bind(user, at: 5)
-                while try insert.step() {}
-                if let insertBytes, let bytes = inline[id] {
-                    try storeInlineBytes(insertBytes, vault: vault, id: id, bytes: bytes)
+                try db.withStatement("INSERT INTO blobs (vault, hash, size, created, charged_to) VALUES (?, ?, ?, ?, ?)") { insert in
+                    try insert.bind(vault, at: 1)
+                    try insert.bind(id.bytes, at: 2)
+                    try insert.bind(size, at: 3)
+                    try insert.bind(now, at: 4)
+                    try insert.bind(user, at: 5)
+                    while try insert.step() {}
                 }
+                if let bytes = inline[id] { try storeInlineBytes(db, vault: vault, id: id, bytes: bytes) }
                 newBytes += size
             } else {
-                refresh.reset()
-                try refresh.bind(now, at: 1)
-                try refresh.bind(vault, at: 2)
-                try refresh.bind(id.bytes, at: 3)
-                while try refresh.step() {}
+                try db.withStatement("UPDATE blobs SET created = max(created, ?) WHERE vault = ? AND hash = ?") { refresh in
+                    try refresh.bind(now, at: 1)
+                    try refresh.bind(vault, at: 2)
+                    try refresh.bind(id.bytes, at: 3)
+                    while try refresh.step() {}
+                }
             }
         }
         try settleReservation(db, user: user, reservedBytes: reservedBytes, chargedBytes: newBytes)

@@ -11,6 +11,9 @@ public struct DAVCredentials: Sendable {
     public let password: String
     /// The protection space announced in the challenge (RFC 7617 §2).
     public let realm: String
+    /// `user:password` in UTF-8, what a request's decoded credentials must equal; built once
+    /// rather than on every request.
+    private let expected: [UInt8]
 
     /// Credentials; the user name must not contain `:` (RFC 7617 §2: user-id excludes it).
     public init(user: String, password: String, realm: String = "Coffre") throws(DAVError) {
@@ -22,6 +25,7 @@ public struct DAVCredentials: Sendable {
         self.user = user
         self.password = password
         self.realm = realm
+        self.expected = Array("\(user):\(password)".utf8)
     }
 
     /// Credentials with a fresh random password: 24 letters and digits drawn uniformly from
@@ -47,9 +51,17 @@ public struct DAVCredentials: Sendable {
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         // RFC 7617 §2 / RFC 9110 §11.1: the scheme name is case-insensitive.
         guard parts.count == 2, parts[0].lowercased() == "basic", parts[1].utf8.count <= 4096,
-            let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces))
+            let decoded = Data(base64Encoded: String(Self.trimmingOptionalWhitespace(parts[1])))
         else { return false }
-        let expected = Array("\(user):\(password)".utf8)
         return ConstantTime.equals(Array(decoded), expected)
+    }
+
+    /// `text` without the spaces and tabs around it (RFC 9110 §5.6.3, optional whitespace).
+    private static func trimmingOptionalWhitespace(_ text: Substring) -> Substring {
+        let isOWS: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isOWS($0) }), let last = text.lastIndex(where: { !isOWS($0) }) else {
+            return text[text.endIndex...]
+        }
+        return text[first...last]
     }
 }
