@@ -87,17 +87,7 @@ extension Connection {
     /// connection. `body` binds and steps it and may throw any error; the statement is reset
     /// either way and must not be kept past `body`.
     public func withStatement<R>(_ sql: String, _ body: (Statement) throws -> R) throws -> R {
-        let statement = try statementCache.checkout(sql, database: try openHandle())
-        let result: R
-        do {
-            result = try body(statement)
-        } catch {
-            statementCache.checkin(statement)
-            throw error
-        }
-        statementCache.checkin(statement)
-        try statement.clearBindings()
-        return result
+        try withCachedStatement(sql) { statement throws(SQLiteError) in Result { try body(statement) } }.get()
     }
 
     /// Number of statements in the statement cache.
