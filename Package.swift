@@ -84,7 +84,7 @@ let package = Package(
             ],
             path: "Benchmarks/HTTPBench"),
         .executableTarget(
-            name: "sync-bench", dependencies: ["CoffreClient", "CoffreCrypto", "CoffreProtocol", "HTTPServer"],
+            name: "sync-bench", dependencies: ["CoffreClient", "CoffreCrypto", "CoffreProtocol", "HTTPServer", "CSystemShims"],
             path: "Benchmarks/SyncBench"),
         .executableTarget(
             name: "blob-flush-bench", dependencies: ["CoffreServer", "CoffreCrypto", "CoffreProtocol", "CSystemShims"],

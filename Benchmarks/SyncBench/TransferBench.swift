@@ -16,6 +16,8 @@ struct TransferBench {
     let nginxURL: String
     let nginxRoot: String
     let wrkSeconds: Int
+    /// Where the disk-ceiling probe writes: a folder on the file system coffred's data is on.
+    let probeFolder: String
 
     static let blobBytes = 4 << 20
     static let parallelUploads = 8
@@ -64,19 +66,24 @@ struct TransferBench {
         return Double(blobs.count * blobs[0].bytes.count) / seconds(since: start) / 1e6
     }
 
-    /// One PUT round for ours and for nginx, fresh bytes each.
-    func putRound(_ round: Int) async throws -> (ours: Double, nginx: Double) {
+    /// One PUT round for ours and for nginx, fresh bytes each, and the disk's own durable rate
+    /// for the same files (`DiskCeilingProbe`) in between.
+    func putRound(_ round: Int) async throws -> (ours: Double, nginx: Double, disk: Double) {
         let client = self.client
         let vault = self.vault
         let http = self.http
         let nginx = nginxURL
         let ours = try Self.blobs(count: Self.blobsPerRun, size: Self.blobBytes, seed: UInt64(round) * 2 + 1)
         let theirs = try Self.blobs(count: Self.blobsPerRun, size: Self.blobBytes, seed: UInt64(round) * 2 + 2)
-        var result = (ours: 0.0, nginx: 0.0)
-        // Alternate which server goes first, so drift on the shared machine hits both.
-        for server in round % 2 == 0 ? ["ours", "nginx"] : ["nginx", "ours"] {
+        var result = (ours: 0.0, nginx: 0.0, disk: 0.0)
+        // Alternate which server goes first, so drift on the shared machine hits both; the disk
+        // probe always runs between them.
+        for server in round % 2 == 0 ? ["ours", "disk", "nginx"] : ["nginx", "disk", "ours"] {
             await BenchEnvironment.settle()
-            if server == "ours" {
+            if server == "disk" {
+                let probe = DiskCeilingProbe(folder: probeFolder, parallelWriters: Self.parallelUploads)
+                result.disk = try probe.measure(files: Self.blobsPerRun, size: Self.blobBytes)
+            } else if server == "ours" {
                 result.ours = try await Self.upload(ours) { blob in
                     guard try await client.putBlob(vault, blob.id, bytes: blob.bytes) else { throw BenchFailure("blob existed") }
                 }

@@ -22,12 +22,14 @@ do {
         print("  SYNC_BENCH_COMMITS_ONLY: only the commit run")
     } else if let nginxURL = environment.nginxURL, let nginxRoot = environment.nginxRoot {
         let transfers = TransferBench(
-            http: http, client: client, vault: vault, nginxURL: nginxURL, nginxRoot: nginxRoot, wrkSeconds: environment.wrkSeconds)
+            http: http, client: client, vault: vault, nginxURL: nginxURL, nginxRoot: nginxRoot, wrkSeconds: environment.wrkSeconds,
+            probeFolder: coffred.dataDirectory + "-disk-probe")
         for round in 0..<environment.runs {
             let put = try await transfers.putRound(round)
-            print("  PUT round \(round + 1): coffred \(Int(put.ours)) MB/s, nginx \(Int(put.nginx)) MB/s")
+            print("  PUT round \(round + 1): coffred \(Int(put.ours)) MB/s, nginx \(Int(put.nginx)) MB/s, the disk's durable rate \(Int(put.disk)) MB/s")
             report.putMBps.ours.append(put.ours)
             report.putMBps.nginx.append(put.nginx)
+            report.putMBps.disk.append(put.disk)
         }
         let targets = try await transfers.prepareGetTargets()
         for round in 0..<environment.runs {
