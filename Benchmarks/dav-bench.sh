@@ -19,6 +19,10 @@
 #   put_big         PUT BIG_MIB MiB, MB/s   ≥ 2 × rclone+crypt
 #   get_big         GET BIG_MIB MiB, MB/s   ≥ 1.5 × rclone+crypt
 #   propfind_d1     PROPFIND Depth:1 on SMALL_N files, ms  ≤ 2 × nginx serving plain files
+# After the runs, unless the big phase is skipped, DAV_BENCH_CPU_TRIES (2) more PUTs of BIG_MIB MiB
+# through coffre dav with the CPU seconds of coffred, the gateway and curl (/proc/PID/stat, time(1)):
+# their sum over two cores is the shortest time the PUT could take with both cores busy throughout,
+# printed as the highest MB/s this CPU cost allows and its ratio to the anchor's put_big.
 # Env: RUNS (1: repetitions of the whole comparison, each with its verdicts), DAV_BENCH_SKIP
 # ("coffre anchor nginx": leave a server out; its ratios print NaN), DAV_BENCH_PHASES_SKIP
 # (webdav-bench.sh's SKIP for every server, e.g. "small propfind wrk" for the big files only), COFFRE_BIN_DIR
@@ -201,3 +205,35 @@ for ((run = 1; run <= RUNS; run++)); do
   verdict propfind_d1 "$(value coffre propfind_d1)" nginx "$(value nginx propfind_d1)" le 2 \
     "$([[ "$entries" == NaN || "$entries" == "$((${SMALL_N:-2000} + 1))" ]] || echo "$entries entries listed")"
 done
+
+# --- CPU per big PUT through coffre dav ---------------------------------------------------------
+# cpu_seconds PID: user + system CPU seconds of PID (proc(5), /proc/PID/stat fields 14 and 15,
+# counted after the ")" that closes the command name).
+cpu_seconds() {
+  awk -v tck="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / tck }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+if ! skipped coffre && [[ " ${DAV_BENCH_PHASES_SKIP:-} " != *" big "* ]]; then
+  BIG_MIB="${BIG_MIB:-256}"
+  anchor_put="$(value anchor put_big)"
+  for ((try = 1; try <= ${DAV_BENCH_CPU_TRIES:-2}; try++)); do
+    head -c $((BIG_MIB * 1048576)) /dev/urandom >"$TMP/cpu-probe.bin"
+    sync; sleep 1
+    server_before="$(cpu_seconds "$SERVER_PID")" dav_before="$(cpu_seconds "$DAV_PID")"
+    read -r code seconds client_cpu < <(/usr/bin/time -f '%U %S' -o "$TMP/curl-time" \
+      curl -sS --max-time 300 -u "$DAV_USER:$DAV_PASS" -o /dev/null -w '%{http_code} %{time_total}' \
+      -H 'Content-Type: application/octet-stream' -T "$TMP/cpu-probe.bin" "${COFFRE_URL%/}/cpu-probe-$try.bin"
+      echo " $(awk '{ print $1 + $2 }' "$TMP/curl-time")")
+    server_cpu="$(awk -v a="$(cpu_seconds "$SERVER_PID")" -v b="$server_before" 'BEGIN { print a - b }')"
+    dav_cpu="$(awk -v a="$(cpu_seconds "$DAV_PID")" -v b="$dav_before" 'BEGIN { print a - b }')"
+    curl -sS --max-time 60 -u "$DAV_USER:$DAV_PASS" -o /dev/null -X DELETE "${COFFRE_URL%/}/cpu-probe-$try.bin" || true
+    [[ "$code" =~ ^2 ]] || { log "CPU probe PUT -> HTTP $code"; continue; }
+    awk -v mib="$BIG_MIB" -v t="$seconds" -v g="$dav_cpu" -v s="$server_cpu" -v c="$client_cpu" -v a="$anchor_put" 'BEGIN {
+      bytes = mib * 1048576; total = g + s + c; floor = total / 2
+      printf "put_big_cpu    %.1f MB/s; CPU-s gateway %.2f + coffred %.2f + curl %.2f = %.2f; both cores busy throughout: >= %.2f s = <= %.1f MB/s",
+        bytes / t / 1e6, g, s, c, total, floor, bytes / floor / 1e6
+      if (a ~ /^[0-9.]+$/ && a + 0 > 0) printf " = %.2f x the put_big of rclone+crypt (target 2)", bytes / floor / 1e6 / a
+      printf "\n"
+    }'
+  done
+  rm -f "$TMP/cpu-probe.bin"
+fi
