@@ -18,6 +18,8 @@ struct TransferBench {
     let wrkSeconds: Int
     /// Where the disk-ceiling probe writes: a folder on the file system coffred's data is on.
     let probeFolder: String
+    /// coffred's process, whose CPU seconds per GiB received each PUT round reports.
+    let coffredPID: Int32
 
     static let blobBytes = 4 << 20
     static let parallelUploads = 8
@@ -67,15 +69,16 @@ struct TransferBench {
     }
 
     /// One PUT round for ours and for nginx, fresh bytes each, and the disk's own durable rate
-    /// for the same files (`DiskCeilingProbe`) in between.
-    func putRound(_ round: Int) async throws -> (ours: Double, nginx: Double, disk: Double) {
+    /// for the same files (`DiskCeilingProbe`) in between: MB/s of each, and coffred's CPU
+    /// seconds (/proc/PID/stat) per GiB it received.
+    func putRound(_ round: Int) async throws -> (ours: Double, nginx: Double, disk: Double, oursCPUPerGiB: Double) {
         let client = self.client
         let vault = self.vault
         let http = self.http
         let nginx = nginxURL
         let ours = try Self.blobs(count: Self.blobsPerRun, size: Self.blobBytes, seed: UInt64(round) * 2 + 1)
         let theirs = try Self.blobs(count: Self.blobsPerRun, size: Self.blobBytes, seed: UInt64(round) * 2 + 2)
-        var result = (ours: 0.0, nginx: 0.0, disk: 0.0)
+        var result = (ours: 0.0, nginx: 0.0, disk: 0.0, oursCPUPerGiB: 0.0)
         // Alternate which server goes first, so drift on the shared machine hits both; the disk
         // probe always runs between them.
         for server in round % 2 == 0 ? ["ours", "disk", "nginx"] : ["nginx", "disk", "ours"] {
@@ -84,9 +87,12 @@ struct TransferBench {
                 let probe = DiskCeilingProbe(folder: probeFolder, parallelWriters: Self.parallelUploads)
                 result.disk = try probe.measure(files: Self.blobsPerRun, size: Self.blobBytes)
             } else if server == "ours" {
+                let cpuBefore = BenchEnvironment.cpuSeconds(of: coffredPID)
                 result.ours = try await Self.upload(ours) { blob in
                     guard try await client.putBlob(vault, blob.id, bytes: blob.bytes) else { throw BenchFailure("blob existed") }
                 }
+                let gibibytes = Double(ours.count * Self.blobBytes) / Double(1 << 30)
+                result.oursCPUPerGiB = (BenchEnvironment.cpuSeconds(of: coffredPID) - cpuBefore) / gibibytes
             } else {
                 result.nginx = try await Self.upload(theirs) { blob in
                     let request = try HTTPClientRequest(

@@ -23,10 +23,11 @@ do {
     } else if let nginxURL = environment.nginxURL, let nginxRoot = environment.nginxRoot {
         let transfers = TransferBench(
             http: http, client: client, vault: vault, nginxURL: nginxURL, nginxRoot: nginxRoot, wrkSeconds: environment.wrkSeconds,
-            probeFolder: coffred.dataDirectory + "-disk-probe")
+            probeFolder: coffred.dataDirectory + "-disk-probe", coffredPID: coffred.process.processIdentifier)
         for round in 0..<environment.runs {
             let put = try await transfers.putRound(round)
-            print("  PUT round \(round + 1): coffred \(Int(put.ours)) MB/s, nginx \(Int(put.nginx)) MB/s, the disk's durable rate \(Int(put.disk)) MB/s")
+            print("  PUT round \(round + 1): coffred \(Int(put.ours)) MB/s, nginx \(Int(put.nginx)) MB/s, the disk's durable rate \(Int(put.disk)) MB/s; "
+                + "coffred CPU \(String(format: "%.2f", put.oursCPUPerGiB)) s per GiB received")
             report.putMBps.ours.append(put.ours)
             report.putMBps.nginx.append(put.nginx)
             report.putMBps.disk.append(put.disk)
