@@ -14,8 +14,8 @@ import Synchronization
 /// `DirectWriteStaging` and the file system allows it: the plaintext is gathered in the
 /// staging buffer and written in whole aligned blocks, straight from there to the device, with
 /// no copy into the page cache and no writeback left for the caller's fsync (on this VM the
-/// copy into fresh page-cache pages was 40–45 % of a 1 GiB download's CPU: docs/performance.md,
-/// "Device B's 1 GiB download: pairs and direct writes"). The block the run starts in is read
+/// copy into fresh page-cache pages was up to 40 % of a 1 GiB download's CPU: docs/performance.md,
+/// "Device B's 1 GiB download: pairs of chunks and direct writes"). The block the run starts in is read
 /// back first, so it is rewritten whole with its earlier bytes; the last partial block goes
 /// through the page cache (`finish`). O_DIRECT is turned off again whatever happens.
 ///

@@ -59,7 +59,8 @@ public final class FileOpener: Sendable {
     /// The first error stops everything and is thrown: `PipelineError.chunkRejected` for a blob
     /// that fails verification (tampered, swapped, truncated, under any id), the fetcher's own error (a
     /// missing blob), `PipelineError.blobTooLarge`, `PipelineError.destinationFailed`, or
-    /// `CancellationError`. Then a regular-file destination is cut back to where it stood when
+    /// `CancellationError` (or, for a run written directly, the failure of its last partial
+    /// block's write). Then a regular-file destination is cut back to where it stood when
     /// `open` began, so it never looks complete (if that cut fails, its
     /// `destinationFailed(operation: "ftruncate", …)` is thrown instead); a pipe keeps what was
     /// written, and the error is the signal.
