@@ -11,6 +11,8 @@ import Glibc
 /// `FileOpener` fetches several blobs at once and still writes them in manifest order.
 @Suite struct FileOpenerParallelFetchTests {
     static let data = ChunkerFixtures.pseudoRandom(count: 8 << 20, seed: 505)
+    /// More pairs of chunks than the opener has buffers.
+    static let largerData = ChunkerFixtures.pseudoRandom(count: 24 << 20, seed: 506)
 
     @Test func fetchesOverlapAndFinishOutOfOrderYetTheFileIsInOrder() async throws {
         let sealer = FileSealer(chunker: try PipelineFixtures.chunker(), cipher: PipelineFixtures.cipher(), workerCount: 2)
@@ -40,25 +42,29 @@ import Glibc
         #expect(written == UInt64(Self.data.count))
         #expect(try TemporaryDirectory.contents(of: fd) == Self.data)
         #expect(mostInFlight.load(ordering: .sequentiallyConsistent) >= 2)
-        #expect(mostInFlight.load(ordering: .sequentiallyConsistent) <= opener.bufferCount)
+        // Two fetches per buffer: the chunks of a pair are fetched at once.
+        #expect(mostInFlight.load(ordering: .sequentiallyConsistent) <= 2 * opener.bufferCount)
         #expect(opener.freeBufferCount == opener.bufferCount)
     }
 
-    /// A chunk and those before it, once fetched, go to the workers at once, even while no
-    /// buffer is free: here the writer is stuck on a pipe nobody reads and holds chunk 0's
-    /// buffer, chunk 3's fetch never ends on its own, and chunk 2 is tampered with. The run
-    /// can only fail (and cancel chunk 3's fetch) if chunk 2 reaches a worker with no buffer
-    /// given back; a producer that hands on one chunk per buffer given back waits forever.
+    /// A pair of chunks and those before it, once fetched, go to the workers at once, even
+    /// while no buffer is free: here the writer is stuck on a pipe nobody reads and holds the
+    /// buffer of chunks 0 and 1, chunk 4's fetch (the next pair's) never ends on its own, and
+    /// chunk 2 is tampered with. The run can only fail (and cancel chunk 4's fetch) if the pair
+    /// of chunks 2 and 3 reaches a worker with no buffer given back; a producer that hands on
+    /// one buffer per buffer given back waits forever.
     @Test func fetchedChunksReachTheWorkersWhileNoBufferIsFree() async throws {
         let sealer = FileSealer(chunker: try PipelineFixtures.chunker(), cipher: PipelineFixtures.cipher(), workerCount: 2)
-        let sealed = try await withTimeout { try await PipelineFixtures.seal(Self.data, with: sealer) }
+        let sealed = try await withTimeout { try await PipelineFixtures.seal(Self.largerData, with: sealer) }
         let chunks = sealed.file.chunks
         // pipe(7): a pipe holds 64 KiB by default, less than a chunk (at least 256 KiB).
-        try #require(chunks.count >= 4 && chunks[0].length > 64 << 10)
+        // More pairs than buffers, so the producer waits for a fifth buffer and stops (cancelling
+        // the fetches in flight) when the run fails.
+        try #require(chunks.count >= 9 && chunks[0].length > 64 << 10)
         var store = PipelineFixtures.store(sealed)
         store[sealed.ids[2]]![40] ^= 1
         let served = store
-        let hung = sealed.ids[3]
+        let hung = sealed.ids[4]
         let (cancelled, signalCancelled) = AsyncStream.makeStream(of: Void.self)
         let (held, release) = AsyncStream.makeStream(of: Void.self)
         let fetch: PipelineFixtures.Fetch = { id, buffer in
@@ -79,7 +85,7 @@ import Glibc
         let opening = Task { try await opener.open(chunks, writingTo: writeEnd, fetch: fetch) }
         var sawCancellation: Result<Void, any Error> = .success(())
         do { try await withTimeout { for await _ in cancelled { break } } } catch { sawCancellation = .failure(error) }
-        // Now let the writer and chunk 3's fetch go on, so the run ends either way.
+        // Now let the writer and chunk 4's fetch go on, so the run ends either way.
         release.finish()
         let drain = Thread {
             var scratch = [UInt8](repeating: 0, count: 1 << 16)

@@ -30,6 +30,9 @@ final class ChunkSlot: @unchecked Sendable {
     var reference: ChunkReference?
     /// Where the result lies in `buffer`: the blob (sealing) or the plaintext (opening).
     var output: Range<Int> = 0..<0
+    /// Opening: the chunk fetched after this one into the same slot and opened with it
+    /// (`FileOpener`), its reference and blob length; nil for a chunk opened alone.
+    var pairedChunk: (reference: ChunkReference, inputCount: Int)?
     /// Sealing: the chunks the server holds, from the run's caller (nil: none known).
     var knownChunks: KnownChunks?
     /// Sealing: the chunk was found in `knownChunks` and not sealed; `output` is empty.

@@ -1,8 +1,8 @@
 import Synchronization
 
-/// Hands fetched chunks to a `ChunkPipeline`'s workers in manifest order, as soon as the
-/// chunk and every one before it are fetched, from whichever fetch task completes the run of
-/// consecutive chunks.
+/// Hands fetched slots (a pair of chunks each, `FileOpener`) to a `ChunkPipeline`'s workers in
+/// manifest order, as soon as the slot and every one before it are fetched, from whichever
+/// fetch task completes the run of consecutive slots.
 ///
 /// `FileOpener`'s producer only takes free slots and starts fetches; it never waits for a fetch
 /// to end before handing one on. Before, it handed chunks on only from its own loop, one for
@@ -10,15 +10,15 @@ import Synchronization
 /// and two workers opened no faster than one (docs/performance.md, "FileOpener scaling").
 final class FetchedChunkHandOff: Sendable {
     private struct State {
-        /// Position of the next chunk to hand on.
+        /// Position of the next slot to hand on.
         var next = 0
-        /// Fetched chunks waiting for an earlier one, by position.
+        /// Fetched slots waiting for an earlier one, by position.
         var waiting: [Int: ChunkSlot] = [:]
     }
 
     private let pipeline: ChunkPipeline<FileDescriptorDestination>
     private let run: PipelineRun
-    /// Also orders the submissions: `ChunkPipeline.submit` numbers chunks in the order it is
+    /// Also orders the submissions: `ChunkPipeline.submit` numbers slots in the order it is
     /// called, so it is called only with this lock held. The pipeline's monitor never calls
     /// back here, so the two locks are always taken in this order.
     private let state = Mutex(State())
@@ -28,7 +28,7 @@ final class FetchedChunkHandOff: Sendable {
         self.run = run
     }
 
-    /// Takes the fetched chunk at `position` and submits every chunk that is now next in order.
+    /// Takes the fetched slot at `position` and submits every slot that is now next in order.
     func deliver(_ slot: ChunkSlot, at position: Int) {
         state.withLock { state in
             state.waiting[position] = slot
@@ -39,7 +39,7 @@ final class FetchedChunkHandOff: Sendable {
         }
     }
 
-    /// Gives back the slots of chunks still waiting for one that will never come (its fetch
+    /// Gives back the slots still waiting for one that will never come (its fetch
     /// failed); called once every fetch has ended.
     func releaseWaiting() {
         let left = state.withLock { state in
