@@ -4,8 +4,7 @@ import CoffreProtocol
 import Testing
 
 /// `BlobCopyPool`: copies are exact, refill the smallest spare array that fits, never write
-/// into an array someone else still holds, and keep no more spare memory than allowed; new
-/// arrays get the headroom asked for, so a somewhat larger later blob refills them.
+/// into an array someone else still holds, and keep no more spare memory than allowed.
 @Suite struct BlobCopyPoolTests {
     /// A sealed chunk of `count` pseudo-random plaintext bytes.
     static func sealed(_ count: Int, seed: UInt64) throws -> SealedChunk {
@@ -102,61 +101,5 @@ import Testing
         pool.recycle(payloads)
         #expect(pool.spareCount == pool.spareByteLimit / capacity)
         #expect(pool.spareCount < chunks.count)
-    }
-
-    @Test func aNewArrayGetsHeadroomThatALargerBlobThenRefills() throws {
-        var pool = BlobCopyPool(spareByteLimit: 1 << 20, headroomPercent: 25)
-        let first = try Self.sealed(40_000, seed: 40)
-        var address: UnsafeRawPointer?
-        do {
-            let copy = Self.asSinkSees(first) { pool.copy($0) }
-            #expect(copy == first.blob)
-            #expect(copy.capacity >= first.blob.count + first.blob.count / 4)
-            address = Self.address(copy)
-            pool.recycle([try Self.payload(copy)])
-        }
-        // About a fifth larger: fits the headroom, so the same memory holds it, and exactly it.
-        let larger = try Self.sealed(48_000, seed: 41)
-        do {
-            let again = Self.asSinkSees(larger) { pool.copy($0) }
-            #expect(again == larger.blob)
-            #expect(Self.address(again) == address)
-            pool.recycle([try Self.payload(again)])
-        }
-        // Beyond the headroom: a new array; the spare stays for a blob it fits.
-        let beyond = try Self.sealed(60_000, seed: 42)
-        let fresh = Self.asSinkSees(beyond) { pool.copy($0) }
-        #expect(fresh == beyond.blob)
-        #expect(Self.address(fresh) != address)
-        #expect(pool.spareCount == 1)
-    }
-
-    @Test(arguments: [0, 1, 99, 100, 4096, 1 << 20, ChunkCipher.maximumBlobByteCount - 1, ChunkCipher.maximumBlobByteCount])
-    func newCapacityIsTheBlobPlusHeadroomCappedAtTheLargestBlob(count: Int) {
-        let plain = BlobCopyPool(spareByteLimit: 0)
-        #expect(plain.newCapacity(for: count) == count)
-        let roomy = BlobCopyPool(spareByteLimit: 0, headroomPercent: 25)
-        let capacity = roomy.newCapacity(for: count)
-        if count + count / 4 <= ChunkCipher.maximumBlobByteCount {
-            #expect(capacity == count + count / 4)
-        } else {
-            // Never more than the largest blob needs, never less than this one.
-            #expect(capacity == ChunkCipher.maximumBlobByteCount)
-        }
-    }
-
-    @Test func spareArraysWithHeadroomCountTheirWholeCapacity() throws {
-        let chunks = try (0..<6).map { try Self.sealed(10_000, seed: UInt64(50 + $0)) }
-        var pool = BlobCopyPool(spareByteLimit: 3 * chunks[0].blob.count, headroomPercent: 50)
-        var payloads: [BlobPayload] = []
-        for chunk in chunks {
-            payloads.append(try Self.payload(Self.asSinkSees(chunk) { pool.copy($0) }))
-        }
-        let capacity = payloads[0].bytes.capacity
-        #expect(capacity >= chunks[0].blob.count * 3 / 2)
-        pool.recycle(payloads)
-        // Three exact-size arrays would fit the limit; arrays half as large again, fewer.
-        #expect(pool.spareCount == pool.spareByteLimit / capacity)
-        #expect(pool.spareCount < 3)
     }
 }

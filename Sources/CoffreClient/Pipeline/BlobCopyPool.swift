@@ -13,53 +13,29 @@
 /// needs); arrays beyond it are let go. A caller that bounds its groups by bytes counts the
 /// arrays' capacities (`BlobPayload.bytes.capacity`), since a reused array may be larger than
 /// its blob. Not thread-safe: owned by one sink.
-///
-/// Chunks vary in size (256 KiB to 4 MiB), so a spare array often turns out too small for the
-/// next blob: with exact-size arrays and one batch request's worth of spares, about a fifth of
-/// a 1 GiB file's blobs still went to fresh arrays (docs/performance.md, "Sync client"). A pool
-/// made with `headroomPercent` gives each new array that much more capacity than its blob, so
-/// a later blob up to that much larger refills it. The extra capacity costs memory only once
-/// written: an allocation this large is fresh pages from mmap(2), mapped on first touch.
 struct BlobCopyPool {
     /// Total capacity of the spare arrays kept, at most.
     let spareByteLimit: Int
-    /// Extra capacity of each new array, in percent of its first blob's size.
-    let headroomPercent: Int
     private var spare: [[UInt8]] = []
     private var spareBytes = 0
 
-    /// A pool keeping at most `spareByteLimit` bytes of spare arrays, its new arrays
-    /// `headroomPercent` larger than their first blob (at most the largest blob, whichever is
-    /// larger).
-    init(spareByteLimit: Int, headroomPercent: Int = 0) {
-        precondition(headroomPercent >= 0, "negative headroom")
+    /// A pool keeping at most `spareByteLimit` bytes of spare arrays.
+    init(spareByteLimit: Int) {
         self.spareByteLimit = spareByteLimit
-        self.headroomPercent = headroomPercent
-    }
-
-    /// The capacity a new array for a blob of `count` bytes gets.
-    func newCapacity(for count: Int) -> Int {
-        max(count, min(count + count * headroomPercent / 100, ChunkCipher.maximumBlobByteCount))
     }
 
     /// Arrays waiting to be refilled.
     var spareCount: Int { spare.count }
 
     /// A copy of `blob`, in the smallest spare array that holds it whole (no regrowth), or a
-    /// new one of `newCapacity(for:)`.
+    /// new one.
     mutating func copy(_ blob: borrowing SealedBlob) -> [UInt8] {
         var best: Int?
         for (index, candidate) in spare.enumerated() where candidate.capacity >= blob.byteCount {
             if let chosen = best, spare[chosen].capacity <= candidate.capacity { continue }
             best = index
         }
-        guard let best else {
-            guard headroomPercent > 0 else { return blob.copyBytes() }
-            var storage: [UInt8] = []
-            storage.reserveCapacity(newCapacity(for: blob.byteCount))
-            blob.copyBytes(into: &storage)
-            return storage
-        }
+        guard let best else { return blob.copyBytes() }
         var storage = spare.remove(at: best)
         spareBytes -= storage.capacity
         blob.copyBytes(into: &storage)

@@ -31,13 +31,6 @@ struct ContentSealer: Sendable {
     static let uploadGroupSize = 16
     /// Groups of a large file uploading at once while sealing goes on.
     static let uploadGroupsInFlight = 3
-    /// Spare arrays a large file's copies may keep for the next group (`BlobCopyPool`): two
-    /// batch requests' bytes, and new arrays a quarter larger than their first blob. Replayed on
-    /// the production chunk sizes, one request's bytes of exact-size spares left about 200 of
-    /// a 1 GiB file's 1,000 blobs to fresh arrays (page faults and zeroing), these about 80,
-    /// 64 of which are the first four groups' (docs/performance.md, "Sync client").
-    static let spareCopyBytes = 2 * BlobUploader.batchByteLimit
-    static let copyHeadroomPercent = 25
 
     let root: SyncRoot
     let generation: VaultKeyring.Generation
@@ -163,8 +156,8 @@ struct ContentSealer: Sendable {
 
     /// Seals a large file, its blobs handed to the uploader in groups that upload while sealing
     /// goes on: at most `uploadGroupsInFlight` groups at once, so the sealer waits for the
-    /// network only when that many are behind (memory stays bounded by them, and by
-    /// `spareCopyBytes` of spare arrays, `BlobCopyPool`). Returns once
+    /// network only when that many are behind (memory stays bounded by them, and by up to one
+    /// batch request's spare arrays, `BlobCopyPool`). Returns once
     /// every group is uploaded; the first failure cancels the others and is thrown.
     private func sealStreaming(_ source: StableSource, known: KnownChunks?) async throws -> SealedFile {
         let sealer = sealer
@@ -173,7 +166,8 @@ struct ContentSealer: Sendable {
         return try await withThrowingTaskGroup(of: [BlobPayload].self) { uploads in
             var group: [BlobPayload] = []
             var inFlight = 0
-            var copies = BlobCopyPool(spareByteLimit: Self.spareCopyBytes, headroomPercent: Self.copyHeadroomPercent)
+            // Spares up to one batch request's bytes: what a group of typical (1 MiB) chunks needs.
+            var copies = BlobCopyPool(spareByteLimit: BlobUploader.batchByteLimit + ChunkCipher.maximumBlobByteCount)
             let file = try await sealer.seal(source, reusing: known) { blob in
                 guard !blob.isKnown else { return }
                 group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: copies.copy(blob)))
