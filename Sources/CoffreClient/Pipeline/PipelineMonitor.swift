@@ -38,8 +38,8 @@ final class PipelineMonitor<State>: @unchecked Sendable {
     ///
     /// A worker holding chunks asks for more between steps of its work; waking every waiter
     /// (the reader, the other workers, the consumer's task through its continuation) at each
-    /// of those steps, when nothing they wait for had changed, cost thousands of futex wake-ups
-    /// and task hops per GiB sealed (docs/performance.md, "Sync client").
+    /// of those steps, when nothing they wait for had changed, cost about 600 futex calls and
+    /// their hops per GiB sealed (docs/performance.md, "Sync client").
     func poll<R>(_ take: (inout State) -> R?) -> R? {
         condition.lock()
         defer { condition.unlock() }
