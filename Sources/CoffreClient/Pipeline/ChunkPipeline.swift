@@ -152,9 +152,10 @@ final class ChunkPipeline<ServiceInput: Sendable>: Sendable {
         while true {
             if transform.hasRoom() {
                 // Never wait for work while holding a chunk: without a chunk ready now, the
-                // transform goes on with the ones it holds (ChunkTransform).
+                // transform goes on with the ones it holds (ChunkTransform). Taking work
+                // changes nothing anyone waits for, so neither way wakes anyone.
                 let step = transform.isHolding()
-                    ? monitor.update { $0.takeWork() } : monitor.wait(until: { $0.takeWork() })
+                    ? monitor.poll { $0.takeWork() } : monitor.wait(until: { $0.takeWork() })
                 switch step {
                 case .stop:
                     // Shutting down needs an ended run, and a run ends only once every slot is back.

@@ -31,6 +31,21 @@ final class PipelineMonitor<State>: @unchecked Sendable {
         return result
     }
 
+    /// Runs `take` once under the lock without waking anyone: one round of `wait`, for a
+    /// caller that has other work to go on with when nothing is ready. Like a waiting
+    /// predicate, `take` may take what it looks for but must not make a change that someone
+    /// else waits on.
+    ///
+    /// A worker holding chunks asks for more between steps of its work; waking every waiter
+    /// (the reader, the other workers, the consumer's task through its continuation) at each
+    /// of those steps, when nothing they wait for had changed, cost about 600 futex calls and
+    /// their hops per GiB sealed (docs/performance.md, "Sync client").
+    func poll<R>(_ take: (inout State) -> R?) -> R? {
+        condition.lock()
+        defer { condition.unlock() }
+        return take(&state)
+    }
+
     /// Reads the state under the lock without waking anyone.
     func read<R>(_ body: (State) -> R) -> R {
         condition.lock()
