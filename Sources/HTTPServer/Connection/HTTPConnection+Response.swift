@@ -117,7 +117,6 @@ extension HTTPConnection {
         }
         self.exchange = exchange
         flushOutput()
-        updateInterest()
     }
 
     /// Appends `HTTP/1.1 <code> <reason>` CRLF (RFC 9112 §4).
@@ -206,7 +205,6 @@ extension HTTPConnection {
         streaming.waitingWriter = continuation
         self.streaming = streaming
         flushOutput()
-        updateInterest()
     }
 
     /// The streaming writer returned or threw.
@@ -226,10 +224,10 @@ extension HTTPConnection {
         self.streaming = streaming
         exchange?.responseQueued = true
         flushOutput()
-        updateInterest()
     }
 
-    /// Writes queued output until done or the transport would block.
+    /// Writes queued output until done or the transport would block: the connection's
+    /// registration is edge-triggered (epoll(7)), so EPOLLOUT comes only after EAGAIN.
     func flushOutput() {
         while phase != .closed, let segment = output.front {
             guard write(segment) else { break }
@@ -353,7 +351,7 @@ extension HTTPConnection {
         phaseStartedAt = loop.now
         guard !isProcessing else { return }
         processInbound()
-        if transport.isEncrypted && phase == .idle { readAvailable() }
+        resumeReading()
     }
 
     private func logAccess(_ exchange: HTTPExchange, nanoseconds: UInt64) {
