@@ -255,6 +255,9 @@ final class HTTPConnection {
 
     // MARK: Interest, timeouts, closing
 
+    /// Time without write progress after which the timer tick writes again by itself.
+    static let stalledWriteRetry: UInt64 = 100_000_000
+
     /// Applies the timeout of the current phase (called on the loop's timer tick).
     func checkTimeouts() {
         let now = loop.now
@@ -266,7 +269,14 @@ final class HTTPConnection {
             if now &- phaseStartedAt >= context.headerReadTimeout { fail(with: .headerReadTimeout) }
         case .handling:
             if output.hasPending {
-                if now &- lastProgressAt >= context.writeProgressTimeout { close() }
+                if now &- lastProgressAt >= context.writeProgressTimeout {
+                    close()
+                } else if now &- lastProgressAt >= Self.stalledWriteRetry {
+                    // No progress for a tick: write again once. A file that ended before its
+                    // length (a short sendfile that waits for an EPOLLOUT that never comes)
+                    // then fails and closes; a socket still full answers EAGAIN.
+                    flushOutput()
+                }
             } else if wantsInput, now &- lastProgressAt >= context.bodyReadIdleTimeout {
                 body = .abandoned
                 exchange?.keepAlive = false
