@@ -15,6 +15,7 @@ const uint32_t COFFRE_EPOLLOUT = EPOLLOUT;
 const uint32_t COFFRE_EPOLLERR = EPOLLERR;
 const uint32_t COFFRE_EPOLLHUP = EPOLLHUP;
 const uint32_t COFFRE_EPOLLRDHUP = EPOLLRDHUP;
+const uint32_t COFFRE_EPOLLET = EPOLLET;
 
 int coffre_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 

@@ -26,6 +26,8 @@ extern const uint32_t COFFRE_EPOLLOUT;
 extern const uint32_t COFFRE_EPOLLERR;
 extern const uint32_t COFFRE_EPOLLHUP;
 extern const uint32_t COFFRE_EPOLLRDHUP;
+/** EPOLLET: report a descriptor when its readiness changes, not while it lasts (epoll(7)). */
+extern const uint32_t COFFRE_EPOLLET;
 
 /** accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
 int coffre_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *len);

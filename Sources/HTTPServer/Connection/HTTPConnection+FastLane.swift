@@ -42,7 +42,6 @@ extension HTTPConnection {
             // Larger than a fast-lane answer should be: built as an array and queued instead.
             output.append(bytes: gather(prepared, date: date, isHead: isHead, keepAlive: keepAlive))
             flushOutput()
-            updateInterest()
             return
         }
         let count = gather(prepared, date: date, isHead: isHead, keepAlive: keepAlive, into: buffer)
@@ -72,9 +71,10 @@ extension HTTPConnection {
             finishResponse()
             return
         }
-        // The socket is behind: the rest waits in the output queue for EPOLLOUT.
+        // The socket is behind: the rest waits in the output queue for EPOLLOUT, which
+        // (edge-triggered) comes only after EAGAIN, so a short write is retried at once.
         output.append(bytes: Array(UnsafeRawBufferPointer(rebasing: buffer[written..<count])))
-        updateInterest()
+        if written > 0 { flushOutput() }
     }
 
     /// The response's bytes as an array (the rare answer larger than the gather buffer).

@@ -271,8 +271,7 @@ extension HTTPConnection {
             flushOutput()
         }
         processInbound()
-        if transport.isEncrypted { readAvailable() }
-        updateInterest()
+        resumeReading()
     }
 
     /// Answers a protocol error detected by the server itself, with `Connection: close`.

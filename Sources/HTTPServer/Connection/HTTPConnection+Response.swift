@@ -117,7 +117,6 @@ extension HTTPConnection {
         }
         self.exchange = exchange
         flushOutput()
-        updateInterest()
     }
 
     /// Appends `HTTP/1.1 <code> <reason>` CRLF (RFC 9112 §4).
@@ -206,7 +205,6 @@ extension HTTPConnection {
         streaming.waitingWriter = continuation
         self.streaming = streaming
         flushOutput()
-        updateInterest()
     }
 
     /// The streaming writer returned or threw.
@@ -226,10 +224,10 @@ extension HTTPConnection {
         self.streaming = streaming
         exchange?.responseQueued = true
         flushOutput()
-        updateInterest()
     }
 
-    /// Writes queued output until done or the transport would block.
+    /// Writes queued output until done or the transport would block: the connection's
+    /// registration is edge-triggered (epoll(7)), so EPOLLOUT comes only after EAGAIN.
     func flushOutput() {
         while phase != .closed, let segment = output.front {
             guard write(segment) else { break }
@@ -250,6 +248,8 @@ extension HTTPConnection {
     /// Writes from one segment; false when the transport would block or the connection ended.
     private func write(_ segment: OutputQueue.Segment) -> Bool {
         let result: TransportResult
+        // Bytes asked of a sendfile(2) call; a plain socket that took fewer is full.
+        var sendfileAsked: Int64?
         switch segment {
         case .bytes(let bytes):
             let offset = output.offset
@@ -262,7 +262,9 @@ extension HTTPConnection {
             if transport.isEncrypted {
                 result = writeFileThroughTransport(region, position: position, remaining: remaining)
             } else {
-                result = sendFile(region, position: position, count: min(remaining, Self.sendfileCallLimit))
+                let asked = min(remaining, Self.sendfileCallLimit)
+                sendfileAsked = asked
+                result = sendFile(region, position: position, count: asked)
             }
         }
         switch result {
@@ -271,9 +273,12 @@ extension HTTPConnection {
             output.advance(by: count)
             context.metrics.recordSent(count)
             lastProgressAt = loop.now
-            // A short sendfile(2) is retried at once, not left for EPOLLOUT: on loopback the
-            // reader frees space while the call returns, and the retry (EAGAIN or not) costs
-            // less than arming EPOLLOUT, an epoll_wait and disarming it (strace, docs/performance.md).
+            // A short sendfile(2) means the socket buffer filled (tcp_sendmsg set SOCK_NOSPACE,
+            // so EPOLLOUT, edge-triggered, comes once the reader made room) or the file ended
+            // early (`retryStalledWrite` finds it on the next timer tick). Waiting costs no
+            // epoll_ctl and saves the immediate retry, which met EAGAIN about half the time
+            // (0.84 per 4 MiB response, strace in docs/performance.md).
+            if let sendfileAsked, Int64(count) < sendfileAsked { return false }
             return true
         case .done, .wantWrite:
             writeBlockedOnRead = false
@@ -353,7 +358,7 @@ extension HTTPConnection {
         phaseStartedAt = loop.now
         guard !isProcessing else { return }
         processInbound()
-        if transport.isEncrypted && phase == .idle { readAvailable() }
+        resumeReading()
     }
 
     private func logAccess(_ exchange: HTTPExchange, nanoseconds: UInt64) {

@@ -48,7 +48,14 @@ final class HTTPConnection {
     var inputClosed = false
     var readBlockedOnWrite = false
     var writeBlockedOnRead = false
-    var interest: EpollInstance.Events = .readable
+    /// A read may return bytes without a new EPOLLIN: set by each readable event, cleared by a
+    /// read that drained the socket (EAGAIN, a short plain read, or OpenSSL's want-read). The
+    /// registration is edge-triggered, so bytes left unread while no input was wanted are only
+    /// remembered here (`resumeReading`).
+    var mayBeReadable = false
+    /// EPOLLRDHUP was reported: a FIN waits behind the bytes, so a short read no longer means
+    /// the socket is drained (the end of input must still be read, and no new event says so).
+    var peerShutWrite = false
     /// Loop time the phase's clock started: idle since, head started, last body or write progress.
     var phaseStartedAt: UInt64
     var lastProgressAt: UInt64 = 0
@@ -82,26 +89,25 @@ final class HTTPConnection {
 
     // MARK: Events
 
-    /// Handles readiness reported by epoll.
+    /// Handles readiness reported by epoll (edge-triggered: each event is new readiness, and
+    /// whatever is not used now is not reported again).
     func handle(_ events: EpollInstance.Events) {
         let readable = events.contains(.readable)
         let writable = events.contains(.writable)
-        if (writable && !writeBlockedOnRead) || (readable && writeBlockedOnRead) {
+        if readable { mayBeReadable = true }
+        if events.contains(.peerShutWrite) { peerShutWrite = true }
+        if output.hasPending && ((writable && !writeBlockedOnRead) || (readable && writeBlockedOnRead)) {
             flushOutput()
         }
-        // A readable event that delivered bytes (usually the request that started the handler)
-        // was wanted: only one that arrives while no input is wanted drops EPOLLIN (see
-        // `updateInterest`), so a request/response exchange costs no epoll_ctl.
-        var unusedReadable = readable
-        if phase != .closed && ((readable && !readBlockedOnWrite) || (writable && readBlockedOnWrite)) {
-            if readAvailable() { unusedReadable = false }
+        if phase != .closed && ((mayBeReadable && !readBlockedOnWrite) || (writable && readBlockedOnWrite)) {
+            readAvailable()
         }
-        if phase != .closed && !events.isDisjoint(with: [.error, .hangUp]) && !readable {
-            // The peer reset or fully closed the connection: nothing can be delivered.
+        if phase != .closed && !events.isDisjoint(with: [.error, .hangUp]) {
+            // epoll_ctl(2): EPOLLERR and EPOLLHUP are always reported. What was readable has
+            // been read above; after a reset or a close of both directions nothing more can be
+            // delivered, also to a connection whose handler is still running (a long poll).
             close()
-            return
         }
-        updateInterest(droppingUnwantedReads: unusedReadable)
     }
 
     /// Whether the connection needs input now.
@@ -120,48 +126,76 @@ final class HTTPConnection {
         }
     }
 
-    /// Reads what the transport has and processes it. Plain sockets read once per readiness
-    /// event (level-triggered epoll reports the rest); TLS reads until it would block, since
-    /// decrypted bytes can wait inside OpenSSL without the socket being readable. Returns
-    /// whether the transport was read at all.
-    @discardableResult
-    func readAvailable() -> Bool {
+    /// Reads per readiness event before the connection yields the loop to the others.
+    static let readsPerEvent = 16
+
+    /// Reads what the transport has and processes it, while input is wanted, until the socket
+    /// is drained: EAGAIN, or for a plain socket a read shorter than asked (the rest of the
+    /// stream arrives with a new EPOLLIN, epoll(7) edge-triggered), or for TLS OpenSSL's
+    /// want-read (decrypted bytes can wait inside OpenSSL without the socket being readable).
+    /// After `readsPerEvent` reads the loop comes back to it after its other connections.
+    func readAvailable() {
         var reads = 0
-        while phase != .closed && wantsInput && reads < 16 {
+        while phase != .closed && wantsInput {
+            guard reads < Self.readsPerEvent else {
+                loop.readAgainLater(self)
+                return
+            }
             reads += 1
             let result: TransportResult
             var bodyChunk: [UInt8]?
+            let asked: Int
             if let size = directBodyReadSize {
+                asked = size
                 (result, bodyChunk) = readBodyChunk(size)
             } else {
+                asked = loop.readBuffer.count
                 result = transport.read(into: loop.readBuffer)
             }
             switch result {
             case .done(let count):
                 readBlockedOnWrite = false
+                let drained = count < asked && !transport.isEncrypted && !peerShutWrite
+                if drained { mayBeReadable = false }
                 context.metrics.recordReceived(count)
                 if let bodyChunk {
                     deliverBody(bodyChunk)
                 } else {
                     consume(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))
                 }
-                if !transport.isEncrypted { return true }
+                if drained { return }
             case .wantRead:
                 readBlockedOnWrite = false
-                return true
+                mayBeReadable = false
+                return
             case .wantWrite:
+                // The transport must write first. Edge-triggered, EPOLLOUT comes only if a
+                // write met a full socket; when the socket has room now, the read is retried
+                // at once instead (the transport may hold bytes it already took off the socket).
+                if SystemCall.isWritableNow(descriptor) { continue }
+                // The next EPOLLOUT resumes the read (`handle`).
                 readBlockedOnWrite = true
-                return true
+                mayBeReadable = false
+                return
             case .closed:
+                mayBeReadable = false
                 peerClosedInput()
-                return true
+                return
             case .failed(let text):
                 context.logger.debug("connection read failed", metadata: ["error": "\(text)"])
                 close()
-                return true
+                return
             }
         }
-        return reads > 0
+    }
+
+    /// Reads what arrived while no input was wanted, now that it is (the next request after a
+    /// response, a paused body resumed, lingering): edge-triggered epoll reported it once,
+    /// then. Not from inside `process`, whose bytes are in the loop's read buffer: the read
+    /// loop that called it carries on by itself.
+    func resumeReading() {
+        guard mayBeReadable, !readBlockedOnWrite, !isProcessing, phase != .closed, wantsInput else { return }
+        readAvailable()
     }
 
     /// Processes freshly read bytes, in place when nothing is pending, keeping what is left.
@@ -221,25 +255,8 @@ final class HTTPConnection {
 
     // MARK: Interest, timeouts, closing
 
-    /// Registers for the readiness the connection can use now.
-    ///
-    /// EPOLLIN is dropped lazily: a connection waiting for its handler keeps it until a
-    /// readable event it cannot use arrives (`droppingUnwantedReads`). Clients that wait for the
-    /// response (nearly all) then cost no epoll_ctl per request; a pipelining or paused client
-    /// costs one extra wake-up.
-    func updateInterest(droppingUnwantedReads: Bool = false) {
-        guard phase != .closed else { return }
-        var events: EpollInstance.Events = []
-        if (wantsInput && !readBlockedOnWrite) || writeBlockedOnRead {
-            events.insert(.readable)
-        } else if interest.contains(.readable) && !droppingUnwantedReads {
-            events.insert(.readable)
-        }
-        if (output.hasPending && !writeBlockedOnRead) || readBlockedOnWrite { events.insert(.writable) }
-        guard events != interest else { return }
-        interest = events
-        if !loop.updateInterest(self, events: events) { close() }
-    }
+    /// Time without write progress after which the timer tick writes again by itself.
+    static let stalledWriteRetry: UInt64 = 100_000_000
 
     /// Applies the timeout of the current phase (called on the loop's timer tick).
     func checkTimeouts() {
@@ -252,12 +269,18 @@ final class HTTPConnection {
             if now &- phaseStartedAt >= context.headerReadTimeout { fail(with: .headerReadTimeout) }
         case .handling:
             if output.hasPending {
-                if now &- lastProgressAt >= context.writeProgressTimeout { close() }
+                if now &- lastProgressAt >= context.writeProgressTimeout {
+                    close()
+                } else if now &- lastProgressAt >= Self.stalledWriteRetry {
+                    // No progress for a tick: write again once. A file that ended before its
+                    // length (a short sendfile that waits for an EPOLLOUT that never comes)
+                    // then fails and closes; a socket still full answers EAGAIN.
+                    flushOutput()
+                }
             } else if wantsInput, now &- lastProgressAt >= context.bodyReadIdleTimeout {
                 body = .abandoned
                 exchange?.keepAlive = false
                 bodyChannel?.fail(.bodyReadTimeout)
-                updateInterest()
             }
         case .lingering:
             if now &- phaseStartedAt >= context.lingerTimeout { close() }
@@ -300,6 +323,11 @@ final class HTTPConnection {
         phaseStartedAt = loop.now
         inbound = []
         inboundStart = 0
-        if inputClosed { close() }
+        if inputClosed {
+            close()
+            return
+        }
+        // Input that arrived during the response is read (and discarded) now.
+        resumeReading()
     }
 }

@@ -3,8 +3,10 @@ import Glibc
 import Logging
 import Synchronization
 
-/// One event loop: a thread with its own epoll instance (level-triggered) and its own
-/// `SO_REUSEPORT` listening socket, owning every connection it accepts.
+/// One event loop: a thread with its own epoll instance and its own `SO_REUSEPORT` listening
+/// socket, owning every connection it accepts. Each connection is registered once, edge-triggered,
+/// for both directions, and never changed after (no epoll_ctl per request or per response);
+/// the listener and the eventfd are level-triggered.
 ///
 /// `@unchecked Sendable`: handler tasks and the server reach a loop only through `submit(_:)`,
 /// which goes through the Mutex-guarded inbox and the eventfd; every other stored property is
@@ -30,6 +32,10 @@ final class EventLoop: @unchecked Sendable {
     private var listener: ListeningSocket?
     private var drained: [LoopMessage] = []
     private var connections: [HTTPConnection?] = []
+    /// Connections that stopped reading at the per-event cap with bytes maybe left: epoll will
+    /// not report them again (edge-triggered), so they are read again after this pass.
+    private var readsDeferred: [HTTPConnection] = []
+    private var readsDeferredNow: [HTTPConnection] = []
     private var connectionCount = 0
     private var shutdownDeadline: UInt64?
     private var lastTimerScan: UInt64 = 0
@@ -92,7 +98,8 @@ final class EventLoop: @unchecked Sendable {
             // this point is picked up without sleeping.
             wakeupPending.store(false, ordering: .sequentiallyConsistent)
             let queued = inbox.withLock { !$0.isEmpty }
-            let timeout: Int32 = queued ? 0 : (connectionCount > 0 || shutdownDeadline != nil ? 100 : -1)
+            let timeout: Int32 =
+                queued || !readsDeferred.isEmpty ? 0 : (connectionCount > 0 || shutdownDeadline != nil ? 100 : -1)
             let count: Int
             do {
                 count = try epoll.wait(into: events, capacity: capacity, timeoutMilliseconds: timeout)
@@ -116,6 +123,7 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             drainInbox()
+            resumeDeferredReads()
             if now &- lastTimerScan >= Self.timerTick {
                 lastTimerScan = now
                 scanTimers()
@@ -160,19 +168,16 @@ final class EventLoop: @unchecked Sendable {
         if fd >= connections.count {
             connections.append(contentsOf: repeatElement(nil, count: fd - connections.count + 1))
         }
-        try epoll.add(connection.descriptor, events: .readable, token: UInt64(fd))
+        // epoll(7) edge-triggered: one registration for the connection's life, both directions;
+        // the connection reads and writes until EAGAIN (or a short read) before it waits again.
+        try epoll.add(connection.descriptor, events: [.readable, .writable, .peerShutWrite, .edgeTriggered], token: UInt64(fd))
         connections[fd] = connection
         connectionCount += 1
     }
 
-    func updateInterest(_ connection: HTTPConnection, events: EpollInstance.Events) -> Bool {
-        do {
-            try epoll.modify(connection.descriptor, events: events, token: UInt64(connection.descriptor))
-            return true
-        } catch {
-            context.logger.debug("epoll update failed", metadata: ["error": "\(error)"])
-            return false
-        }
+    /// Reads `connection` again after this pass (it stopped at the per-event read cap).
+    func readAgainLater(_ connection: HTTPConnection) {
+        readsDeferred.append(connection)
     }
 
     /// Forgets a connection that is closing (before its descriptor is closed).
@@ -261,6 +266,15 @@ final class EventLoop: @unchecked Sendable {
             }
             drained.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Reads the connections that stopped at the read cap in an earlier pass (a closed one
+    /// ignores it), so that one busy socket cannot hold the loop and none is forgotten.
+    private func resumeDeferredReads() {
+        guard !readsDeferred.isEmpty else { return }
+        swap(&readsDeferred, &readsDeferredNow)
+        for connection in readsDeferredNow { connection.resumeReading() }
+        readsDeferredNow.removeAll(keepingCapacity: true)
     }
 
     private func beginShutdown(deadline: UInt64) {

@@ -1,7 +1,8 @@
 import CSystemShims
 import Glibc
 
-/// Owns one epoll instance (epoll(7)), level-triggered, used by one event loop thread.
+/// Owns one epoll instance (epoll(7)) used by one event loop thread. Registrations are
+/// level-triggered unless they include `edgeTriggered`.
 final class EpollInstance {
     /// Readiness events of one registered descriptor.
     struct Events: OptionSet {
@@ -10,6 +11,11 @@ final class EpollInstance {
         static let writable = Events(rawValue: COFFRE_EPOLLOUT)
         static let error = Events(rawValue: COFFRE_EPOLLERR)
         static let hangUp = Events(rawValue: COFFRE_EPOLLHUP)
+        /// EPOLLRDHUP (epoll_ctl(2)): the peer shut down its sending side (a FIN arrived).
+        static let peerShutWrite = Events(rawValue: COFFRE_EPOLLRDHUP)
+        /// EPOLLET (epoll(7)): the descriptor is reported when new readiness arrives, not while
+        /// it lasts; its owner reads and writes until EAGAIN before waiting again.
+        static let edgeTriggered = Events(rawValue: COFFRE_EPOLLET)
     }
 
     let descriptor: Int32

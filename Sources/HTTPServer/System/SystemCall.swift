@@ -25,6 +25,13 @@ enum SystemCall {
         assert(result == 0 || errno != EBADF, "close(2) of a descriptor that is not open: a double close")
     }
 
+    /// Whether `descriptor` can be written without blocking right now (poll(2), POLLOUT,
+    /// zero timeout).
+    static func isWritableNow(_ descriptor: Int32) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+        return retryingOnInterrupt { poll(&entry, 1, 0) } == 1 && entry.revents & Int16(POLLOUT) != 0
+    }
+
     /// The monotonic clock in nanoseconds (clock_gettime(2), CLOCK_MONOTONIC).
     static func monotonicNanoseconds() -> UInt64 {
         var now = timespec()
