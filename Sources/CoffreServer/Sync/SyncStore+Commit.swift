@@ -64,10 +64,18 @@ extension SyncStore {
             try CommitWriter(db: db, vault: access.rowID, seq: seq, now: now).write(request.changes)
             try db.execute("UPDATE vaults SET seq = ? WHERE id = ?", [seq, access.rowID])
             if let commitID = request.commitId, let digest {
-                try db.execute(
-                    "INSERT INTO commits (vault, commit_id, request_digest, seq, created) VALUES (?, ?, ?, ?, ?)",
-                    [access.rowID, commitID.bytes, digest, seq, now])
-                // Commit ids are remembered for a bounded number of commits (commits_by_seq).
+                try db.withStatement(Self.rememberCommitSQL) { remember in
+                    try remember.bind(access.rowID, at: 1)
+                    try remember.bind(commitID.bytes, at: 2)
+                    try remember.bind(digest, at: 3)
+                    try remember.bind(seq, at: 4)
+                    try remember.bind(now, at: 5)
+                    while try remember.step() {}
+                }
+            }
+            if Self.forgetsCommitIDs(atSeq: seq, remembering: limits.rememberedCommitsPerVault) {
+                // One pass over the vault's remembered ids (primary key prefix; no index on seq,
+                // migration 0006), every `forgetInterval` commits.
                 try db.execute(
                     "DELETE FROM commits WHERE vault = ? AND seq <= ?",
                     [access.rowID, seq - limits.rememberedCommitsPerVault])
@@ -78,6 +86,23 @@ extension SyncStore {
             notifier.committed(vault: vault, seq: receipt.seq)
         }
         return outcome
+    }
+
+    static let rememberCommitSQL =
+        "INSERT INTO commits (vault, commit_id, request_digest, seq, created) VALUES (?, ?, ?, ?, ?)"
+
+    /// Whether the commit landing at `seq` forgets the commit ids older than the last
+    /// `remembered` commits: every `forgetInterval(remembering:)`-th commit does, so a vault
+    /// keeps the ids of at least its last `remembered` commits and of fewer than
+    /// `remembered + forgetInterval` (migration 0006, `CommitPagesSchema`).
+    static func forgetsCommitIDs(atSeq seq: Int64, remembering remembered: Int64) -> Bool {
+        seq > remembered && seq % forgetInterval(remembering: remembered) == 0
+    }
+
+    /// A tenth of `remembered` (at least 1): the pass over about `1.1 × remembered` rows is
+    /// shared by that many commits.
+    static func forgetInterval(remembering remembered: Int64) -> Int64 {
+        max(1, remembered / 10)
     }
 
     /// The seq a remembered commit landed at, or nil when `id` is unknown in the vault. A known
