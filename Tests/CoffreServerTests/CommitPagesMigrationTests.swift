@@ -85,7 +85,7 @@ import Testing
         let old = try OldDatabase()
         defer { try? FileManager.default.removeItem(at: old.directory) }
         _ = try old.open()
-        // Reopening runs no migration again (dropping a missing index would fail).
+        // Reopening runs no migration again.
         let store = try old.open()
         #expect(try await store.database.queue.read { db in try Migrator.userVersion(of: db) } == ServerDatabase.migrations.count)
     }

@@ -17,13 +17,14 @@ import SQLiteStore
 ///   `N / 10` commits, which needs no index; ids are kept for at least the last N commits.
 ///
 /// Nothing else changes: no table is rebuilt, so the migration is two catalog edits whatever
-/// the size of the database (https://sqlite.org/lang_dropindex.html).
+/// the size of the database (https://sqlite.org/lang_dropindex.html). `IF EXISTS`: the end
+/// state is what matters, also for a file whose `user_version` was set back by hand.
 enum CommitPagesSchema {
     /// The migration.
     static let migration = Migration(version: 6, name: "commit-pages", sql: sql)
 
     static let sql = """
-        DROP INDEX blobs_by_age;
-        DROP INDEX commits_by_seq;
+        DROP INDEX IF EXISTS blobs_by_age;
+        DROP INDEX IF EXISTS commits_by_seq;
         """
 }
