@@ -73,6 +73,12 @@ import Testing
                 "SELECT vault, hash FROM blobs WHERE (vault, hash) > (?, ?) ORDER BY vault, hash LIMIT 1 OFFSET ?",
                 [0, [UInt8](), 10], "USING PRIMARY KEY ((vault,hash)>(?,?))"
             ),
+            // Forgetting old commit ids: the vault's rows through the primary key prefix
+            // (no index on seq since migration 0006).
+            (
+                "DELETE FROM commits WHERE vault = ? AND seq <= ?", [1, 10],
+                "USING PRIMARY KEY (vault=?)"
+            ),
             // The vaults of a user.
             (
                 "SELECT vault FROM vault_members WHERE user_id = ?", [1],

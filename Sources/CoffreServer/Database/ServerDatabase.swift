@@ -10,10 +10,11 @@ public final class ServerDatabase: Sendable {
     public static let fileName = "coffred.db"
 
     /// Every migration, in order: 0001 accounts, 0002 sync, 0003 blob charges (quota), 0004 the
-    /// sync tables keyed in commit order, 0005 small blobs' bytes in the database.
+    /// sync tables keyed in commit order, 0005 small blobs' bytes in the database, 0006 two indexes
+    /// fewer for commits to write.
     public static let migrations: [Migration] = [
         AccountsSchema.migration, SyncSchema.migration, BlobChargeSchema.migration, CommitOrderSchema.migration,
-        InlineBlobSchema.migration,
+        InlineBlobSchema.migration, CommitPagesSchema.migration,
     ]
 
     /// The queue every query goes through.

@@ -13,7 +13,7 @@ import SQLiteStore
 /// 4. a folder deleted by the batch keeps no live child;
 /// 5. no live entry ends up under itself;
 /// 6. every referenced blob is in the vault, or carried by the commit (recorded in the same
-///    transaction when the commit lands, `SyncStore.commit(_:user:_:carrying:reservedBytes:)`).
+///    transaction when the commit lands, `SyncStore.commit(_:user:_:carrying:inline:quota:)`).
 ///
 /// "After the batch" means the state of each entry is its change when the batch has one, and
 /// the stored state otherwise. The stored tree has no cycle and no orphan (these checks keep it

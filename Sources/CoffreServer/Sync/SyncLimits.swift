@@ -24,8 +24,9 @@ public struct SyncLimits: Sendable, Equatable {
     public var maxWrappedKeyBytes = 1024
     /// Members of one vault.
     public var maxMembersPerVault = 1_000
-    /// Commit ids remembered per vault for idempotent retries: the ids of the last this-many
-    /// commits are kept (older ones also go after `commitIDRetentionSeconds`).
+    /// Commit ids remembered per vault for idempotent retries: the ids of at least the last
+    /// this-many commits are kept, and older ones are forgotten in batches of a tenth of it
+    /// (`SyncStore.forgetsCommitIDs`); they also go after `commitIDRetentionSeconds`.
     public var rememberedCommitsPerVault: Int64 = 10_000
     /// How long a commit id is remembered at most, in seconds.
     public var commitIDRetentionSeconds: Int64 = 7 * 24 * 3600

@@ -4,14 +4,15 @@ import HTTPServer
 /// A commit carrying its small blobs (`CommitWithBlobs`, docs/protocol.md "Commit with blobs"):
 /// the blobs are recorded, and their quota settled, in the commit's own transaction.
 extension BlobLayer {
-    /// Carried blobs of at most this many bytes in all, none of them new to the vault, are
-    /// checked against their ids on the calling thread: hashing 64 KiB takes tens of
-    /// microseconds, less than a hop to the blocking queue and back.
+    /// Carried blobs of at most this many bytes in all, none of them new to the vault or all of
+    /// them kept in the database, are checked against their ids on the calling thread: hashing
+    /// 64 KiB takes tens of microseconds, less than a hop to the blocking queue and back.
     static let inlineVerifyBytes: Int64 = 64 * 1024
 
     /// Applies `commit` to `vault` as `user` with the blob records it carries.
     ///
-    /// In order, holding the locks of every carried blob (`BlobLocks`) from the first read to
+    /// Blobs all kept in the database and small in total take `commitSmall`. Otherwise, in
+    /// order, holding the locks of every carried blob (`BlobLocks`) from the first read to
     /// the end: the commit's shape and the records' framing are checked; one read checks the
     /// write role and finds which blobs the vault holds already; the bytes of the others are
     /// reserved from the quota (quota before bytes); one blocking step checks every blob
@@ -33,6 +34,9 @@ extension BlobLayer {
             records: records, maxBlobs: CommitWithBlobs.maximumBlobs, maxBlobBytes: disk.configuration.maxBlobSize)
         let namespace = try Self.namespace(vault)
         return try await locks.withLocks(carried.ids.map { BlobLocks.Key(vault: vault, blob: $0) }) {
+            if carried.blobs.allSatisfy({ isInline(Int64($0.bytes.count)) }) && carried.totalBytes <= Self.inlineVerifyBytes {
+                return try await commitSmall(commit, carrying: carried, into: vault, user: user)
+            }
             let held = try await store.recordedBlobs(vault, user: user, among: carried.ids, requiring: .write)
             let new = carried.blobs.filter { !held.contains($0.id) }
             let newBytes = new.reduce(Int64(0)) { $0 + Int64($1.bytes.count) }
@@ -44,7 +48,8 @@ extension BlobLayer {
                 var inline: [BlobID: ArraySlice<UInt8>] = [:]
                 for blob in new where isInline(Int64(blob.bytes.count)) { inline[blob.id] = blob.bytes }
                 let outcome = try await store.commit(
-                    vault, user: user, commit, carrying: carried.blobs.map(\.stored), inline: inline, reservedBytes: newBytes)
+                    vault, user: user, commit, carrying: carried.blobs.map(\.stored), inline: inline,
+                    quota: .reserved(newBytes))
                 if case .committed(let receipt) = outcome, !receipt.replayed { return outcome }
                 await removeUnrecorded(published, in: namespace)
                 return outcome
@@ -55,6 +60,27 @@ extension BlobLayer {
                 throw error
             }
         }
+    }
+
+    /// `commit` for blobs that all live in the database (at most `inlineMaxBytes` each) and total
+    /// at most `inlineVerifyBytes`, the small PUT of the WebDAV gateway: no read before the write
+    /// transaction and no hop off the calling thread before it. Every blob is checked against
+    /// its id here, and the disk must keep `storage.minFreeBytes` free after all of them (the
+    /// bytes of blobs the vault already holds count too: at most 64 KiB, and no read is needed to
+    /// tell them apart); then the commit's transaction checks the write role, finds which blobs are
+    /// new, reserves their quota (`CarriedQuota.inTransaction`) and stores them with their rows.
+    /// Nothing is written before that transaction, so a refusal at any step leaves nothing behind.
+    private func commitSmall(
+        _ commit: CommitRequest, carrying carried: CarriedBlobs, into vault: VaultID, user: Int64
+    ) async throws -> CommitOutcome {
+        var inline: [BlobID: ArraySlice<UInt8>] = [:]
+        for blob in carried.blobs {
+            try blob.verify()
+            inline[blob.id] = blob.bytes
+        }
+        if !inline.isEmpty { try disk.checkFreeSpace(forMore: carried.totalBytes) }
+        return try await store.commit(
+            vault, user: user, commit, carrying: carried.blobs.map(\.stored), inline: inline, quota: .inTransaction)
     }
 
     /// Checks every carried blob against its id and publishes those in `new` above
