@@ -207,11 +207,8 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 
 # --- CPU per big PUT through coffre dav ---------------------------------------------------------
-# cpu_seconds PID: user + system CPU seconds of PID (proc(5), /proc/PID/stat fields 14 and 15,
-# counted after the ")" that closes the command name).
-cpu_seconds() {
-  awk -v tck="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / tck }' "/proc/$1/stat" 2>/dev/null || echo 0
-}
+# cpu_seconds PID: user + system CPU seconds of PID.
+source "$ROOT/Benchmarks/proc-cpu.sh"
 if ! skipped coffre && [[ " ${DAV_BENCH_PHASES_SKIP:-} " != *" big "* ]]; then
   BIG_MIB="${BIG_MIB:-256}"
   anchor_put="$(value anchor put_big)"

@@ -256,19 +256,8 @@ run_wrk() { # url connections [seconds] -> "req/s p99_ms errors requests"
     END { if (rps == "") print "0 0 -1 0"; else printf "%s %s %d %d\n", rps, p99, errors, requests }'
 }
 
-# CPU time (user + system, in clock ticks) of the given processes, from /proc/PID/stat (proc(5):
-# utime and stime are fields 14 and 15; the fields are counted after the ")" closing comm).
-cpu_ticks() {
-  local pid total=0 stat rest
-  for pid in "$@"; do
-    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
-    rest="${stat##*) }"
-    read -r -a f <<<"$rest"
-    total=$((total + f[11] + f[12]))
-  done
-  echo "$total"
-}
-CLOCK_TICKS="$(getconf CLK_TCK)"
+# cpu_ticks PID... and CLOCK_TICKS: CPU time of the servers (/proc/PID/stat).
+source "$ROOT/Benchmarks/proc-cpu.sh"
 
 server_pids() { # server -> the processes doing its work (nginx: the workers)
   if [[ "$1" == nginx ]]; then ps -o pid= --ppid "$NGINX_PID"; else echo "$OURS_PID"; fi

@@ -76,9 +76,9 @@ COFFRE_HOME="$TMP/home-b" "$BIN/coffre" login --server "$URL" --user alice --dev
 declare -A TOTAL SPLIT SENT
 ORDER=()
 now() { date +%s.%N; }
-TICKS="$(getconf CLK_TCK)"
-# server_cpu: coffred's user+system CPU seconds so far (proc(5), /proc/PID/stat fields 14 and 15).
-server_cpu() { awk -v t="$TICKS" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$SERVER_PID/stat"; }
+source "$ROOT/Benchmarks/proc-cpu.sh"
+# server_cpu: coffred's user+system CPU seconds so far.
+server_cpu() { cpu_seconds "$SERVER_PID"; }
 # sync DEVICE FOLDER VAULT: one `coffre sync --once`; prints its summary line, the client's CPU
 # and peak RSS (time(1)) and the server's CPU to the log; sets SECONDS_TAKEN, LAST_SUMMARY, LAST_RSS_MIB.
 sync_once() {

@@ -56,12 +56,7 @@ struct DiskCeilingProbe {
         defer { free(buffer) }
         // Random-looking bytes, as the blobs are (encrypted): nothing for the device to compress.
         var state = UInt64(writer) &* 0x9E37_79B9_7F4A_7C15 | 1
-        for index in 0..<(size / 8) {
-            state ^= state >> 12
-            state ^= state << 25
-            state ^= state >> 27
-            buffer.storeBytes(of: state &* 2_685_821_657_736_338_717, toByteOffset: index * 8, as: UInt64.self)
-        }
+        TransferBench.fill(UnsafeMutableRawBufferPointer(start: buffer, count: size), state: &state)
         let directory = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         try check(directory, "open folder")
         defer { close(directory) }

@@ -25,22 +25,28 @@ struct TransferBench {
     static let parallelUploads = 8
     static let blobsPerRun = 64
 
-    /// `count` blobs of `size` pseudo-random bytes (xorshift64*, seeded) and their ids.
+    /// `count` blobs of `size` pseudo-random bytes (`fill`, seeded) and their ids.
     static func blobs(count: Int, size: Int, seed: UInt64) throws -> [(id: BlobID, bytes: [UInt8])] {
         var state = seed | 1
         return try (0..<count).map { _ in
             let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-                let words = UnsafeMutableRawBufferPointer(buffer).bindMemory(to: UInt64.self)
-                for index in words.indices {
-                    state ^= state >> 12
-                    state ^= state << 25
-                    state ^= state >> 27
-                    words[index] = state &* 2_685_821_657_736_338_717
-                }
+                fill(UnsafeMutableRawBufferPointer(buffer), state: &state)
                 initialized = size
             }
             guard let id = BlobID(bytes: try SHA256.hash(bytes)) else { throw BenchFailure("SHA-256 failed") }
             return (id, bytes)
+        }
+    }
+
+    /// Fills `buffer` (a whole number of 8-byte words, 8-byte aligned) with xorshift64* output
+    /// from `state`, which it advances: random-looking bytes, as encrypted blobs are.
+    static func fill(_ buffer: UnsafeMutableRawBufferPointer, state: inout UInt64) {
+        let words = buffer.bindMemory(to: UInt64.self)
+        for index in words.indices {
+            state ^= state >> 12
+            state ^= state << 25
+            state ^= state >> 27
+            words[index] = state &* 2_685_821_657_736_338_717
         }
     }
 

@@ -323,11 +323,7 @@ extension HTTPConnection {
         // MSG_NOSIGNAL: a peer that went away yields EPIPE instead of SIGPIPE (send(2)).
         let count = SystemCall.retryingOnInterrupt { coffre_send_more(descriptor, bytes.baseAddress, bytes.count) }
         if count >= 0 { return .done(count) }
-        switch errno {
-        case EAGAIN, EWOULDBLOCK: return .wantWrite
-        case EPIPE, ECONNRESET, ENOTCONN, ETIMEDOUT: return .closed
-        default: return .failed("send: \(String(cString: strerror(errno)))")
-        }
+        return PlainTransport.failure(errno, call: "send", blocked: .wantWrite)
     }
 
     /// TLS cannot use sendfile: read a slice with pread(2) and write it through the transport.

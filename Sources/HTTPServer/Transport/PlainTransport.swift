@@ -47,7 +47,10 @@ public final class PlainTransport: ConnectionTransport {
         SystemCall.close(fileDescriptor)
     }
 
-    private static func failure(_ code: Int32, call: String, blocked: TransportResult) -> TransportResult {
+    /// What a failed socket call's `errno` means for the connection: `blocked` on EAGAIN,
+    /// `.closed` when the peer went away, `.failed` otherwise. Also used by the connection's own
+    /// send(2) and sendfile(2) calls on a plain socket.
+    static func failure(_ code: Int32, call: String, blocked: TransportResult) -> TransportResult {
         switch code {
         case EAGAIN, EWOULDBLOCK: return blocked
         case ECONNRESET, EPIPE, ENOTCONN, ETIMEDOUT: return .closed
