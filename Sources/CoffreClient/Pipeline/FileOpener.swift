@@ -67,10 +67,11 @@ public final class FileOpener: Sendable {
     public func open(_ chunks: [ChunkReference], writingTo fileDescriptor: Int32, fetch: @escaping Fetch) async throws -> UInt64 {
         // docs/format.md, "Chunk reference": 1 ≤ length ≤ 4 MiB (the upper bound is ChunkReference's).
         guard chunks.allSatisfy({ $0.length > 0 }) else { throw PipelineError.invalidManifest("a chunk of length 0") }
+        let total = chunks.reduce(0) { $0 + UInt64($1.length) }
         let destination = try FileDescriptorDestination(fileDescriptor: fileDescriptor)
         let run = try await pipeline.beginRun(destination)
         // Only now: the staging buffer is the run's (one run at a time), and nothing is written yet.
-        destination.prepareDirectWrites(byteCount: chunks.reduce(0) { $0 + Int($1.length) }, staging: staging)
+        destination.prepareDirectWrites(byteCount: Int(total), staging: staging)
         do {
             try await withTaskCancellationHandler {
                 try await fetchAll(chunks, for: run, with: fetch)
@@ -89,7 +90,7 @@ public final class FileOpener: Sendable {
             try destination.rollBack()
             throw failure
         }
-        return chunks.reduce(0) { $0 + UInt64($1.length) }
+        return total
     }
 
     /// The producer: takes a free buffer for each pair of chunks in manifest order and starts
