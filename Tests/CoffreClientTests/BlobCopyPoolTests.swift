@@ -4,7 +4,8 @@ import CoffreProtocol
 import Testing
 
 /// `BlobCopyPool`: copies are exact, refill the smallest spare array that fits, never write
-/// into an array someone else still holds, and keep no more spare memory than allowed.
+/// into an array someone else still holds, and keep no more spare memory than allowed, the
+/// largest arrays first.
 @Suite struct BlobCopyPoolTests {
     /// A sealed chunk of `count` pseudo-random plaintext bytes.
     static func sealed(_ count: Int, seed: UInt64) throws -> SealedChunk {
@@ -101,5 +102,35 @@ import Testing
         pool.recycle(payloads)
         #expect(pool.spareCount == pool.spareByteLimit / capacity)
         #expect(pool.spareCount < chunks.count)
+    }
+
+    @Test func overTheLimitTheSmallestSparesGo() throws {
+        // Small arrays come back first; the large ones that most blobs fit in are kept.
+        let sizes = [2000, 9000, 60_000, 20_000]
+        var payloads: [BlobPayload] = []
+        var addresses: [Int: UnsafeRawPointer?] = [:]
+        var pool = BlobCopyPool(spareByteLimit: 1)
+        for (number, size) in sizes.enumerated() {
+            let copy = Self.asSinkSees(try Self.sealed(size, seed: UInt64(40 + number))) { pool.copy($0) }
+            addresses[size] = Self.address(copy)
+            payloads.append(try Self.payload(copy))
+        }
+        let capacity = { (size: Int) in payloads[sizes.firstIndex(of: size)!].bytes.capacity }
+        pool = BlobCopyPool(spareByteLimit: capacity(60_000) + capacity(20_000))
+        pool.recycle(payloads)
+        payloads.removeAll()
+        #expect(pool.spareCount == 2)
+        // A blob the 9,000-byte array held would fit there; it goes to the 20,000-byte one now.
+        let chunk = try Self.sealed(8500, seed: 50)
+        let copy = Self.asSinkSees(chunk) { pool.copy($0) }
+        #expect(copy == chunk.blob)
+        #expect(Self.address(copy) == addresses[20_000])
+        #expect(pool.spareCount == 1)
+    }
+
+    @Test func emptyArraysAreNotKept() throws {
+        var pool = BlobCopyPool(spareByteLimit: 1 << 20)
+        pool.recycle([BlobPayload(id: try #require(BlobID(bytes: try SHA256.hash([]))), bytes: [])])
+        #expect(pool.spareCount == 0)
     }
 }

@@ -10,9 +10,15 @@
 /// otherwise the copy allocates, as before.
 ///
 /// Bounded: the spare arrays' capacities total at most `spareByteLimit` (what the next group
-/// needs); arrays beyond it are let go. A caller that bounds its groups by bytes counts the
-/// arrays' capacities (`BlobPayload.bytes.capacity`), since a reused array may be larger than
-/// its blob. Not thread-safe: owned by one sink.
+/// needs); beyond it the smallest spares are let go, so the pool keeps the arrays most blobs
+/// fit in. Keeping the first arrays that came back instead left it holding small arrays that
+/// no later blob fitted while it let the large ones go, so about two fifths of a 1 GiB
+/// upload's bytes were copied into fresh arrays (a replay of modelled chunk sizes), and each
+/// fresh page cost a page fault and its zeroing: the largest part of the client's page
+/// faults (docs/performance.md, "Sync client").
+/// A caller that bounds its groups by bytes counts the arrays' capacities
+/// (`BlobPayload.bytes.capacity`), since a reused array may be larger than its blob. Not
+/// thread-safe: owned by one sink.
 struct BlobCopyPool {
     /// Total capacity of the spare arrays kept, at most.
     let spareByteLimit: Int
@@ -42,12 +48,17 @@ struct BlobCopyPool {
         return storage
     }
 
-    /// Takes back the arrays of an uploaded group, up to `spareByteLimit`.
+    /// Takes back the arrays of an uploaded group; when the spares then exceed
+    /// `spareByteLimit`, the smallest go first.
     mutating func recycle(_ payloads: [BlobPayload]) {
-        for bytes in payloads.lazy.map(\.bytes) {
-            guard spareBytes + bytes.capacity <= spareByteLimit else { continue }
+        for bytes in payloads.lazy.map(\.bytes) where bytes.capacity > 0 {
             spareBytes += bytes.capacity
             spare.append(bytes)
+        }
+        guard spareBytes > spareByteLimit else { return }
+        spare.sort { $0.capacity > $1.capacity }
+        while spareBytes > spareByteLimit, let smallest = spare.popLast() {
+            spareBytes -= smallest.capacity
         }
     }
 }

@@ -1,11 +1,5 @@
 import CoffreCrypto
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One reusable chunk buffer of the pipeline, big enough for the largest blob (a 4 MiB chunk,
 /// padded and sealed: 4,325,393 bytes), with what the stages note about the chunk in it.
 ///
@@ -47,8 +41,9 @@ final class ChunkSlot: @unchecked Sendable {
     }
 
     deinit {
-        // explicit_bzero(3): a wipe the compiler may not drop; an opening slot may hold plaintext.
-        explicit_bzero(buffer.baseAddress!, buffer.count)
+        // explicit_bzero(3), a wipe the compiler may not drop, of the pages ever written: an
+        // opening slot may hold plaintext (ChunkSlot+Linux.swift).
+        Self.wipeResidentPages(buffer)
         buffer.deallocate()
     }
 
