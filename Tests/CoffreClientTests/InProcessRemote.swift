@@ -31,6 +31,9 @@ final class BlobShelf: Sendable {
     /// The ids of every blob held.
     var storedIDs: [BlobID] { blobs.withLock { Array($0.keys) } }
 
+    /// Drops a stored blob (a server that lost it).
+    func remove(_ id: BlobID) { _ = blobs.withLock { $0.removeValue(forKey: id) } }
+
     /// Replaces a stored blob's bytes (a server that tampers).
     func tamper(_ id: BlobID, with bytes: [UInt8]) { blobs.withLock { $0[id] = bytes } }
 

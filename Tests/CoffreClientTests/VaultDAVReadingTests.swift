@@ -5,8 +5,9 @@ import Synchronization
 import Testing
 
 /// The gateway's streamed reads: chunks opened two at a time with reused buffers and
-/// workspaces must give the content byte for byte for any number of chunks and any range, and
-/// a chunk refused mid-stream must end the body right there, after the chunks before it.
+/// workspaces must give the content byte for byte for any number of chunks and any range; a
+/// chunk refused or missing mid-stream, or a client gone, must end the body right there, after
+/// the chunks before it.
 @Suite("Vault WebDAV reads")
 struct VaultDAVReadingTests {
     typealias F = VaultDAVFixture
@@ -108,5 +109,54 @@ struct VaultDAVReadingTests {
             for _ in 0..<6 { group.addTask { try await F.read(reader, "f") } }
             for try await read in group { #expect(read == content) }
         }
+    }
+
+    @Test func rangesAtChunkBoundariesAreExact() async throws {
+        let fixture = try await F()
+        let content = F.noise(1_400_000, seed: 97)
+        let (reader, chunks) = try await Self.file("f", content, in: fixture)
+        var offsets: [Int] = [0]
+        for chunk in chunks { offsets.append(offsets.last! + Int(chunk.length)) }
+        // Whole chunks (odd and even counts), and single bytes either side of each boundary.
+        var ranges = [(from: 0, to: 1), (1, 3), (2, 5), (0, chunks.count), (3, chunks.count)]
+            .map { offsets[$0.from]...(offsets[$0.to] - 1) }
+        for boundary in offsets[1..<chunks.count] {
+            ranges += [(boundary - 1)...boundary, boundary...boundary, (boundary - 1)...(boundary - 1)]
+        }
+        for range in ranges {
+            #expect(try await F.read(reader, "f", range: Int64(range.lowerBound)...Int64(range.upperBound)) == Array(content[range]))
+        }
+    }
+
+    @Test func aBlobMissingMidStreamEndsTheBodyAfterTheChunksBeforeIt() async throws {
+        let fixture = try await F()
+        let content = F.noise(1_500_000, seed: 83)
+        let (reader, chunks) = try await Self.file("f", content, in: fixture)
+        let index = chunks.count - 3
+        fixture.world.shelf.remove(try #require(BlobID(bytes: chunks[index].blobID)))
+        let (delivered, failure) = try await Self.stream(reader, "f")
+        #expect(delivered == Array(content[..<chunks[..<index].reduce(0) { $0 + Int($1.length) }]))
+        #expect(failure is InProcessRemote.BlobRefused)
+    }
+
+    @Test func aClientGoneMidBodyStopsTheRead() async throws {
+        let fixture = try await F()
+        let content = F.noise(1_500_000, seed: 85)
+        let (reader, chunks) = try await Self.file("f", content, in: fixture)
+        #expect(chunks.count > 12)
+        guard case .stream(_, let produce) = try await reader.read(try F.path("f"), range: nil) else {
+            Issue.record("not streamed")
+            return
+        }
+        let pieces = Mutex(0)
+        await #expect(throws: HTTPServerError.connectionClosed) {
+            try await produce { _ in
+                // The connection closes while the third piece is being written.
+                if pieces.withLock({ $0 += 1; return $0 }) == 3 { throw HTTPServerError.connectionClosed }
+            }
+        }
+        #expect(pieces.withLock { $0 } == 3)
+        // The gateway goes on serving the file whole.
+        #expect(try await F.read(reader, "f") == content)
     }
 }
