@@ -101,6 +101,58 @@ import Testing
         }
     }
 
+    /// Parallel PUTs share their rows' transaction (`UploadRecordGroups`): one with the wrong
+    /// bytes and one whose client goes away mid-body fail alone, every other one is stored
+    /// and charged, and nothing is left in tmp/.
+    @Test func parallelPutsFailAloneAndTheOthersAreStored() async throws {
+        try await SyncServerHarness.withVault { harness, alice, vault in
+            let good = [2 << 20, 300_000, 300_000, 40_000, 4_096, (1 << 20) + 1].map { SyncSamples.blob($0) }
+            let wrong = (id: SyncSamples.blob(300_000).id, bytes: SyncSamples.blob(300_000).bytes)
+            let short = SyncSamples.blob(400_000)
+            let port = harness.app.localPort
+            let refusedWrong = try await withThrowingTaskGroup(of: Bool.self) { tasks in
+                for blob in good {
+                    tasks.addTask { try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes) == true }
+                }
+                tasks.addTask {
+                    do throws(APIClientError) {
+                        _ = try await alice.client.putBlob(vault, wrong.id, bytes: wrong.bytes)
+                        return false
+                    } catch {
+                        return error.code == .blobHashMismatch
+                    }
+                }
+                tasks.addTask {
+                    try await Self.sendHalf(of: short, to: SyncPath.blob(vault, short.id), port: port, token: alice.token)
+                    return true
+                }
+                return try await tasks.reduce(true) { $0 && $1 }
+            }
+            #expect(refusedWrong, "every good PUT was new and the wrong bytes were refused as such")
+            for blob in good { #expect(try await alice.client.blob(vault, blob.id) == blob.bytes) }
+            #expect(try await alice.client.blobSize(vault, wrong.id) == nil)
+            #expect(try await alice.client.blobSize(vault, short.id) == nil)
+            #expect(harness.blobFiles().count == good.count - 1, "the 4 KiB blob lives in the database")
+            // The cut-off PUT ends on the server after the client has gone: wait for its clean-up.
+            let charged = Int64(good.reduce(0) { $0 + $1.bytes.count })
+            for _ in 0..<500 {
+                if try await harness.usedBytes(alice) == charged && harness.temporaryFiles().isEmpty { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(harness.temporaryFiles().isEmpty)
+            #expect(try await harness.usedBytes(alice) == charged, "the failed PUTs' reservations were given back")
+        }
+    }
+
+    /// Announces `blob`'s length, sends half of its bytes and closes the connection.
+    private static func sendHalf(of blob: (id: BlobID, bytes: [UInt8]), to path: String, port: Int, token: String) async throws {
+        let probe = try ContinueProbe(port: port)
+        try await probe.send(Array((
+            "PUT \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n"
+            + "Content-Length: \(blob.bytes.count)\r\n\r\n").utf8))
+        try await probe.send(Array(blob.bytes.prefix(blob.bytes.count / 2)))
+    }
+
     @Test func quotaIsReservedBeforeTheBodyAndChargedOncePerVault() async throws {
         try await SyncServerHarness.withServer { harness in
             let alice = try await harness.user("alice", quota: 5_000)

@@ -55,7 +55,7 @@ extension BlobLayer {
                 if !files.isEmpty {
                     _ = try await Self.blocking { () throws(BlobStoreError) in try batch.publish(files) }
                 }
-                let new = try await store.recordUploads(
+                let new = try await uploadRecords.record(
                     vault, user: user, sizes.map { StoredBlob(id: $0.key, size: $0.value) }, inline: inline,
                     reservedBytes: length)
                 settled = true

@@ -44,7 +44,7 @@ extension BlobLayer {
             }
             return try await locks.withLocks([BlobLocks.Key(vault: vault, blob: id)]) {
                 let info = try await Self.blocking { () throws(BlobStoreError) in try started.commit() }
-                let new = try await store.recordUploads(
+                let new = try await uploadRecords.record(
                     vault, user: user, [StoredBlob(id: id, size: info.size)], reservedBytes: reserved)
                 settled = true
                 return StoredUpload(isNew: new.contains(id), size: info.size)
@@ -80,7 +80,7 @@ extension BlobLayer {
             try id.check(bytes)
             let stored = bytes
             return try await locks.withLocks([BlobLocks.Key(vault: vault, blob: id)]) {
-                let new = try await store.recordUploads(
+                let new = try await uploadRecords.record(
                     vault, user: user, [StoredBlob(id: id, size: length)], inline: [id: stored[...]], reservedBytes: reserved)
                 settled = true
                 return StoredUpload(isNew: new.contains(id), size: length)

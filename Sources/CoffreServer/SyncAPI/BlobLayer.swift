@@ -29,6 +29,8 @@ public final class BlobLayer: Sendable {
     let quotas: QuotaService
     /// Per-blob serialisation of uploads against garbage collection.
     let locks = BlobLocks()
+    /// The rows of uploads that finish together, recorded in one transaction (group commit).
+    let uploadRecords: UploadRecordGroups
     /// Blob-read authorisation, cached.
     let readers: VaultReaderCache
     /// Small blobs' bytes, for the blob GET's fast lane.
@@ -62,6 +64,7 @@ public final class BlobLayer: Sendable {
         self.disk = disk
         self.quotas = quotas
         self.readers = VaultReaderCache(store: store)
+        self.uploadRecords = UploadRecordGroups(store: store)
         self.logger = logger
     }
 

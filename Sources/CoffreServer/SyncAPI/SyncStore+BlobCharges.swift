@@ -23,41 +23,17 @@ extension SyncStore {
         }
     }
 
-    /// Records blobs whose bytes the blob layer has just made durable in `vault` (write role).
+    /// Records blobs whose bytes the blob layer has just made durable, inside the caller's
+    /// transaction, in vault row `vault` (write role checked by the caller; uploads come through
+    /// `UploadRecordGroups`, commits carrying blobs through `SyncStore.commit`).
     ///
-    /// A blob the vault did not hold gets a row charged to `user`; one it held gets its time
-    /// refreshed, which restarts its GC grace period. The caller reserved `reservedBytes` of
-    /// `user`'s quota before writing; in the same transaction the difference with the bytes
-    /// actually new to the vault is given back — or, when a blob the caller found recorded was
-    /// collected meanwhile and is new again, charged without a quota check, since its bytes are
-    /// already stored. A new blob found in `inline` gets those bytes stored with its row
-    /// (`blob_bytes`); the others have their bytes in the blob store's files. Returns the ids
-    /// that were new.
-    func recordUploads(
-        _ vault: VaultID, user: Int64, _ blobs: [StoredBlob], inline: [BlobID: ArraySlice<UInt8>] = [:],
-        reservedBytes: Int64
-    ) async throws(SyncError) -> Set<BlobID> {
-        var sizes: [BlobID: Int64] = [:]
-        for blob in blobs { sizes[blob.id] = blob.size }
-        guard sizes.count <= limits.maxMissingQueryIDs else {
-            throw .invalidRequest("at most \(limits.maxMissingQueryIDs) blobs per request")
-        }
-        guard sizes.values.allSatisfy({ $0 >= 0 }), reservedBytes >= 0 else {
-            throw .invalidRequest("a blob size cannot be negative")
-        }
-        let now = clock.now()
-        let unique = sizes
-        return try await write { db in
-            let access = try VaultAccess.check(db, vault: vault, user: user, requiring: .write)
-            return try Self.recordUploads(
-                db, vault: access.rowID, user: user, unique, inline: inline, reservedBytes: reservedBytes, now: now)
-        }
-    }
-
-    /// `recordUploads` inside the caller's transaction, in vault row `vault` (access checked by
-    /// the caller): inserts the rows of the blobs new to the vault charged to `user`, with their
-    /// bytes when `inline` holds them, refreshes the others' time (a blob already held, in either
-    /// home, is not stored twice), settles the reservation and returns the ids that were new.
+    /// A blob the vault did not hold gets a row charged to `user`, with its bytes when `inline`
+    /// holds them (`blob_bytes`); one it held gets its time refreshed, which restarts its GC grace
+    /// period (a blob already held, in either home, is not stored twice). The caller reserved
+    /// `reservedBytes` of `user`'s quota before writing; the difference with the bytes actually
+    /// new to the vault is given back — or, when a blob the caller found recorded was collected
+    /// meanwhile and is new again, charged without a quota check, since its bytes are already
+    /// stored. Returns the ids that were new.
     static func recordUploads(
         _ db: Connection, vault: Int64, user: Int64, _ sizes: [BlobID: Int64], inline: [BlobID: ArraySlice<UInt8>],
         reservedBytes: Int64, now: Int64
