@@ -41,32 +41,15 @@ final class ChunkSlot: @unchecked Sendable {
     /// `reference` (a blob whose id is still being hashed waits here with its key).
     var chunkKey: SecretBytes?
 
-    /// The bytes that may hold plaintext, when the owner says (`holdsPlaintext`); nil: the
-    /// whole buffer may, and `deinit` wipes it all.
-    private var plaintextExtent: Range<Int>?
-
     /// A slot of `capacity` bytes, aligned for vector loads.
     init(capacity: Int) {
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
     }
 
     deinit {
-        // explicit_bzero(3): a wipe the compiler may not drop. Only where plaintext may lie: wiping
-        // pages never touched would fault them in (four 17 MB opening slots: 1 % of a 1 GiB download).
-        let wiped = plaintextExtent ?? 0..<buffer.count
-        if !wiped.isEmpty { explicit_bzero(buffer.baseAddress! + wiped.lowerBound, wiped.count) }
+        // explicit_bzero(3): a wipe the compiler may not drop; an opening slot may hold plaintext.
+        explicit_bzero(buffer.baseAddress!, buffer.count)
         buffer.deallocate()
-    }
-
-    /// Notes that `range` of the buffer may hold plaintext; once an owner calls this, `deinit`
-    /// wipes only the smallest range covering every range noted (an opening slot's plaintext
-    /// area; its blobs are ciphertext as the server holds them).
-    func holdsPlaintext(in range: Range<Int>) {
-        guard let extent = plaintextExtent else {
-            plaintextExtent = range
-            return
-        }
-        plaintextExtent = min(extent.lowerBound, range.lowerBound)..<max(extent.upperBound, range.upperBound)
     }
 
     /// The result bytes, valid while the current owner holds the slot.

@@ -49,9 +49,6 @@ final class OpeningWorker {
         let firstIndex = 2 * slot.index
         let contexts = try workspace(chunkIndex: firstIndex)
         let plaintext = UnsafeMutableRawBufferPointer(rebasing: slot.buffer[Layout.plaintextStart...])
-        // Before opening: a chunk refused after decryption leaves its unverified plaintext there too.
-        let plaintextCount = Int(first.length) + Int(slot.pairedChunk?.reference.length ?? 0)
-        slot.holdsPlaintext(in: Layout.plaintextStart..<(Layout.plaintextStart + plaintextCount))
         let firstPlaintext = UnsafeMutableRawBufferPointer(rebasing: plaintext[0..<Int(first.length)])
         let firstBlob = UnsafeRawBufferPointer(rebasing: Layout.blobSpace(0, of: slot)[0..<slot.inputCount])
         guard let second = slot.pairedChunk else {
