@@ -1,6 +1,7 @@
 @testable import CoffreClient
 import CSystemShims
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -105,11 +106,116 @@ import Glibc
         destination.prepareDirectWrites(byteCount: FileDescriptorDestination.directWriteMinimum, staging: staging)
         #expect(destination.writesDirectly)
         let block = [UInt8](repeating: 7, count: 2 * 4096)
+        // The blocks go to the device in the background: the failure comes with a later write or with `finish`.
         #expect(throws: PipelineError.destinationFailed(operation: "pwrite", errno: EBADF, detail: String(cString: strerror(EBADF)))) {
             try block.withUnsafeBytes { try destination.write($0) }
+            try block.withUnsafeBytes { try destination.write($0) }
+            try destination.finish()
         }
         try destination.rollBack()
         #expect(!Self.isDirect(fd))
         #expect(try TemporaryDirectory.contents(of: fd) == [1, 2, 3])
+    }
+
+    // MARK: Background writes (`BackgroundBlockWriter`)
+
+    /// Writes `data` in `pieces` through a direct run into a file holding `preamble`, then
+    /// finishes; returns the descriptor (the caller closes it) and whether the run was direct
+    /// at the end.
+    func directRun(_ data: [UInt8], pieces: Int, preamble: [UInt8], staging: DirectWriteStaging) throws -> (Int32, Bool) {
+        let fd = try file(preamble: preamble)
+        let destination = try FileDescriptorDestination(fileDescriptor: fd)
+        destination.prepareDirectWrites(byteCount: data.count, staging: staging)
+        let size = (data.count + pieces - 1) / pieces
+        for start in stride(from: 0, to: data.count, by: size) {
+            try data.withUnsafeBytes { try destination.write(UnsafeRawBufferPointer(rebasing: $0[start..<min(start + size, data.count)])) }
+        }
+        let direct = destination.writesDirectly
+        try destination.finish()
+        return (fd, direct)
+    }
+
+    /// Three buffers' worth and more, in pieces that are not whole blocks.
+    static let manyBuffers = ChunkerFixtures.pseudoRandom(count: 3 * DirectWriteStaging.capacity + 12_345, seed: 35)
+
+    @Test func shortBackgroundWritesAreContinued() throws {
+        let calls = Mutex(0)
+        // Every pwrite(2) of staged blocks takes at most three blocks (a multiple of the block: O_DIRECT).
+        let shortened = DirectWriteStaging { _, count throws(PipelineError) in
+            calls.withLock { $0 += 1 }
+            return min(count, 3 * DirectWriteStaging.blockSize)
+        }
+        let preamble = ChunkerFixtures.pseudoRandom(count: 4096 + 99, seed: 36)
+        let (fd, direct) = try directRun(Self.manyBuffers, pieces: 7, preamble: preamble, staging: shortened)
+        defer { close(fd) }
+        #expect(direct)
+        #expect(!Self.isDirect(fd))
+        let made = calls.withLock { $0 }
+        // Every whole block went through them, the last ones included (only the partial block at the end did not).
+        #expect(made >= Self.manyBuffers.count / (3 * DirectWriteStaging.blockSize))
+        #expect(try TemporaryDirectory.contents(of: fd) == preamble + Self.manyBuffers)
+        #expect(lseek(fd, 0, SEEK_CUR) == off_t(preamble.count + Self.manyBuffers.count))
+    }
+
+    /// The device fails the third staged write, after two were written: the error comes out of
+    /// the run, the roll-back waits for nothing more to land and cuts the file back, and the
+    /// staging serves the next run as if nothing had happened.
+    @Test(arguments: [1, 7, 64])
+    func aBackgroundWriteFailingMidRunIsThrownAndRolledBack(pieces: Int) throws {
+        let calls = Mutex(0)
+        let full = PipelineError.destinationFailed(operation: "pwrite", errno: ENOSPC, detail: "No space left on device")
+        let failing = DirectWriteStaging { _, count throws(PipelineError) in
+            let call = calls.withLock { calls in
+                calls += 1
+                return calls
+            }
+            if call == 3 { throw full }
+            return count
+        }
+        let preamble = ChunkerFixtures.pseudoRandom(count: 700, seed: 37)
+        let fd = try file(preamble: preamble)
+        defer { close(fd) }
+        let destination = try FileDescriptorDestination(fileDescriptor: fd)
+        destination.prepareDirectWrites(byteCount: Self.manyBuffers.count, staging: failing)
+        #expect(destination.writesDirectly)
+        let size = (Self.manyBuffers.count + pieces - 1) / pieces
+        #expect(throws: full) {
+            for start in stride(from: 0, to: Self.manyBuffers.count, by: size) {
+                try Self.manyBuffers.withUnsafeBytes {
+                    try destination.write(UnsafeRawBufferPointer(rebasing: $0[start..<min(start + size, Self.manyBuffers.count)]))
+                }
+            }
+            try destination.finish()
+        }
+        try destination.rollBack()
+        #expect(!Self.isDirect(fd))
+        #expect(try TemporaryDirectory.contents(of: fd) == preamble)
+        #expect(lseek(fd, 0, SEEK_CUR) == off_t(preamble.count))
+        #expect(!failing.writer.hasPendingWrite)
+
+        let (next, direct) = try directRun(Self.manyBuffers, pieces: 3, preamble: [], staging: failing)
+        defer { close(next) }
+        #expect(direct)
+        #expect(try TemporaryDirectory.contents(of: next) == Self.manyBuffers)
+    }
+
+    /// A device refusing the alignment (EINVAL) in a background write: that write and the rest
+    /// of the run go through the page cache, every byte in place.
+    @Test func aRefusedAlignmentInABackgroundWriteFallsBackToThePageCache() throws {
+        let refused = Mutex(false)
+        let einval = PipelineError.destinationFailed(operation: "pwrite", errno: EINVAL, detail: "Invalid argument")
+        let refusing = DirectWriteStaging { _, count throws(PipelineError) in
+            if refused.withLock({ $0 }) == false {
+                refused.withLock { $0 = true }
+                throw einval
+            }
+            return count
+        }
+        let preamble = ChunkerFixtures.pseudoRandom(count: 10, seed: 38)
+        let (fd, direct) = try directRun(Self.manyBuffers, pieces: 5, preamble: preamble, staging: refusing)
+        defer { close(fd) }
+        #expect(!direct)
+        #expect(!Self.isDirect(fd))
+        #expect(try TemporaryDirectory.contents(of: fd) == preamble + Self.manyBuffers)
     }
 }

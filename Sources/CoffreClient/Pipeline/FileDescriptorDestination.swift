@@ -11,13 +11,16 @@ import Synchronization
 /// whoever opened it closes it.
 ///
 /// A large run into a regular file is written with O_DIRECT (open(2)) when given a
-/// `DirectWriteStaging` and the file system allows it: the plaintext is gathered in the
+/// `DirectWriteStaging` and the file system allows it: the plaintext is gathered in a
 /// staging buffer and written in whole aligned blocks, straight from there to the device, with
 /// no copy into the page cache and no writeback left for the caller's fsync (on this VM the
 /// copy into fresh page-cache pages was up to 40 % of a 1 GiB download's CPU: docs/performance.md,
 /// "Device B's 1 GiB download: pairs of chunks and direct writes"). The block the run starts in is read
 /// back first, so it is rewritten whole with its earlier bytes; the last partial block goes
-/// through the page cache (`finish`). O_DIRECT is turned off again whatever happens.
+/// through the page cache (`finish`). O_DIRECT is turned off again whatever happens. The
+/// device writes one buffer in the background while the writer thread fills the other
+/// (`BackgroundBlockWriter`): a direct write is no longer a wait for the device on the writer's
+/// path, only when the device falls a whole buffer behind.
 ///
 /// Otherwise writes go through the page cache, and every `writebackInterval` bytes the range
 /// written since the last start goes to sync_file_range(2) with SYNC_FILE_RANGE_WRITE, so the
@@ -35,12 +38,12 @@ final class FileDescriptorDestination: Sendable {
         let staging: DirectWriteStaging
         /// The file's status flags before O_DIRECT was added.
         let flags: Int32
-        /// File offset of the staging buffer's first byte (block-aligned).
+        /// File offset of the filling buffer's first byte (block-aligned).
         var blockOffset: off_t
-        /// Bytes in the staging buffer, the run's first block's earlier bytes included.
+        /// Bytes in the filling buffer, the run's first block's earlier bytes included.
         var pending: Int
-        /// False once a direct write was refused (EINVAL) and O_DIRECT turned off again.
-        var isDirect = true
+        /// Which of the staging's two buffers is being filled (the other may be in flight).
+        var filling = 0
     }
 
     let fileDescriptor: Int32
@@ -54,6 +57,11 @@ final class FileDescriptorDestination: Sendable {
     /// Non-nil while the run writes directly; taken by the writer thread, then by `finish` or
     /// `rollBack` on the caller's.
     private let direct = Mutex<DirectWrite?>(nil)
+    /// Set by a background write that the device refused (EINVAL) and that turned O_DIRECT
+    /// off; the rest of the run is written through the page cache.
+    private let directRefused = Atomic<Bool>(false)
+    /// The run was set up to write directly (kept after `finish` took the state, for `rollBack`).
+    private let wroteDirectly = Atomic<Bool>(false)
 
     /// Notes whether `fileDescriptor` is a regular file and, if so, its current offset.
     init(fileDescriptor: Int32) throws(PipelineError) {
@@ -74,20 +82,24 @@ final class FileDescriptorDestination: Sendable {
     /// it; otherwise (or if that cannot be set up) through the page cache.
     func prepareDirectWrites(byteCount: Int, staging: DirectWriteStaging) {
         guard let start, byteCount >= Self.directWriteMinimum else { return }
-        direct.withLock { $0 = Self.beginDirect(fileDescriptor, at: start, staging: staging) }
+        let run = Self.beginDirect(fileDescriptor, at: start, staging: staging)
+        wroteDirectly.store(run != nil, ordering: .relaxed)
+        direct.withLock { $0 = run }
     }
 
-    /// Writes all of `bytes`: into the staging buffer (and on to the file in whole blocks) for
-    /// a direct run, otherwise with write(2) from the current offset, continuing after short
-    /// writes and retrying EINTR.
+    /// Writes all of `bytes`: into the staging buffers (and on to the file in whole blocks,
+    /// in the background) for a direct run, otherwise with write(2) from the current offset,
+    /// continuing after short writes and retrying EINTR. A direct run's background write that
+    /// failed is thrown by a later `write` or by `finish`.
     func write(_ bytes: UnsafeRawBufferPointer) throws(PipelineError) {
-        let wroteDirectly = try direct.withLock { (state: inout DirectWrite?) throws(PipelineError) -> Bool in
-            // A failure keeps the state, so `rollBack` still turns O_DIRECT off.
+        let staged = try direct.withLock { (state: inout DirectWrite?) throws(PipelineError) -> Bool in
+            // A failure keeps the state, so `rollBack` still waits for the write in flight and
+            // turns O_DIRECT off.
             guard state != nil else { return false }
-            try Self.stage(bytes, into: &state!, fileDescriptor: fileDescriptor)
+            try stage(bytes, into: &state!)
             return true
         }
-        if wroteDirectly {
+        if staged {
             written.add(bytes.count, ordering: .relaxed)
             return
         }
@@ -102,32 +114,51 @@ final class FileDescriptorDestination: Sendable {
         try startWriteback()
     }
 
-    /// Ends a run that succeeded: a direct run writes its last partial block through the page
-    /// cache, turns O_DIRECT off and leaves the offset after the last byte written, as
-    /// write(2) would have. Nothing to do for other runs.
+    /// Ends a run that succeeded: a direct run waits for its write in flight (throwing its
+    /// error), writes the whole blocks still staged directly and its last partial block
+    /// through the page cache, turns O_DIRECT off and leaves the offset after the last byte
+    /// written, as write(2) would have. Nothing to do for other runs.
     func finish() throws(PipelineError) {
         try direct.withLock { (state: inout DirectWrite?) throws(PipelineError) in
             guard let run = state else { return }
             state = nil
-            try Self.endDirect(run, fileDescriptor: fileDescriptor)
+            let buffer = run.staging.buffers[run.filling]
+            let whole = run.pending - run.pending % DirectWriteStaging.blockSize
+            let blocks = Result(catching: { () throws(PipelineError) in
+                try run.staging.writer.wait()
+                if whole > 0 {
+                    try writeBlocks(UnsafeRawBufferPointer(rebasing: buffer[..<whole]), at: run.blockOffset, flags: run.flags, staging: run.staging)
+                }
+            })
+            try Self.setFlags(fileDescriptor, run.flags)
+            try blocks.get()
+            let tail = UnsafeRawBufferPointer(rebasing: buffer[whole..<run.pending])
+            try Self.writeAll(tail, at: run.blockOffset + off_t(whole), fileDescriptor: fileDescriptor)
         }
         guard let start else { return }
         guard lseek(fileDescriptor, start + off_t(written.load(ordering: .relaxed)), SEEK_SET) >= 0 else { throw Self.failure("lseek") }
     }
 
     /// Cuts a regular file back to its starting length and offset, if anything was written
-    /// (O_DIRECT turned off first); does nothing for other kinds of file.
+    /// (a direct run's write in flight waited for and O_DIRECT turned off first, so nothing
+    /// lands after the cut); does nothing for other kinds of file.
     func rollBack() throws(PipelineError) {
         let run = direct.withLock { state in
             defer { state = nil }
             return state
         }
-        if let run { try Self.setFlags(fileDescriptor, run.flags) }
+        if let run {
+            // Its error, if any, is not the run's: the run failed already.
+            _ = Result(catching: { () throws(PipelineError) in try run.staging.writer.wait() })
+            try Self.setFlags(fileDescriptor, run.flags)
+        }
         guard let start else { return }
-        if written.load(ordering: .relaxed) == 0 {
-            // A direct run may have written blocks of a write that then failed, uncounted.
+        if written.load(ordering: .relaxed) == 0 || wroteDirectly.load(ordering: .relaxed) {
+            // Nothing to cut when nothing was written, or when a direct run's blocks never
+            // reached the file (its writes go in the background, counted when staged); a direct
+            // run may also have written blocks of a write that then failed, uncounted.
             var info = stat()
-            guard run != nil, fstat(fileDescriptor, &info) == 0, info.st_size != start else { return }
+            guard wroteDirectly.load(ordering: .relaxed), fstat(fileDescriptor, &info) == 0, info.st_size != start else { return }
         }
         // ftruncate(2) may be interrupted (EINTR) before it changes anything; retry.
         let (truncated, code) = retryingOnInterrupt { ftruncate(fileDescriptor, start) }
@@ -136,7 +167,7 @@ final class FileDescriptorDestination: Sendable {
     }
 
     /// Whether this run writes with O_DIRECT (the tests check which path they took).
-    var writesDirectly: Bool { direct.withLock { $0?.isDirect == true } }
+    var writesDirectly: Bool { direct.withLock { $0 != nil } && !directRefused.load(ordering: .relaxed) }
 
     // MARK: Direct writes
 
@@ -144,13 +175,14 @@ final class FileDescriptorDestination: Sendable {
     /// (nothing changed) when the file system refuses O_DIRECT or that block cannot be read.
     private static func beginDirect(_ fileDescriptor: Int32, at offset: off_t, staging: DirectWriteStaging) -> DirectWrite? {
         #if canImport(Glibc)
+        precondition(!staging.writer.hasPendingWrite, "the previous run waited for its last write")
         let (flags, _) = retryingOnInterrupt { fcntl(fileDescriptor, F_GETFL) }
         guard flags >= 0, flags & COFFRE_O_DIRECT == 0 else { return nil }
         let head = Int(offset % off_t(DirectWriteStaging.blockSize))
         if head > 0 {
-            let (count, _) = retryingOnInterrupt { pread(fileDescriptor, staging.buffer.baseAddress!, head, offset - off_t(head)) }
+            let (count, _) = retryingOnInterrupt { pread(fileDescriptor, staging.buffers[0].baseAddress!, head, offset - off_t(head)) }
             guard count == head else { return nil }
-            staging.touchedCount = max(staging.touchedCount, head)
+            staging.touch(0, upTo: head)
         }
         // fcntl(2): F_SETFL may change O_DIRECT; EINVAL where the file system has no direct I/O.
         let (result, _) = retryingOnInterrupt { fcntl(fileDescriptor, F_SETFL, flags | COFFRE_O_DIRECT) }
@@ -161,58 +193,75 @@ final class FileDescriptorDestination: Sendable {
         #endif
     }
 
-    /// Copies `bytes` into the staging buffer, writing its whole blocks each time it fills
-    /// and, at the end, whatever whole blocks it holds; a partial block stays staged.
-    private static func stage(_ bytes: UnsafeRawBufferPointer, into run: inout DirectWrite, fileDescriptor: Int32) throws(PipelineError) {
-        let buffer = run.staging.buffer
+    /// Copies `bytes` into the filling buffer, sending its whole blocks to the device each
+    /// time it fills and, at the end, if the device is idle (the write in flight done): so the
+    /// device always has work while it keeps up, and gets up to a full buffer per write when
+    /// it does not. A partial block stays staged.
+    private func stage(_ bytes: UnsafeRawBufferPointer, into run: inout DirectWrite) throws(PipelineError) {
         var rest = bytes
         while !rest.isEmpty {
+            let buffer = run.staging.buffers[run.filling]
             let take = min(rest.count, buffer.count - run.pending)
             UnsafeMutableRawBufferPointer(rebasing: buffer[run.pending..<(run.pending + take)])
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<take]))
             run.pending += take
-            run.staging.touchedCount = max(run.staging.touchedCount, run.pending)
+            run.staging.touch(run.filling, upTo: run.pending)
             rest = UnsafeRawBufferPointer(rebasing: rest[take...])
-            let whole = run.pending - run.pending % DirectWriteStaging.blockSize
-            guard whole > 0, rest.isEmpty || run.pending == buffer.count else { continue }
-            try writeBlocks(UnsafeRawBufferPointer(rebasing: buffer[..<whole]), of: &run, fileDescriptor: fileDescriptor)
-            // The partial block left moves to the front (less than a block: never overlapping).
-            let left = run.pending - whole
-            if left > 0 {
-                UnsafeMutableRawBufferPointer(rebasing: buffer[..<left]).copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[whole..<run.pending]))
-            }
-            run.blockOffset += off_t(whole)
-            run.pending = left
+            if run.pending == buffer.count { try send(&run) }
         }
+        if !run.staging.writer.isWriting { try send(&run) }
     }
 
-    /// Writes whole blocks at the run's block offset; where the device refuses them (EINVAL:
-    /// open(2), "O_DIRECT", an alignment it does not accept), turns O_DIRECT off and writes
-    /// them, and the rest of the run, through the page cache.
-    private static func writeBlocks(_ blocks: UnsafeRawBufferPointer, of run: inout DirectWrite, fileDescriptor: Int32) throws(PipelineError) {
+    /// Hands the filling buffer's whole blocks to the background writer (after waiting for the
+    /// write in flight, whose error it throws) and goes on in the other buffer, the partial
+    /// block left moved to its front.
+    private func send(_ run: inout DirectWrite) throws(PipelineError) {
+        let whole = run.pending - run.pending % DirectWriteStaging.blockSize
+        guard whole > 0 else { return }
+        let staging = run.staging
+        try staging.writer.wait()
+        let next = 1 - run.filling
+        let left = run.pending - whole
+        if left > 0 {
+            UnsafeMutableRawBufferPointer(rebasing: staging.buffers[next][..<left])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: staging.buffers[run.filling][whole..<run.pending]))
+            staging.touch(next, upTo: left)
+        }
+        let (index, offset, flags) = (run.filling, run.blockOffset, run.flags)
+        staging.writer.start { () throws(PipelineError) in
+            try self.writeBlocks(UnsafeRawBufferPointer(rebasing: staging.buffers[index][..<whole]), at: offset, flags: flags, staging: staging)
+        }
+        run.blockOffset += off_t(whole)
+        run.pending = left
+        run.filling = next
+    }
+
+    /// Writes whole blocks at `offset` (on the background writer's queue); where the device
+    /// refuses them (EINVAL: open(2), "O_DIRECT", an alignment it does not accept), turns
+    /// O_DIRECT off (back to `flags`) and writes them, and the rest of the run, through the
+    /// page cache.
+    private func writeBlocks(
+        _ blocks: UnsafeRawBufferPointer, at offset: off_t, flags: Int32, staging: DirectWriteStaging
+    ) throws(PipelineError) {
         do throws(PipelineError) {
-            try writeAll(blocks, at: run.blockOffset, fileDescriptor: fileDescriptor)
-        } catch .destinationFailed(operation: "pwrite", errno: EINVAL, detail: _) where run.isDirect {
-            try setFlags(fileDescriptor, run.flags)
-            run.isDirect = false
+            try Self.writeAll(blocks, at: offset, fileDescriptor: fileDescriptor, fault: staging.writeFault)
+        } catch .destinationFailed(operation: "pwrite", errno: EINVAL, detail: _) where !directRefused.load(ordering: .relaxed) {
+            try Self.setFlags(fileDescriptor, flags)
+            directRefused.store(true, ordering: .relaxed)
             // pwrite(2) writes at an offset: a partial direct write is simply written again.
-            try writeAll(blocks, at: run.blockOffset, fileDescriptor: fileDescriptor)
+            try Self.writeAll(blocks, at: offset, fileDescriptor: fileDescriptor, fault: staging.writeFault)
         }
     }
 
-    /// Writes the staged partial block through the page cache and turns O_DIRECT off.
-    private static func endDirect(_ run: DirectWrite, fileDescriptor: Int32) throws(PipelineError) {
-        try setFlags(fileDescriptor, run.flags)
-        try writeAll(UnsafeRawBufferPointer(rebasing: run.staging.buffer[..<run.pending]), at: run.blockOffset, fileDescriptor: fileDescriptor)
-    }
-
-    /// pwrite(2) of all of `bytes` at `offset`, continuing after short writes, retrying EINTR.
-    private static func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: off_t, fileDescriptor: Int32) throws(PipelineError) {
+    /// pwrite(2) of all of `bytes` at `offset`, continuing after short writes, retrying EINTR;
+    /// `fault` (a test's) may shorten or fail each call.
+    private static func writeAll(
+        _ bytes: UnsafeRawBufferPointer, at offset: off_t, fileDescriptor: Int32, fault: DirectWriteStaging.WriteFault? = nil
+    ) throws(PipelineError) {
         var done = 0
         while done < bytes.count {
-            let (count, code) = retryingOnInterrupt {
-                pwrite(fileDescriptor, bytes.baseAddress! + done, bytes.count - done, offset + off_t(done))
-            }
+            let length = try fault?(offset + off_t(done), bytes.count - done) ?? bytes.count - done
+            let (count, code) = retryingOnInterrupt { pwrite(fileDescriptor, bytes.baseAddress! + done, length, offset + off_t(done)) }
             guard count >= 0 else { throw failure("pwrite", code) }
             guard count > 0 else { throw PipelineError.destinationFailed(operation: "pwrite", errno: 0, detail: "no progress") }
             done += count

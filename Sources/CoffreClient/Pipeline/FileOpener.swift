@@ -22,12 +22,18 @@ public final class FileOpener: Sendable {
 
     private let pipeline: ChunkPipeline<FileDescriptorDestination>
     /// Where a large file's plaintext is gathered for direct writes (`FileDescriptorDestination`).
-    private let staging = DirectWriteStaging()
+    private let staging: DirectWriteStaging
 
     /// An opener for one vault key generation (`cipher` from its `convergence` subkey), with
     /// `workerCount` (≥ 1) opening threads, started now. Each buffer holds two blobs as fetched
     /// and their two plaintexts (about 17 MB); the buffers are allocated once and reused.
-    public init(cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
+    public convenience init(cipher: ChunkCipher, workerCount: Int = FileSealer.defaultWorkerCount) {
+        self.init(cipher: cipher, workerCount: workerCount, staging: DirectWriteStaging())
+    }
+
+    /// The same with the staging buffers given (a test's, with a `DirectWriteStaging.writeFault`).
+    init(cipher: ChunkCipher, workerCount: Int, staging: DirectWriteStaging) {
+        self.staging = staging
         pipeline = ChunkPipeline(
             name: "coffre-open", workerCount: workerCount, slotCapacity: OpeningWorker.Layout.slotCapacity,
             makeTransform: {
