@@ -25,8 +25,11 @@ final class ChangeNotifier: Sendable {
     }
 
     private enum Reservation {
-        case reserved
+        case reserved(VaultID)
         case cancelledBeforeRegistering
+        /// The vault was deleted between the reservation and the registration: the waiter
+        /// must read again at once (deletion forgets `latestSeq`, so it cannot tell).
+        case vaultDeletedBeforeRegistering
     }
 
     private struct State {
@@ -53,8 +56,12 @@ final class ChangeNotifier: Sendable {
 
     /// Waits until a commit with a seq above `seq` lands in `vault`, `timeout` passes or the
     /// task is cancelled. Throws `tooManyWaiters` when `maxWaiters` are already waiting.
-    func wait(vault: VaultID, after seq: Int64, timeout: Duration) async throws(SyncError) -> Wake {
-        let id = try reserve()
+    /// `beforeRegistering` runs between the reservation and the registration (tests only).
+    func wait(
+        vault: VaultID, after seq: Int64, timeout: Duration, beforeRegistering: (@Sendable () -> Void)? = nil
+    ) async throws(SyncError) -> Wake {
+        let id = try reserve(vault)
+        beforeRegistering?()
         let wake = await withTaskGroup(of: Wake.self) { group in
             group.addTask { await self.waitForCommit(vault: vault, after: seq, id: id) }
             group.addTask {
@@ -88,6 +95,13 @@ final class ChangeNotifier: Sendable {
     func vaultDeleted(_ vault: VaultID) {
         let woken: [Waiter] = state.withLock { state in
             state.latestSeq[vault] = nil
+            // A wait reserved but not registered yet would otherwise register after this and
+            // sleep until its timeout on a vault that is gone.
+            for (id, reservation) in state.reservations {
+                if case .reserved(let reserved) = reservation, reserved == vault {
+                    state.reservations[id] = .vaultDeletedBeforeRegistering
+                }
+            }
             let waiting = state.waiters.removeValue(forKey: vault) ?? [:]
             state.registeredCount -= waiting.count
             return Array(waiting.values)
@@ -95,11 +109,11 @@ final class ChangeNotifier: Sendable {
         for waiter in woken { waiter.continuation.resume(returning: .changed) }
     }
 
-    private func reserve() throws(SyncError) -> UInt64 {
+    private func reserve(_ vault: VaultID) throws(SyncError) -> UInt64 {
         let id: UInt64? = state.withLock { state in
             guard state.registeredCount + state.reservations.count < maxWaiters else { return nil }
             state.nextID += 1
-            state.reservations[state.nextID] = .reserved
+            state.reservations[state.nextID] = .reserved(vault)
             return state.nextID
         }
         guard let id else { throw .tooManyWaiters }
@@ -114,6 +128,7 @@ final class ChangeNotifier: Sendable {
                 let immediate: Wake? = state.withLock { state in
                     let reservation = state.reservations.removeValue(forKey: id)
                     if case .cancelledBeforeRegistering = reservation { return .cancelled }
+                    if case .vaultDeletedBeforeRegistering = reservation { return .changed }
                     if let latest = state.latestSeq[vault], latest > seq { return .changed }
                     state.waiters[vault, default: [:]][id] = Waiter(after: seq, continuation: continuation)
                     state.registeredCount += 1
