@@ -44,6 +44,8 @@ final class FileDescriptorDestination: Sendable {
         var pending: Int
         /// Which of the staging's two buffers is being filled (the other may be in flight).
         var filling = 0
+        /// The whole blocks at the front of the filling buffer, in bytes (the rest: a partial block).
+        var wholeBlockBytes: Int { pending - pending % DirectWriteStaging.blockSize }
     }
 
     let fileDescriptor: Int32
@@ -123,7 +125,7 @@ final class FileDescriptorDestination: Sendable {
             guard let run = state else { return }
             state = nil
             let buffer = run.staging.buffers[run.filling]
-            let whole = run.pending - run.pending % DirectWriteStaging.blockSize
+            let whole = run.wholeBlockBytes
             let blocks = Result(catching: { () throws(PipelineError) in
                 try run.staging.writer.wait()
                 if whole > 0 {
@@ -153,12 +155,14 @@ final class FileDescriptorDestination: Sendable {
             try Self.setFlags(fileDescriptor, run.flags)
         }
         guard let start else { return }
-        if written.load(ordering: .relaxed) == 0 || wroteDirectly.load(ordering: .relaxed) {
-            // Nothing to cut when nothing was written, or when a direct run's blocks never
-            // reached the file (its writes go in the background, counted when staged); a direct
-            // run may also have written blocks of a write that then failed, uncounted.
+        if wroteDirectly.load(ordering: .relaxed) {
+            // The count says nothing of a direct run: its bytes are counted when staged, reach
+            // the file in the background, and a write that failed may have left blocks
+            // uncounted. The file's length does: cut only when it moved.
             var info = stat()
-            guard wroteDirectly.load(ordering: .relaxed), fstat(fileDescriptor, &info) == 0, info.st_size != start else { return }
+            guard fstat(fileDescriptor, &info) == 0, info.st_size != start else { return }
+        } else if written.load(ordering: .relaxed) == 0 {
+            return
         }
         // ftruncate(2) may be interrupted (EINTR) before it changes anything; retry.
         let (truncated, code) = retryingOnInterrupt { ftruncate(fileDescriptor, start) }
@@ -216,7 +220,7 @@ final class FileDescriptorDestination: Sendable {
     /// write in flight, whose error it throws) and goes on in the other buffer, the partial
     /// block left moved to its front.
     private func send(_ run: inout DirectWrite) throws(PipelineError) {
-        let whole = run.pending - run.pending % DirectWriteStaging.blockSize
+        let whole = run.wholeBlockBytes
         guard whole > 0 else { return }
         let staging = run.staging
         try staging.writer.wait()
