@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 ssize_t coffre_getdents64(int fd, void *buf, size_t count) { return getdents64(fd, buf, count); }
@@ -60,3 +62,24 @@ const uint32_t COFFRE_IN_IGNORED = IN_IGNORED;
 const uint32_t COFFRE_IN_ONLYDIR = IN_ONLYDIR;
 const uint32_t COFFRE_IN_EXCL_UNLINK = IN_EXCL_UNLINK;
 const uint32_t COFFRE_IN_ISDIR = IN_ISDIR;
+
+/* cachestat(2): include/uapi/linux/mman.h defines the two structures; the call's number is 451
+ * on every architecture (the unified table). */
+#ifndef SYS_cachestat
+#define SYS_cachestat 451
+#endif
+struct coffre_cachestat_range { uint64_t off; uint64_t len; };
+struct coffre_cachestat { uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted; };
+int coffre_cachestat(int fd, uint64_t offset, uint64_t length, uint64_t *cached) {
+    struct coffre_cachestat_range range = { offset, length };
+    struct coffre_cachestat status = { 0 };
+    if (syscall(SYS_cachestat, fd, &range, &status, 0) != 0) return -1;
+    *cached = status.nr_cache;
+    return 0;
+}
+
+ssize_t coffre_pread_byte_nowait(int fd, int64_t offset) {
+    unsigned char byte;
+    struct iovec vector = { &byte, 1 };
+    return preadv2(fd, &vector, 1, offset, RWF_NOWAIT);
+}

@@ -60,4 +60,12 @@ extern const uint32_t COFFRE_IN_ONLYDIR;
 extern const uint32_t COFFRE_IN_EXCL_UNLINK;
 extern const uint32_t COFFRE_IN_ISDIR;
 
+/** cachestat(2) (Linux 6.5) of the bytes [offset, offset + length) of the file open on fd: sets
+ * *cached to how many of their pages are in the page cache and returns 0, or returns -1 (errno
+ * ENOSYS where the kernel, or a seccomp filter, lacks the call). */
+int coffre_cachestat(int fd, uint64_t offset, uint64_t length, uint64_t *cached);
+/** preadv2(2) of one byte at offset with RWF_NOWAIT (Linux 4.14): -1 with errno EAGAIN when that
+ * byte is not in the page cache (reading it would wait for the disk). */
+ssize_t coffre_pread_byte_nowait(int fd, int64_t offset);
+
 #endif

@@ -31,9 +31,15 @@ extension SyncAPI {
                 if let bytes = blobs.cachedSmallBlob(id, in: vault, user: session.userID) {
                     return Self.wholeBlobResponse(for: request, bytes: bytes, id: id)
                 }
-                // A blob file: opened here on the loop thread, as the route below opens it.
-                guard let reader = blobs.openKnownMemberFile(id, in: vault, user: session.userID) else { return nil }
-                return try? Self.fileResponse(for: request, reader: reader, id: id)
+                // A blob file: opened here on the loop thread, as the route below opens it. One
+                // not wholly in the page cache (a blob written with O_DIRECT, or evicted) is left
+                // to the route, which reads it in off the loop: sendfile(2) here would wait for
+                // the disk on the loop thread (PageCacheLoader).
+                guard let reader = blobs.openKnownMemberFile(id, in: vault, user: session.userID),
+                    let response = try? Self.fileResponse(for: request, reader: reader, id: id),
+                    response.uncachedFileRegion(for: request) == nil
+                else { return nil }
+                return response
             }) { request in
                 let session = try await authenticator.reader(for: request)
                 let vault = try request.vaultID()
@@ -42,7 +48,9 @@ extension SyncAPI {
                 if let inline = reader as? InlineBlobReader {
                     return Self.bytesResponse(for: request, bytes: inline.bytes, id: id)
                 }
-                return try Self.fileResponse(for: request, reader: reader, id: id)
+                let response = try Self.fileResponse(for: request, reader: reader, id: id)
+                try await response.uncachedFileRegion(for: request)?.loadIntoPageCache()
+                return response
             },
             Route(.post, SyncPath.missingBlobsPattern) { request in
                 let session = try await authenticator.reader(for: request)
