@@ -80,7 +80,11 @@ extension DiskBlobStore {
         let failure = Mutex<BlobStoreError?>(nil)
         let group = DispatchGroup()
         for path in directories {
-            DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            // A serial queue of its own, not the global concurrent one: on Linux, Dispatch runs
+            // a serial queue on an overcommit thread started at once, while the global queue
+            // waits for its monitor (about once a second) to add a thread when its few are
+            // blocked — here, in this very wait, from every upload publishing at the same time.
+            DispatchQueue(label: "coffre.blob.parent-sync", qos: .userInitiated).async(group: group) {
                 do throws(BlobStoreError) { try self.syncParent(of: path) } catch {
                     failure.withLock { $0 = $0 ?? error }
                 }
