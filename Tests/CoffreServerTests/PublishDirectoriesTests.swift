@@ -81,4 +81,31 @@ import Testing
         try FileManager.default.createDirectory(atPath: root.path + "/blobs/vault-1/ab", withIntermediateDirectories: true)
         try store.syncSideBySide(file, parentsOf: ["vault-1", "vault-1/ab", "vault-1/ab/cd"])
     }
+
+    @Test func theCommitsOwnThreadReturnsAndThrowsWhatTheBodyDid() async throws {
+        let value = try await BlobLayer.waitingOnDisk { () throws(BlobStoreError) in 42 }
+        #expect(value == 42)
+        await #expect(throws: BlobStoreError.hashMismatch) {
+            try await BlobLayer.waitingOnDisk { () throws(BlobStoreError) -> Int in throw .hashMismatch }
+        }
+        // Eight at once, each blocked until all have started: none waits for a free pool thread.
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    try await BlobLayer.waitingOnDisk { () throws(BlobStoreError) in
+                        started.signal()
+                        release.wait()
+                        return index
+                    }
+                }
+            }
+            for _ in 0..<8 { started.wait() }
+            for _ in 0..<8 { release.signal() }
+            var sum = 0
+            for try await index in group { sum += index }
+            #expect(sum == 28)
+        }
+    }
 }
