@@ -1,4 +1,5 @@
 import CoffreProtocol
+import Dispatch
 import HTTPServer
 
 /// One blob uploaded with `PUT …/blobs/{id}`.
@@ -43,7 +44,7 @@ extension BlobLayer {
                 for chunk in chunks { try chunk.withUnsafeBytes { try started.write($0) } }
             }
             return try await locks.withLocks([BlobLocks.Key(vault: vault, blob: id)]) {
-                let info = try await Self.blocking { () throws(BlobStoreError) in try started.commit() }
+                let info = try await Self.waitingOnDisk { () throws(BlobStoreError) in try started.commit() }
                 let new = try await uploadRecords.record(
                     vault, user: user, [StoredBlob(id: id, size: info.size)], reservedBytes: reserved)
                 settled = true
@@ -88,6 +89,25 @@ extension BlobLayer {
         } catch {
             if !settled && reserved > 0 { await release(reserved, of: user) }
             throw error
+        }
+    }
+
+    /// Runs `body`, blocking work that mostly waits for the disk (an upload's commit: its fsyncs),
+    /// on a thread of its own and returns what it returned. `blocking`'s queue runs on Dispatch's
+    /// global pool, which on Linux keeps about one thread per core busy and adds one only when
+    /// its monitor (about once a second) finds them blocked: eight uploads finishing together
+    /// had their fsyncs run one or two at a time (docs/performance.md, "Publishing a PUT"). A
+    /// serial queue of its own runs on an overcommit thread, started at once; at most one per
+    /// upload in its commit, so as many as the server has uploads finishing at that moment.
+    static func waitingOnDisk<Result: Sendable>(
+        _ body: @escaping @Sendable () throws(BlobStoreError) -> Result
+    ) async throws -> Result {
+        try await withUnsafeThrowingContinuation { continuation in
+            DispatchQueue(label: "coffre.blob.commit", qos: .userInitiated).async {
+                do throws(BlobStoreError) { continuation.resume(returning: try body()) } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
         }
     }
 

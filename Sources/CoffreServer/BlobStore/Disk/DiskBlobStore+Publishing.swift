@@ -1,5 +1,7 @@
 import CoffreProtocol
+import Dispatch
 import Glibc
+import Synchronization
 
 /// The last step of a commit: making verified bytes visible under their id, durably.
 extension DiskBlobStore {
@@ -22,10 +24,15 @@ extension DiskBlobStore {
             _ = try tempDirectory.removeEntry(tempName, operation: "remove an upload file")
             return try info(of: hex, in: directory, id: id)
         }
-        // 1. The bytes reach stable storage before any name points to them (fsync(2)).
-        try file.sync(operation: "fsync an upload file")
-        // 2. Every directory on the way exists and is durable in its parent.
-        let directory = try makeDirectories(namespace: namespace, id: id)
+        // 1. and 2. The bytes reach stable storage before any name points to them (fsync(2)),
+        //    and every directory on the way exists and is durable in its parent. The fan-out
+        //    directories are made first, without a sync; the fsyncs of the parents that gained
+        //    one run side by side with the file's. Only the rename needs them all, and in a new
+        //    vault nearly every upload makes a leaf: one after the other they were up to three
+        //    fsyncs before the rename instead of one (docs/performance.md, "Publishing a PUT").
+        let (directory, parents, made) = try makeDirectoryEntries(namespace: namespace, id: id)
+        try syncSideBySide(file, parentsOf: parents)
+        directoriesWereSynced(made)
         // 3. rename(2) is atomic: readers see no blob or the whole blob, never a partial one.
         //    It replaces a file of the wrong size (a truncated copy) with the verified one.
         guard try tempDirectory.rename(tempName, to: hex, in: directory, operation: "publish a blob") else {
@@ -39,16 +46,55 @@ extension DiskBlobStore {
     }
 
     /// Creates `<namespace>`, `<namespace>/<h[0:2]>` and `<namespace>/<h[0:2]>/<h[2:4]>` as
-    /// needed (0700), each durable in its parent when this returns, and returns the last one.
-    func makeDirectories(namespace: BlobNamespace, id: BlobID) throws(BlobStoreError) -> FileDescriptor {
+    /// needed (0700) without syncing anything, and returns the last one open, the paths whose
+    /// entries may still be unsynced in their parents (made now, or marked by another caller:
+    /// `makeDirectoryEntry`), and those this call made. The caller syncs the parents of
+    /// `unsynced` (`syncSideBySide`) before anything builds on them, then reports `made` with
+    /// `directoriesWereSynced`; after a failure the marks stay, and later callers sync again.
+    func makeDirectoryEntries(namespace: BlobNamespace, id: BlobID) throws(BlobStoreError)
+        -> (directory: FileDescriptor, unsynced: [String], made: [String])
+    {
         let leaf = Self.directoryPath(namespace, id)
-        try makeDirectory(namespace.rawValue)
-        try makeDirectory(String(leaf.dropLast(3)))
-        try makeDirectory(leaf)
+        var unsynced: [String] = []
+        var made: [String] = []
+        for path in [namespace.rawValue, String(leaf.dropLast(3)), leaf] {
+            let entry = try makeDirectoryEntry(path)
+            if entry.unsynced { unsynced.append(path) }
+            if entry.made { made.append(path) }
+        }
         guard let directory = try blobsDirectory.openDirectory(leaf, operation: "open a blob directory") else {
             throw .io(operation: "open a blob directory", detail: "not a directory")
         }
-        return directory
+        return (directory, unsynced, made)
+    }
+
+    /// fsyncs `file` on this thread and, at the same time, the parent of each path of
+    /// `directories` on a Dispatch thread each (through `directoryFlushes`, shared with
+    /// concurrent callers); returns once all have ended and throws the first error. Every sync
+    /// ends before this returns, failed or not, so no later step overlaps one of them.
+    func syncSideBySide(_ file: FileDescriptor, parentsOf directories: [String]) throws(BlobStoreError) {
+        guard !directories.isEmpty else {
+            try file.sync(operation: "fsync an upload file")
+            return
+        }
+        let failure = Mutex<BlobStoreError?>(nil)
+        let group = DispatchGroup()
+        for path in directories {
+            // A serial queue of its own, not the global concurrent one: on Linux, Dispatch runs
+            // a serial queue on an overcommit thread started at once, while the global queue
+            // waits for its monitor (about once a second) to add a thread when its few are
+            // blocked — here, in this very wait, from every upload publishing at the same time.
+            DispatchQueue(label: "coffre.blob.parent-sync", qos: .userInitiated).async(group: group) {
+                do throws(BlobStoreError) { try self.syncParent(of: path) } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+        var fileFailure: BlobStoreError?
+        do throws(BlobStoreError) { try file.sync(operation: "fsync an upload file") } catch { fileFailure = error }
+        group.wait()
+        if let fileFailure { throw fileFailure }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     /// Makes the directory `path` (relative to `blobs/`, its parent existing) exist and its
@@ -62,15 +108,7 @@ extension DiskBlobStore {
     func makeDirectory(_ path: String) throws(BlobStoreError) {
         let (made, unsynced) = try makeDirectoryEntry(path)
         guard unsynced else { return }
-        let parent = path.split(separator: "/").dropLast().joined(separator: "/")
-        if parent.isEmpty {
-            try directoryFlushes.flush("") { () throws(BlobStoreError) in try blobsDirectory.sync(operation: "fsync blobs/") }
-        } else {
-            guard let directory = try blobsDirectory.openDirectory(parent, operation: "open a blob directory") else {
-                throw .io(operation: "create a blob directory", detail: "parent vanished")
-            }
-            try syncDirectory(parent, directory)
-        }
+        try syncParent(of: path)
         // Only once synced: after a failed fsync the mark stays, and later callers sync again.
         if made { directoriesWereSynced([path]) }
     }
@@ -93,6 +131,20 @@ extension DiskBlobStore {
     func directoriesWereSynced(_ paths: some Sequence<String>) {
         directoriesBeingCreated.withLock { creating in
             for path in paths { creating.remove(path) }
+        }
+    }
+
+    /// fsyncs the parent of `path` (relative to `blobs/`; `blobs/` itself for a namespace), so
+    /// that `path`'s entry in it is durable, sharing the fsync with concurrent callers.
+    func syncParent(of path: String) throws(BlobStoreError) {
+        let parent = path.split(separator: "/").dropLast().joined(separator: "/")
+        if parent.isEmpty {
+            try directoryFlushes.flush("") { () throws(BlobStoreError) in try blobsDirectory.sync(operation: "fsync blobs/") }
+        } else {
+            guard let directory = try blobsDirectory.openDirectory(parent, operation: "open a blob directory") else {
+                throw .io(operation: "create a blob directory", detail: "parent vanished")
+            }
+            try syncDirectory(parent, directory)
         }
     }
 
