@@ -29,12 +29,8 @@ enum SealResult: Sendable {
 struct ContentSealer: Sendable {
     /// Blobs of a large file handed to the uploader at once (one "missing" question).
     static let uploadGroupSize = 16
-    /// Groups of a large file uploading at once while sealing goes on (`UploadWindow`).
-    static let uploadGroupsInFlight = 6
-    /// Bytes of those groups at most: about six groups of the mean chunk size (1.4 MiB); with
-    /// the group filling and the spares, a large file's arrays stay below about 235 MiB
-    /// whatever the chunk sizes (three groups of sixteen 4 MiB chunks could hold 256 MiB).
-    static let uploadBytesInFlight = 128 << 20
+    /// Groups of a large file uploading at once while sealing goes on.
+    static let uploadGroupsInFlight = 3
     /// Spare copy arrays kept for the next group, in bytes (`BlobCopyPool`).
     static let spareCopyByteLimit = 2 * (BlobUploader.batchByteLimit + ChunkCipher.maximumBlobByteCount)
 
@@ -161,19 +157,17 @@ struct ContentSealer: Sendable {
     }
 
     /// Seals a large file, its blobs handed to the uploader in groups that upload while sealing
-    /// goes on: at most `uploadGroupsInFlight` groups and `uploadBytesInFlight` bytes at once
-    /// (`UploadWindow`), so the sealer waits for the network only when that much is behind
-    /// (memory stays bounded by them, the group filling, and up to two batch requests' worth
-    /// of spare arrays, `BlobCopyPool`). Returns once every group is uploaded; the first
-    /// failure cancels the others and is thrown, and the file's commit is never sent.
+    /// goes on: at most `uploadGroupsInFlight` groups at once, so the sealer waits for the
+    /// network only when that many are behind (memory stays bounded by them, and by up to two
+    /// batch requests' worth of spare arrays, `BlobCopyPool`). Returns once
+    /// every group is uploaded; the first failure cancels the others and is thrown.
     private func sealStreaming(_ source: StableSource, known: KnownChunks?) async throws -> SealedFile {
         let sealer = sealer
         guard let uploader else { return try await sealer.seal(source, reusing: known) { _ in } }
         // Each upload task hands its group back, so a later group refills the same arrays.
         return try await withThrowingTaskGroup(of: [BlobPayload].self) { uploads in
             var group: [BlobPayload] = []
-            var groupBytes = 0
-            var window = UploadWindow(groupLimit: Self.uploadGroupsInFlight, byteLimit: Self.uploadBytesInFlight)
+            var inFlight = 0
             // Spares up to two batch requests' bytes: a group of 16 chunks of the mean size
             // (about 1.4 MiB) needs more than one, and with a choice of sizes most of the
             // next group's blobs find an array (a replay of modelled chunk sizes of a 1 GiB
@@ -181,30 +175,22 @@ struct ContentSealer: Sendable {
             var copies = BlobCopyPool(spareByteLimit: Self.spareCopyByteLimit)
             let file = try await sealer.seal(source, reusing: known) { blob in
                 guard !blob.isKnown else { return }
-                let payload = BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: copies.copy(blob))
-                group.append(payload)
-                groupBytes += payload.bytes.count
+                group.append(BlobPayload(id: BlobID(bytes: blob.blobID)!, bytes: copies.copy(blob)))
                 guard group.count == Self.uploadGroupSize else { return }
-                while window.mustWait(beforeStarting: groupBytes), let uploaded = try await uploads.next() {
-                    window.finished(Self.byteCount(uploaded))
-                    copies.recycle(uploaded)
+                if inFlight == Self.uploadGroupsInFlight {
+                    if let uploaded = try await uploads.next() { copies.recycle(uploaded) }
+                    inFlight -= 1
                 }
                 let batch = group
                 uploads.addTask {
                     try await uploader.upload(batch)
                     return batch
                 }
-                window.started(groupBytes)
+                inFlight += 1
                 group.removeAll()
-                groupBytes = 0
             }
             let rest = group
             if !rest.isEmpty {
-                // The last, partial group keeps to the window too (the sealing is over: this
-                // wait costs nothing, and the count of requests in flight stays bounded).
-                while window.mustWait(beforeStarting: groupBytes), let uploaded = try await uploads.next() {
-                    window.finished(Self.byteCount(uploaded))
-                }
                 uploads.addTask {
                     try await uploader.upload(rest)
                     return rest
@@ -213,11 +199,6 @@ struct ContentSealer: Sendable {
             try await uploads.waitForAll()
             return file
         }
-    }
-
-    /// The bytes of a group's blobs.
-    private static func byteCount(_ group: [BlobPayload]) -> Int {
-        group.reduce(0) { $0 + $1.bytes.count }
     }
 
     /// Opens a file for a consistent read, or says why not.
