@@ -16,11 +16,8 @@ import Synchronization
 /// upload uses for one blob (docs/storage-blobs.md): fsync every temp file, create the fan-out
 /// directories, rename every file into place, and fsync each directory that gained an entry
 /// once — however many blobs it gained (or, for large batches, syncfs(2) in place of each
-/// round of fsyncs). A blob written directly starts its file's fsync and its fan-out
-/// directories as soon as it ends (`EarlyBlobSyncs`), while the next blobs arrive; `publish`
-/// waits for that work and does the rest. Temp files carry the upload prefix, so the startup
-/// sweep removes what a crash leaves behind; an instance released without `publish` removes
-/// its own.
+/// round of fsyncs). Temp files carry the upload prefix, so the startup sweep
+/// removes what a crash leaves behind; an instance released without `publish` removes its own.
 ///
 /// Calls must not overlap (one request body feeds one batch); they may come from different
 /// threads one after the other.
@@ -60,8 +57,6 @@ final class DiskBlobBatch: Sendable {
     private let store: DiskBlobStore
     private let namespace: BlobNamespace
     private let state = Mutex(State())
-    /// The fsync and directories of each direct-written blob, started when it ends.
-    private let early: EarlyBlobSyncs
 
     /// A batch into `namespace`, refused with `diskFull` unless the file system has room for
     /// `expectedBytes` more plus the store's reserve.
@@ -69,7 +64,6 @@ final class DiskBlobBatch: Sendable {
         try store.checkFreeSpace(forMore: max(0, expectedBytes))
         self.store = store
         self.namespace = namespace
-        early = EarlyBlobSyncs(store: store, namespace: namespace)
     }
 
     deinit {
@@ -148,8 +142,6 @@ final class DiskBlobBatch: Sendable {
                     _ = try? store.tempDirectory.removeEntry(current.tempName, operation: "remove a batch file")
                     throw error
                 }
-                // A large blob's fsync and directories run while the next blobs arrive.
-                early.start(id: current.id, file: current.file)
             }
             state.staged[current.id] = Staged(tempName: current.tempName, size: current.expected)
             return true
@@ -173,21 +165,11 @@ final class DiskBlobBatch: Sendable {
             guard !chosen.isEmpty else { return [:] }
             let tempDirectory = store.tempDirectory
             let wholeFileSystem = chosen.count >= Self.fileSystemSyncThreshold
-            // 1. Every file's bytes reach stable storage before any name points to them: the
-            //    large blobs' early work (which also made their directories) or this pass.
-            let earlyOutcomes = early.wait()
-            var unsynced: [Staged] = []
-            for (id, staged) in chosen {
-                switch earlyOutcomes[id] {
-                case .durable: continue
-                case .failed(let error): throw error
-                case nil: unsynced.append(staged)
-                }
-            }
+            // 1. Every file's bytes reach stable storage before any name points to them.
             if wholeFileSystem {
                 try tempDirectory.syncFileSystem(operation: "sync the store's file system")
             } else {
-                try ConcurrentSyncs.run(unsynced) { (staged) throws(BlobStoreError) in
+                try ConcurrentSyncs.run(Array(chosen.values)) { (staged) throws(BlobStoreError) in
                     let file = try FileDescriptor.open(
                         staged.tempName, relativeTo: tempDirectory, flags: O_RDONLY | O_NOFOLLOW, operation: "open a batch file")
                     try file.sync(operation: "fsync a batch file")
