@@ -13,11 +13,10 @@ import Synchronization
 /// their fsyncs ran at the speed of the page cache's writeback, about 100 MB/s, where direct
 /// writes of the same bytes ran at two to seven times that (docs/performance.md, Sync client,
 /// "Large uploads"). `publish` then makes the chosen ones durable in the order the single
-/// upload uses for one blob (docs/storage-blobs.md), in two rounds of fsyncs: fsync every temp
-/// file; create the fan-out directories and rename every file into place; then fsync each
-/// directory that gained an entry once — however many blobs it gained — together with the
-/// parents of the directories just made (or, for large batches, syncfs(2) in place of each
-/// round). Temp files carry the upload prefix, so the startup sweep
+/// upload uses for one blob (docs/storage-blobs.md): fsync every temp file, create the fan-out
+/// directories, rename every file into place, and fsync each directory that gained an entry
+/// once — however many blobs it gained (or, for large batches, syncfs(2) in place of each
+/// round of fsyncs). Temp files carry the upload prefix, so the startup sweep
 /// removes what a crash leaves behind; an instance released without `publish` removes its own.
 ///
 /// Calls must not overlap (one request body feeds one batch); they may come from different
@@ -155,7 +154,7 @@ final class DiskBlobBatch: Sendable {
     /// Publishes the staged blobs among `ids` durably and returns their sizes; the temp files
     /// of the other staged blobs are removed. After this the batch holds nothing.
     ///
-    /// The fsyncs of each round run side by side (`ConcurrentSyncs`): a journaling file system
+    /// The fsyncs of each step run side by side (`ConcurrentSyncs`): a journaling file system
     /// commits concurrent fsyncs together, so a batch of many small blobs costs a few journal
     /// commits instead of one per file and per directory. From `fileSystemSyncThreshold` blobs
     /// on, one syncfs(2) replaces the file fsyncs and another the directory fsyncs.
@@ -176,77 +175,53 @@ final class DiskBlobBatch: Sendable {
                     try file.sync(operation: "fsync a batch file")
                 }
             }
-            // 2. Every directory on the way exists. Those made now, or made by another caller
-            //    that has not synced their parent yet, become durable in their parents in
-            //    step 4, which names depend on before anyone is told.
-            let directories = try makeDirectories(for: Array(chosen.keys))
+            // 2. Every directory on the way exists and is durable in its parent — for a
+            //    whole-file-system batch, durable once step 4's syncfs returns, which names
+            //    depend on before anyone is told.
+            let (directories, made) = try makeDirectories(for: Array(chosen.keys), syncingParents: !wholeFileSystem)
             // 3. Each file is renamed into place (rename(2) is atomic).
             for (id, staged) in chosen {
-                guard let directory = directories.leaves[DiskBlobStore.directoryPath(namespace, id)],
+                guard let directory = directories[DiskBlobStore.directoryPath(namespace, id)],
                     try tempDirectory.rename(staged.tempName, to: id.hex, in: directory, operation: "publish a blob")
                 else { throw .io(operation: "publish a blob", detail: "batch file vanished") }
                 state.staged[id] = nil
             }
-            // 4. One round makes every new name durable: a syncfs started after the last
-            //    rename, or, side by side, one fsync per directory that gained entries and one
-            //    per parent of a directory not yet durable in it (shared with concurrent
-            //    callers, `FlushGroups`). The marks end only once that round has returned.
+            // 4. One fsync per directory that gained entries makes all their names durable, or
+            //    one syncfs started after the last rename.
             if wholeFileSystem {
                 try tempDirectory.syncFileSystem(operation: "sync the store's file system")
+                store.directoriesWereSynced(made)
             } else {
                 let store = self.store
-                let round = directories.leaves.map { DirectoryToSync.leaf($0.key, $0.value) }
-                    + directories.unsyncedParents.map { DirectoryToSync.parent($0) }
-                try ConcurrentSyncs.run(round) { (directory) throws(BlobStoreError) in try directory.sync(in: store) }
+                try ConcurrentSyncs.run(Array(directories)) { (entry) throws(BlobStoreError) in
+                    try store.syncDirectory(entry.key, entry.value)
+                }
             }
-            store.directoriesWereSynced(directories.made)
             return chosen.mapValues(\.size)
         }
     }
 
-    /// A directory of `publish`'s last round of fsyncs.
-    private enum DirectoryToSync: Sendable {
-        /// A leaf directory that gained entries, open, by its path relative to `blobs/`.
-        case leaf(String, FileDescriptor)
-        /// The parent of a directory not yet durable in it, by its path relative to `blobs/`
-        /// ("" for `blobs/` itself).
-        case parent(String)
-
-        func sync(in store: DiskBlobStore) throws(BlobStoreError) {
-            switch self {
-            case .leaf(let path, let directory):
-                try store.syncDirectory(path, directory)
-            case .parent(""):
-                try store.directoryFlushes.flush("") { () throws(BlobStoreError) in
-                    try store.blobsDirectory.sync(operation: "fsync blobs/")
-                }
-            case .parent(let path):
-                guard let directory = try store.blobsDirectory.openDirectory(path, operation: "open a blob directory") else {
-                    throw .io(operation: "sync a blob directory", detail: "not a directory")
-                }
-                try store.syncDirectory(path, directory)
-            }
-        }
-    }
-
-    /// Creates the namespace and fan-out directories the blobs `ids` need, without syncing
-    /// anything (`DiskBlobStore.makeDirectoryEntry`), and returns the leaf directories by
-    /// path, the paths this call made (marked as unsynced until the caller's last round has
-    /// returned) and the parents to sync in that round: those of every directory made now or
-    /// still marked by another caller. A new vault's 1 GiB makes about 1,100 directories in
-    /// 16-blob batches; making their parents durable in the round that syncs the renames,
-    /// instead of one level after the other before them, saves two rounds of fsyncs per batch.
+    /// Creates the namespace and fan-out directories the blobs `ids` need and returns the leaf
+    /// directories by path, with the paths this call made. With `syncingParents`, each is
+    /// durable in its parent on return (`DiskBlobStore.makeDirectory`), one level at a time,
+    /// the directories of a level side by side: those sharing a parent share its fsync.
+    /// Without, nothing is synced and the directories made stay marked as unsynced
+    /// (`makeDirectoryEntry`) until the caller's syncfs has returned: a batch of 10,000 blobs
+    /// into a new vault makes thousands of leaf directories, and their parents' fsyncs were
+    /// most of its fsyncs, all covered by the syncfs that follows the renames anyway.
     private func makeDirectories(
-        for ids: [BlobID]
-    ) throws(BlobStoreError) -> (leaves: [String: FileDescriptor], made: [String], unsyncedParents: Set<String>) {
+        for ids: [BlobID], syncingParents: Bool
+    ) throws(BlobStoreError) -> (leaves: [String: FileDescriptor], made: [String]) {
         let leaves = Set(ids.map { DiskBlobStore.directoryPath(namespace, $0) })
         let middles = Set(leaves.map { String($0.dropLast(3)) })
+        let store = self.store
         var made: [String] = []
-        var unsyncedParents = Set<String>()
-        for path in [namespace.rawValue] + Array(middles) + Array(leaves) {
-            let entry = try store.makeDirectoryEntry(path)
-            if entry.made { made.append(path) }
-            if entry.unsynced { unsyncedParents.insert(path.split(separator: "/").dropLast().joined(separator: "/")) }
+        for level in [[namespace.rawValue], Array(middles), Array(leaves)] {
+            if syncingParents {
+                try ConcurrentSyncs.run(level) { (path) throws(BlobStoreError) in try store.makeDirectory(path) }
+            } else {
+                for path in level where try store.makeDirectoryEntry(path).made { made.append(path) }
+            }
         }
         var opened: [String: FileDescriptor] = [:]
         for path in leaves {
@@ -255,7 +230,7 @@ final class DiskBlobBatch: Sendable {
             }
             opened[path] = directory
         }
-        return (opened, made, unsyncedParents)
+        return (opened, made)
     }
 
     /// Removes every temp file still held. Errors are ignored: this runs from deinit too, and
