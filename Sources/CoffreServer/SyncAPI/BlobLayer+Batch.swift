@@ -53,7 +53,7 @@ extension BlobLayer {
                 let held = try await store.recordedBlobs(vault, user: user, among: ids, requiring: .write)
                 let files = Set(ids).subtracting(held).filter { inline[$0] == nil }
                 if !files.isEmpty {
-                    _ = try await Self.blocking { () throws(BlobStoreError) in try batch.publish(files) }
+                    _ = try await Self.waitingOnDisk { () throws(BlobStoreError) in try batch.publish(files) }
                 }
                 let new = try await uploadRecords.record(
                     vault, user: user, sizes.map { StoredBlob(id: $0.key, size: $0.value) }, inline: inline,
