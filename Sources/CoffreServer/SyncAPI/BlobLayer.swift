@@ -1,3 +1,4 @@
+import Dispatch
 import CoffreProtocol
 import HTTPServer
 import Logging
@@ -84,6 +85,10 @@ public final class BlobLayer: Sendable {
         var batch: [[UInt8]] = []
         var batchBytes = 0
         var writing: Task<Void, any Error>?
+        // The upload's writes (hash, then a write that waits for the disk) one after the other
+        // on a thread of their own, not on Dispatch's global pool, whose one or two threads
+        // eight uploads' writes would take turns on while each waits for the disk.
+        let writes = DispatchQueue(label: "coffre.blob.upload-writes", qos: .userInitiated)
         do {
             for try await chunk in body {
                 batch.append(chunk)
@@ -93,13 +98,13 @@ public final class BlobLayer: Sendable {
                 let ready = ReceivedChunks(batch)
                 batch = []
                 batchBytes = 0
-                writing = Task { try await HTTPBlockingWork.run { try ready.write(with: write, recyclingInto: body) } }
+                writing = Task { try await Self.run(on: writes) { try ready.write(with: write, recyclingInto: body) } }
             }
             try await writing?.value
             writing = nil
             if !batch.isEmpty {
                 let rest = batch
-                try await HTTPBlockingWork.run { try write(rest) }
+                try await Self.run(on: writes) { try write(rest) }
             }
         } catch {
             _ = try? await writing?.value
@@ -118,6 +123,18 @@ public final class BlobLayer: Sendable {
     func cachedSmallBlobResponse(_ id: BlobID, in vault: VaultID, user: Int64) -> HTTPPreparedResponse? {
         guard readers.isKnownMember(user, of: vault) else { return nil }
         return smallBlobs.response(of: id, in: vault)
+    }
+
+    /// Runs `body` on `queue` (blocking work: the caller's task waits without a thread) and
+    /// returns or throws what it did.
+    static func run<Result: Sendable>(
+        on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> Result
+    ) async throws -> Result {
+        try await withUnsafeThrowingContinuation { continuation in
+            queue.async {
+                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+            }
+        }
     }
 
     /// Runs blocking store work off the event loop, keeping `BlobStoreError`s typed.
