@@ -102,13 +102,7 @@ extension BlobLayer {
     static func waitingOnDisk<Result: Sendable>(
         _ body: @escaping @Sendable () throws(BlobStoreError) -> Result
     ) async throws -> Result {
-        try await withUnsafeThrowingContinuation { continuation in
-            DispatchQueue(label: "coffre.blob.commit", qos: .userInitiated).async {
-                do throws(BlobStoreError) { continuation.resume(returning: try body()) } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        try await run(on: DispatchQueue(label: "coffre.blob.commit", qos: .userInitiated)) { try body() }
     }
 
     /// Gives back a reservation whose upload failed. A failure to do so is logged; the next
