@@ -187,6 +187,13 @@ for key in "${ORDER[@]}"; do
   if [[ "$key" == delta ]]; then
     sent="$(anchor_value delta sent_bytes)"; [[ -n "$sent" ]] && extra=" (sent $(python3 -c "print(round($sent / 1e6, 2))") MB)"
     target="$target, ≤ 2.5 MiB sent"
+    # The byte target too: what A sent, as its summary line gives it ("(1.2 MiB sent)").
+    sent_mib="$(python3 -c 'import re, sys
+m = re.search(r"\(([0-9.]+) (B|KiB|MiB|GiB) sent\)", sys.argv[1])
+print(float(m.group(1)) * {"B": 1 / 1048576, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[m.group(2)] if m else "")' "${SENT[$key]}")"
+    if [[ -z "$sent_mib" ]] || python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 2.5 else 1)" "$sent_mib"; then
+      verdict="FAIL (sent)"
+    fi
   fi
   if [[ "$key" == noop ]]; then
     target="$target, RSS ≤ 100 MiB"
