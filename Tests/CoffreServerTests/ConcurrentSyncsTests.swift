@@ -12,24 +12,31 @@ import Testing
     /// (about a thread a second), so this waited far past the generous deadline below.
     @Test func widthItemsRunSideBySide() async throws {
         let width = ConcurrentSyncs.width
-        let started = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
         let count = Atomic<Int>(0)
-        let allStarted = Mutex(false)
-        let runner = Task.detached {
-            try ConcurrentSyncs.run(Array(0..<width)) { (_: Int) throws(BlobStoreError) in
-                count.wrappingAdd(1, ordering: .relaxed)
-                started.signal()
-                release.wait()
+        // The waiting happens on threads of the test's own, not on the cooperative pool, which
+        // the rest of the suite keeps busy: only `ConcurrentSyncs` itself is under test.
+        let seen = await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
+            DispatchQueue(label: "coffre.test.coordinator").async {
+                let started = DispatchSemaphore(value: 0)
+                let release = DispatchSemaphore(value: 0)
+                let finished = DispatchSemaphore(value: 0)
+                DispatchQueue(label: "coffre.test.runner").async {
+                    try? ConcurrentSyncs.run(Array(0..<width)) { (_: Int) throws(BlobStoreError) in
+                        count.wrappingAdd(1, ordering: .relaxed)
+                        started.signal()
+                        release.wait()
+                    }
+                    finished.signal()
+                }
+                var seen = 0
+                let deadline = DispatchTime.now() + 10
+                for _ in 0..<width where started.wait(timeout: deadline) == .success { seen += 1 }
+                for _ in 0..<width { release.signal() }
+                finished.wait()
+                continuation.resume(returning: seen)
             }
         }
-        var seen = 0
-        let deadline = DispatchTime.now() + 10
-        for _ in 0..<width where started.wait(timeout: deadline) == .success { seen += 1 }
-        allStarted.withLock { $0 = seen == width }
-        for _ in 0..<width { release.signal() }
-        try await runner.value
-        #expect(allStarted.withLock { $0 }, "only \(seen) of \(width) bodies were running at once")
+        #expect(seen == width, "only \(seen) of \(width) bodies were running at once")
         #expect(count.load(ordering: .relaxed) == width)
     }
 
