@@ -102,7 +102,7 @@ extension BlobLayer {
     static func waitingOnDisk<Result: Sendable>(
         _ body: @escaping @Sendable () throws(BlobStoreError) -> Result
     ) async throws -> Result {
-        try await run(on: DispatchQueue(label: "coffre.blob.commit", qos: .userInitiated)) { try body() }
+        try await HTTPBlockingWork.run(on: DispatchQueue(label: "coffre.blob.commit", qos: .userInitiated)) { try body() }
     }
 
     /// Gives back a reservation whose upload failed. A failure to do so is logged; the next

@@ -1,5 +1,5 @@
-import Dispatch
 import CoffreProtocol
+import Dispatch
 import HTTPServer
 import Logging
 import Synchronization
@@ -98,13 +98,13 @@ public final class BlobLayer: Sendable {
                 let ready = ReceivedChunks(batch)
                 batch = []
                 batchBytes = 0
-                writing = Task { try await Self.run(on: writes) { try ready.write(with: write, recyclingInto: body) } }
+                writing = Task { try await HTTPBlockingWork.run(on: writes) { try ready.write(with: write, recyclingInto: body) } }
             }
             try await writing?.value
             writing = nil
             if !batch.isEmpty {
                 let rest = batch
-                try await Self.run(on: writes) { try write(rest) }
+                try await HTTPBlockingWork.run(on: writes) { try write(rest) }
             }
         } catch {
             _ = try? await writing?.value
@@ -123,18 +123,6 @@ public final class BlobLayer: Sendable {
     func cachedSmallBlobResponse(_ id: BlobID, in vault: VaultID, user: Int64) -> HTTPPreparedResponse? {
         guard readers.isKnownMember(user, of: vault) else { return nil }
         return smallBlobs.response(of: id, in: vault)
-    }
-
-    /// Runs `body` on `queue` (blocking work: the caller's task waits without a thread) and
-    /// returns or throws what it did.
-    static func run<Result: Sendable>(
-        on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> Result
-    ) async throws -> Result {
-        try await withUnsafeThrowingContinuation { continuation in
-            queue.async {
-                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-            }
-        }
     }
 
     /// Runs blocking store work off the event loop, keeping `BlobStoreError`s typed.

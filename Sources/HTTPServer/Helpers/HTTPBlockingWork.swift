@@ -11,6 +11,14 @@ public enum HTTPBlockingWork {
 
     /// Runs `body` on the blocking-work queue and returns (or throws) what it returned.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await run(on: queue, body)
+    }
+
+    /// Runs `body` on `queue` instead. The blocking-work queue runs on Dispatch's global pool,
+    /// which on Linux keeps about one thread per core: work that mostly waits for the disk and
+    /// must overlap with more of its kind goes to a serial queue of its own, which libdispatch
+    /// serves from its overcommit pool at once (docs/architecture.md).
+    public static func run<T: Sendable>(on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withUnsafeThrowingContinuation { continuation in
             queue.async {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }

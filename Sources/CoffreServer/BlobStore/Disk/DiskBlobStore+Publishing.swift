@@ -1,7 +1,5 @@
 import CoffreProtocol
-import Dispatch
 import Glibc
-import Synchronization
 
 /// The last step of a commit: making verified bytes visible under their id, durably.
 extension DiskBlobStore {
@@ -68,33 +66,15 @@ extension DiskBlobStore {
         return (directory, unsynced, made)
     }
 
-    /// fsyncs `file` on this thread and, at the same time, the parent of each path of
-    /// `directories` on a Dispatch thread each (through `directoryFlushes`, shared with
-    /// concurrent callers); returns once all have ended and throws the first error. Every sync
-    /// ends before this returns, failed or not, so no later step overlaps one of them.
+    /// fsyncs `file` and, at the same time, the parent of each path of `directories` (through
+    /// `directoryFlushes`, shared with concurrent callers), side by side on threads of their
+    /// own (`ConcurrentSyncs`); returns once every sync started has ended and throws the first
+    /// error, so no later step overlaps one of them.
     func syncSideBySide(_ file: FileDescriptor, parentsOf directories: [String]) throws(BlobStoreError) {
-        guard !directories.isEmpty else {
-            try file.sync(operation: "fsync an upload file")
-            return
+        // nil stands for the file itself.
+        try ConcurrentSyncs.run([nil] + directories) { (path: String?) throws(BlobStoreError) in
+            if let path { try self.syncParent(of: path) } else { try file.sync(operation: "fsync an upload file") }
         }
-        let failure = Mutex<BlobStoreError?>(nil)
-        let group = DispatchGroup()
-        for path in directories {
-            // A serial queue of its own, not the global concurrent one: on Linux, Dispatch runs
-            // a serial queue on an overcommit thread started at once, while the global queue
-            // waits for its monitor (about once a second) to add a thread when its few are
-            // blocked — here, in this very wait, from every upload publishing at the same time.
-            DispatchQueue(label: "coffre.blob.parent-sync", qos: .userInitiated).async(group: group) {
-                do throws(BlobStoreError) { try self.syncParent(of: path) } catch {
-                    failure.withLock { $0 = $0 ?? error }
-                }
-            }
-        }
-        var fileFailure: BlobStoreError?
-        do throws(BlobStoreError) { try file.sync(operation: "fsync an upload file") } catch { fileFailure = error }
-        group.wait()
-        if let fileFailure { throw fileFailure }
-        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     /// Makes the directory `path` (relative to `blobs/`, its parent existing) exist and its
