@@ -47,8 +47,9 @@ import Testing
     }
 
     @Test func allZerosGiveMaximumChunks() {
-        let zeros = [UInt8](repeating: 0, count: 10 * 1024 * 1024)
-        #expect(chunker.cutPoints(in: zeros) == [maximum, 2 * maximum, zeros.count])
+        // Five maximum-size chunks, then a tail shorter than the minimum.
+        let zeros = [UInt8](repeating: 0, count: 5 * maximum + 12_345)
+        #expect(chunker.cutPoints(in: zeros) == Array(stride(from: maximum, through: 5 * maximum, by: maximum)) + [zeros.count])
     }
 
     @Test func exactlyMaximumInput() {

@@ -1,5 +1,5 @@
 /// Content-defined chunking with FastCDC (Xia et al., IEEE TPDS 2020): gear rolling hash,
-/// normalized chunking level 2, min 256 KiB / normal 1 MiB / max 4 MiB.
+/// normalized chunking level 2, min 256 KiB / normal 1 MiB / max 2 MiB.
 ///
 /// The gear table is secret, derived from the vault's 32-byte `chunker` key, so cut points
 /// reveal nothing to whoever lacks the key. The exact algorithm, constants and test vectors are

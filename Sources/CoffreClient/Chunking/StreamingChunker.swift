@@ -16,7 +16,7 @@ public struct Chunk: Sendable, Hashable {
 }
 
 /// Cuts a byte stream into the same chunks as `Chunker.cutPoints(in:)` on the whole input, in
-/// constant memory: one window of `maximumChunkSize + readWindow` bytes (5 MiB), allocated once
+/// constant memory: one window of `maximumChunkSize + readWindow` bytes (3 MiB), allocated once
 /// and reused for every stream this instance reads. Each chunk is handed over in place, without
 /// a copy, so the next stage (HMAC, AES-GCM, SHA-256) reads it from the window.
 ///

@@ -10,7 +10,8 @@ import CoffreCrypto
 /// Each key encrypts exactly one plaintext, so the fixed nonce is safe. The plaintext is read in
 /// place and written once, straight into the blob buffer; the cipher runs in place there.
 public struct ChunkCipher: Sendable {
-    /// Largest chunk plaintext (the chunker's maximum, 4 MiB).
+    /// Largest chunk plaintext a blob may hold, 4 MiB (docs/format.md): the chunker cuts at
+    /// 2 MiB, but earlier clients cut at 4 MiB and manifest blobs fill up to this.
     public static let maximumPlaintextByteCount: UInt32 = 4 << 20
     static let version: UInt8 = 1
     static let associatedData = Array("coffre/v1/chunk".utf8)

@@ -1,7 +1,8 @@
 import CoffreCrypto
 
-/// One reusable chunk buffer of the pipeline, big enough for the largest blob (a 4 MiB chunk,
-/// padded and sealed: 4,325,393 bytes), with what the stages note about the chunk in it.
+/// One reusable chunk buffer of the pipeline, big enough for the largest blob it handles (the
+/// sealer's: the chunker's 2 MiB maximum, padded and sealed; the opener's: a 4 MiB chunk,
+/// 4,325,393 bytes), with what the stages note about the chunk in it.
 ///
 /// Allocated once per pipeline and reused for every chunk, so the steady state allocates
 /// nothing per chunk. Sealing overwrites the plaintext with ciphertext in place; opening leaves

@@ -43,7 +43,8 @@ public final class FileSealer: Sendable {
         precondition(!pairsHashes || SHA256Pair.isAvailable, "paired hashing needs the SHA extensions")
         pipeline = ChunkPipeline(
             name: "coffre-seal", workerCount: workerCount, slotsPerWorker: Self.slotsPerWorker,
-            slotCapacity: ChunkCipher.maximumBlobByteCount,
+            // Room for the largest chunk this chunker cuts (2 MiB in production), sealed.
+            slotCapacity: ChunkCipher.blobByteCount(plaintextLength: chunker.parameters.maximumSize),
             makeTransform: {
                 if pairsHashes { return PairedSealingWorker(cipher: cipher).transform }
                 // This worker's OpenSSL contexts, made with its first chunk and kept for all.

@@ -5,7 +5,7 @@ import CoffreProtocol
 /// lacks are uploaded in groups, and the new record is committed with the rev the request saw
 /// as `baseRev` (the If-Match / If-None-Match condition checked against that same state).
 extension VaultDAVStorage {
-    /// Sealed blobs handed to the uploader at once, at most (each at most one chunk, 4 MiB).
+    /// Sealed blobs handed to the uploader at once, at most (each one chunk, at most 2 MiB).
     static let uploadGroupSize = 16
     /// Bytes of a group, at most: one batch request (`BlobUploader.batchByteLimit`). Every group
     /// costs a "missing" question and a batch whose blob rows coffred records in a transaction
