@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
 @testable import HTTPServer
+import Logging
+import Synchronization
 import Testing
 
 /// Connections from a loopback address get `HTTPServerConfiguration.loopbackCongestionControl`
@@ -130,5 +132,55 @@ struct LoopbackCongestionControlTests {
     /// An algorithm the kernel does not know: the connection is served on the host's default.
     @Test func aRefusedAlgorithmStillServes() async throws {
         #expect(try await Self.algorithmOfServedConnection(configuredWith: "no-such-algo") == (try Self.hostDefault))
+    }
+
+    /// Only loopback peers are tuned; a refused algorithm is warned about once, with the
+    /// system's error, and not asked for again.
+    @Test func onlyLoopbackIsTunedAndARefusalIsWarnedOnce() throws {
+        let records = WarningRecorder()
+        var configuration = HTTPServerConfiguration()
+        configuration.loopbackCongestionControl = "reno"
+        let logger = Logger(label: "test", factory: { _ in records })
+        let context = ServerContext(configuration: configuration, responder: HTTPRouter(), logger: logger)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let host = try Self.hostDefault
+        context.tuneAcceptedSocket(descriptor, from: Self.address("192.0.2.7"))
+        #expect(try TCPCongestionControl.current(on: descriptor) == host)
+        context.tuneAcceptedSocket(descriptor, from: Self.address("127.0.0.1"))
+        #expect(try TCPCongestionControl.current(on: descriptor) == "reno")
+        #expect(records.messages.isEmpty)
+
+        configuration.loopbackCongestionControl = "no-such-algo"
+        let refusing = ServerContext(configuration: configuration, responder: HTTPRouter(), logger: logger)
+        for _ in 0..<3 { refusing.tuneAcceptedSocket(descriptor, from: Self.address("::1")) }
+        #expect(records.messages == ["loopback connections keep the host's congestion control"])
+        #expect(records.errors.first?.contains(String(cString: strerror(ENOENT))) == true)
+        #expect(try TCPCongestionControl.current(on: descriptor) == "reno")
+    }
+}
+
+/// Keeps the warnings logged through it.
+private struct WarningRecorder: LogHandler {
+    private let store = Store()
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.level == .warning else { return }
+        store.records.withLock { $0.append((event.message.description, event.metadata?["error"]?.description ?? "")) }
+    }
+
+    var messages: [String] { store.records.withLock { $0.map(\.message) } }
+    var errors: [String] { store.records.withLock { $0.map(\.error) } }
+
+    private final class Store: Sendable {
+        let records = Mutex<[(message: String, error: String)]>([])
     }
 }
