@@ -29,8 +29,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var accessLogLevel: Logger.Level?
     /// TCP congestion control algorithm set on connections from a loopback address (tcp(7)
     /// `TCP_CONGESTION`), or nil to keep the host's default. Reno by default: it never paces,
-    /// while a host default of BBR paces loopback flows by timer for nothing and cost large
-    /// file responses about 60 % more CPU (`TCPCongestionControl`). Connections from other
+    /// while a host default of BBR paces loopback flows by timer for nothing, at about twice
+    /// the CPU per large file response (`TCPCongestionControl`). Connections from other
     /// addresses always keep the host's choice. If the kernel refuses the algorithm, the server
     /// logs one warning and stops asking.
     public var loopbackCongestionControl: String?

@@ -6,8 +6,8 @@ import Glibc
 /// Why the server sets one at all: on a host whose default is BBR (`net.ipv4.tcp_congestion_control`),
 /// every connection is paced by the kernel's own timer unless the interface has the fq qdisc,
 /// which loopback does not. A loopback flow has no bottleneck to pace for, yet each 4 MiB
-/// response was spread over pacing-timer wake-ups at BBR's estimate of the rate, costing the
-/// sender about 60 % more CPU per response and halving throughput (docs/performance.md, Sync API,
+/// response was spread over ~45 pacing-timer wake-ups at BBR's estimate of the rate, costing the
+/// sender about twice the CPU per response at half the rate (docs/performance.md, Sync API,
 /// "4 MiB blob GET: BBR's pacing on loopback"). Reno never paces and is the one algorithm every
 /// process may choose (the kernel marks it unrestricted; others need CAP_NET_ADMIN unless listed
 /// in `net.ipv4.tcp_allowed_congestion_control`).
