@@ -27,6 +27,13 @@ public struct HTTPServerConfiguration: Sendable {
     /// method, the route pattern (not the raw path: it holds identifiers), status, byte counts
     /// and duration; never the query string.
     public var accessLogLevel: Logger.Level?
+    /// TCP congestion control algorithm set on connections from a loopback address (tcp(7)
+    /// `TCP_CONGESTION`), or nil to keep the host's default. Reno by default: it never paces,
+    /// while a host default of BBR paces loopback flows by timer for nothing, at about twice
+    /// the CPU per large file response (`TCPCongestionControl`). Connections from other
+    /// addresses always keep the host's choice. If the kernel refuses the algorithm, the server
+    /// logs one warning and stops asking.
+    public var loopbackCongestionControl: String?
 
     /// A configuration with the default limits, plain TCP and one event loop per active core.
     public init(host: String = "127.0.0.1", port: Int = 8080) {
@@ -38,5 +45,6 @@ public struct HTTPServerConfiguration: Sendable {
         self.transportFactory = { PlainTransport(fileDescriptor: $0) }
         self.logClientAddresses = false
         self.accessLogLevel = .info
+        self.loopbackCongestionControl = "reno"
     }
 }

@@ -221,6 +221,7 @@ final class EventLoop: @unchecked Sendable {
                 SystemCall.close(fd)
                 continue
             }
+            context.tuneAcceptedSocket(fd, from: address)
             let transport: any ConnectionTransport
             do {
                 transport = try context.configuration.transportFactory(fd)

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// What every event loop of one server shares: immutable configuration, the responder, the
 /// logger and the lock-free metrics.
@@ -19,6 +20,8 @@ final class ServerContext: Sendable {
     let lingerTimeout: UInt64 = 2_000_000_000
     /// Most bytes discarded while lingering.
     let lingerMaxBytes = 4 * 1024 * 1024
+    /// Set once the kernel refused `loopbackCongestionControl`: warned about once, not asked again.
+    private let congestionControlRefused = Atomic(false)
 
     init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
         self.configuration = configuration
@@ -33,5 +36,23 @@ final class ServerContext: Sendable {
         self.bodyReadIdleTimeout = SystemCall.nanoseconds(limits.bodyReadIdleTimeout)
         self.keepAliveIdleTimeout = SystemCall.nanoseconds(limits.keepAliveIdleTimeout)
         self.writeProgressTimeout = SystemCall.nanoseconds(limits.writeProgressTimeout)
+    }
+
+    /// Gives a connection accepted from a loopback address the configured congestion control
+    /// (`HTTPServerConfiguration.loopbackCongestionControl`). A refusal leaves the connection on
+    /// the host's default, which works, only slower: it is logged once as a warning with the
+    /// system's error, and later connections are not asked again.
+    func tuneAcceptedSocket(_ descriptor: Int32, from address: HTTPRemoteAddress) {
+        guard let algorithm = configuration.loopbackCongestionControl, address.isLoopback,
+            !congestionControlRefused.load(ordering: .relaxed)
+        else { return }
+        do {
+            try TCPCongestionControl.set(algorithm, on: descriptor)
+        } catch {
+            guard !congestionControlRefused.exchange(true, ordering: .relaxed) else { return }
+            logger.warning(
+                "loopback connections keep the host's congestion control",
+                metadata: ["algorithm": "\(algorithm)", "error": "\(error)"])
+        }
     }
 }

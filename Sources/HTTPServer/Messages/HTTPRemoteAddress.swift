@@ -55,6 +55,12 @@ public struct HTTPRemoteAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Whether the peer is on this host's loopback: 127.0.0.0/8 (also IPv4-mapped) or ::1
+    /// (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3).
+    public var isLoopback: Bool {
+        isIPv6 ? (high == 0 && low == 1) : (high >> 56 == 127)
+    }
+
     /// The address bytes: 4 for IPv4, 16 for IPv6.
     public var bytes: [UInt8] {
         let all = (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }

@@ -1,0 +1,186 @@
+import Foundation
+import Glibc
+@testable import HTTPServer
+import Logging
+import Synchronization
+import Testing
+
+/// Connections from a loopback address get `HTTPServerConfiguration.loopbackCongestionControl`
+/// (Reno by default, so a host default of BBR does not pace loopback flows); others, and a
+/// server configured with nil, keep the host's default; a refused algorithm costs nothing but
+/// the tuning.
+@Suite("Server: congestion control of loopback connections")
+struct LoopbackCongestionControlTests {
+    /// The remote address `text` (an IPv4 or IPv6 literal) as `accept` would report it.
+    static func address(_ text: String) -> HTTPRemoteAddress {
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { raw in
+            if text.contains(":") {
+                var address = sockaddr_in6()
+                address.sin6_family = sa_family_t(AF_INET6)
+                #expect(inet_pton(AF_INET6, text, &address.sin6_addr) == 1)
+                raw.storeBytes(of: address, as: sockaddr_in6.self)
+            } else {
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                #expect(inet_pton(AF_INET, text, &address.sin_addr) == 1)
+                raw.storeBytes(of: address, as: sockaddr_in.self)
+            }
+        }
+        return HTTPRemoteAddress(storage)
+    }
+
+    @Test func loopbackIsOnly127Slash8AndColonColonOne() {
+        for text in ["127.0.0.1", "127.255.10.2", "127.0.0.0", "::1", "::ffff:127.0.0.1"] {
+            #expect(Self.address(text).isLoopback, "\(text)")
+        }
+        for text in ["10.0.0.1", "0.0.0.0", "128.0.0.1", "126.255.255.255", "::", "::2", "fe80::1", "::ffff:10.0.0.1", "1::1"] {
+            #expect(!Self.address(text).isLoopback, "\(text)")
+        }
+    }
+
+    @Test func setsAndReadsBackReno() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        try TCPCongestionControl.set("reno", on: descriptor)
+        #expect(try TCPCongestionControl.current(on: descriptor) == "reno")
+    }
+
+    /// Unknown algorithms, bad names and descriptors that are no TCP socket are refused with
+    /// the system's error, never truncated into another name.
+    @Test func refusalsCarryTheSystemError() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let before = try TCPCongestionControl.current(on: descriptor)
+        #expect(throws: HTTPServerError.system(call: "setsockopt(TCP_CONGESTION)", code: ENOENT, message: String(cString: strerror(ENOENT)))) {
+            try TCPCongestionControl.set("no-such-algo", on: descriptor)
+        }
+        for name in ["", "reno-but-longer!", "re\u{0}no"] {
+            #expect(throws: HTTPServerError.self) { try TCPCongestionControl.set(name, on: descriptor) }
+        }
+        #expect(try TCPCongestionControl.current(on: descriptor) == before)
+
+        var pipeEnds: [Int32] = [0, 0]
+        try #require(pipe(&pipeEnds) == 0)
+        defer { close(pipeEnds[0]); close(pipeEnds[1]) }
+        #expect(throws: HTTPServerError.system(call: "setsockopt(TCP_CONGESTION)", code: ENOTSOCK, message: String(cString: strerror(ENOTSOCK)))) {
+            try TCPCongestionControl.set("reno", on: pipeEnds[0])
+        }
+        #expect(throws: HTTPServerError.self) { try TCPCongestionControl.current(on: pipeEnds[0]) }
+    }
+
+    /// The host's default algorithm for new sockets.
+    static var hostDefault: String {
+        get throws {
+            try String(contentsOfFile: "/proc/sys/net/ipv4/tcp_congestion_control", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// The server's end of `client`'s connection: the server runs in this process, so its
+    /// socket is one of the process's descriptors, found by both ends' ports.
+    static func serverEnd(of client: TestClient, serverPort: Int) throws -> Int32 {
+        func port(_ descriptor: Int32, peer: Bool) -> Int? {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let result = withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    peer ? getpeername(descriptor, $0, &length) : getsockname(descriptor, $0, &length)
+                }
+            }
+            return result == 0 ? HTTPRemoteAddress(storage).port : nil
+        }
+        let clientPort = try #require(port(client.fd, peer: false))
+        let limit = Int32(min(sysconf(Int32(_SC_OPEN_MAX)), 65_536))
+        for descriptor in 0..<limit where descriptor != client.fd {
+            if port(descriptor, peer: false) == serverPort && port(descriptor, peer: true) == clientPort { return descriptor }
+        }
+        throw TestClient.Failure(description: "no server socket for client port \(clientPort)")
+    }
+
+    /// One GET on a kept-alive connection, then the algorithm of the server's end of it.
+    static func algorithmOfServedConnection(configuredWith algorithm: String?) async throws -> String {
+        var router = HTTPRouter()
+        try router.add(.get, "/x") { _ in HTTPServerResponse(status: .ok, body: .bytes(Array("x".utf8))) }
+        let result = Flag<String>()
+        try await withTestServer(router: router, configure: { $0.loopbackCongestionControl = algorithm }) { _, port in
+            let found = try await blocking {
+                let client = try TestClient(port: port)
+                try client.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = try client.readResponse()
+                guard response.status == 200, response.text == "x" else {
+                    throw TestClient.Failure(description: "status \(response.status)")
+                }
+                return try TCPCongestionControl.current(on: try Self.serverEnd(of: client, serverPort: port))
+            }
+            result.set(found)
+        }
+        return try #require(result.current)
+    }
+
+    @Test func aLoopbackConnectionGetsRenoByDefault() async throws {
+        #expect(HTTPServerConfiguration().loopbackCongestionControl == "reno")
+        #expect(try await Self.algorithmOfServedConnection(configuredWith: "reno") == "reno")
+    }
+
+    @Test func nilKeepsTheHostDefault() async throws {
+        #expect(try await Self.algorithmOfServedConnection(configuredWith: nil) == (try Self.hostDefault))
+    }
+
+    /// An algorithm the kernel does not know: the connection is served on the host's default.
+    @Test func aRefusedAlgorithmStillServes() async throws {
+        #expect(try await Self.algorithmOfServedConnection(configuredWith: "no-such-algo") == (try Self.hostDefault))
+    }
+
+    /// Only loopback peers are tuned; a refused algorithm is warned about once, with the
+    /// system's error, and not asked for again.
+    @Test func onlyLoopbackIsTunedAndARefusalIsWarnedOnce() throws {
+        let records = WarningRecorder()
+        var configuration = HTTPServerConfiguration()
+        configuration.loopbackCongestionControl = "reno"
+        let logger = Logger(label: "test", factory: { _ in records })
+        let context = ServerContext(configuration: configuration, responder: HTTPRouter(), logger: logger)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let host = try Self.hostDefault
+        context.tuneAcceptedSocket(descriptor, from: Self.address("192.0.2.7"))
+        #expect(try TCPCongestionControl.current(on: descriptor) == host)
+        context.tuneAcceptedSocket(descriptor, from: Self.address("127.0.0.1"))
+        #expect(try TCPCongestionControl.current(on: descriptor) == "reno")
+        #expect(records.messages.isEmpty)
+
+        configuration.loopbackCongestionControl = "no-such-algo"
+        let refusing = ServerContext(configuration: configuration, responder: HTTPRouter(), logger: logger)
+        for _ in 0..<3 { refusing.tuneAcceptedSocket(descriptor, from: Self.address("::1")) }
+        #expect(records.messages == ["loopback connections keep the host's congestion control"])
+        #expect(records.errors.first?.contains(String(cString: strerror(ENOENT))) == true)
+        #expect(try TCPCongestionControl.current(on: descriptor) == "reno")
+    }
+}
+
+/// Keeps the warnings logged through it.
+private struct WarningRecorder: LogHandler {
+    private let store = Store()
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        guard event.level == .warning else { return }
+        store.records.withLock { $0.append((event.message.description, event.metadata?["error"]?.description ?? "")) }
+    }
+
+    var messages: [String] { store.records.withLock { $0.map(\.message) } }
+    var errors: [String] { store.records.withLock { $0.map(\.error) } }
+
+    private final class Store: Sendable {
+        let records = Mutex<[(message: String, error: String)]>([])
+    }
+}
