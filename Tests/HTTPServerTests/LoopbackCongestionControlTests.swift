@@ -8,7 +8,7 @@ import Testing
 /// Connections from a loopback address get `HTTPServerConfiguration.loopbackCongestionControl`
 /// (Reno by default, so a host default of BBR does not pace loopback flows); others, and a
 /// server configured with nil, keep the host's default; a refused algorithm costs nothing but
-/// the tuning.
+/// the tuning. The same holds for `HTTPClient`'s connections to a loopback address.
 @Suite("Server: congestion control of loopback connections")
 struct LoopbackCongestionControlTests {
     /// The remote address `text` (an IPv4 or IPv6 literal) as `accept` would report it.
@@ -132,6 +132,46 @@ struct LoopbackCongestionControlTests {
     /// An algorithm the kernel does not know: the connection is served on the host's default.
     @Test func aRefusedAlgorithmStillServes() async throws {
         #expect(try await Self.algorithmOfServedConnection(configuredWith: "no-such-algo") == (try Self.hostDefault))
+    }
+
+    /// One GET through an `HTTPClient` configured with `algorithm`, then the algorithm of the
+    /// client's end of the kept-alive connection (found among this process's descriptors: the
+    /// socket whose peer is the server's port).
+    static func algorithmOfClientConnection(configuredWith algorithm: String?) async throws -> String {
+        var router = HTTPRouter()
+        try router.add(.get, "/x") { _ in HTTPServerResponse(status: .ok, body: .bytes(Array("x".utf8))) }
+        let result = Flag<String>()
+        try await withTestServer(router: router) { _, port in
+            try await withHTTPClient({ $0.loopbackCongestionControl = algorithm }) { client in
+                let response = try await client.fetch(.get, "http://127.0.0.1:\(port)/x")
+                #expect(response.status == 200 && response.body == Array("x".utf8))
+                let limit = Int32(min(sysconf(Int32(_SC_OPEN_MAX)), 65_536))
+                for descriptor in 0..<limit {
+                    var storage = sockaddr_storage()
+                    var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                    let named = withUnsafeMutablePointer(to: &storage) { pointer in
+                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(descriptor, $0, &length) }
+                    }
+                    if named == 0 && HTTPRemoteAddress(storage).port == port {
+                        result.set(try TCPCongestionControl.current(on: descriptor))
+                        break
+                    }
+                }
+            }
+        }
+        return try #require(result.current, "no client socket connected to the server's port")
+    }
+
+    @Test func aClientConnectionToLoopbackGetsRenoByDefault() async throws {
+        #expect(HTTPClientConfiguration().loopbackCongestionControl == "reno")
+        #expect(try await Self.algorithmOfClientConnection(configuredWith: "reno") == "reno")
+    }
+
+    /// nil, and an algorithm the kernel refuses, leave the client's connection on the host's
+    /// default, and the request is served.
+    @Test func aClientWithNilOrARefusedAlgorithmKeepsTheHostDefault() async throws {
+        #expect(try await Self.algorithmOfClientConnection(configuredWith: nil) == (try Self.hostDefault))
+        #expect(try await Self.algorithmOfClientConnection(configuredWith: "no-such-algo") == (try Self.hostDefault))
     }
 
     /// Only loopback peers are tuned; a refused algorithm is warned about once, with the

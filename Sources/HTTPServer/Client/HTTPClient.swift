@@ -32,7 +32,9 @@ public final class HTTPClient: Sendable {
         self.pool = HTTPClientConnectionPool(
             maxConnectionsPerHost: configuration.maxConnectionsPerHost,
             maxIdleConnections: configuration.maxIdleConnections, idleTimeout: configuration.idleConnectionTimeout)
-        self.connector = HTTPClientConnector(loop: loop, connectTimeout: SystemCall.nanoseconds(configuration.connectTimeout))
+        self.connector = HTTPClientConnector(
+            loop: loop, connectTimeout: SystemCall.nanoseconds(configuration.connectTimeout),
+            loopbackCongestionControl: configuration.loopbackCongestionControl)
     }
 
     deinit { shutdown() }

@@ -28,10 +28,17 @@ public struct HTTPClientConfiguration: Sendable {
     public var maxResponseHeaderCount: Int
     /// Sent as `User-Agent` unless the request has one; nil sends none.
     public var userAgent: String?
+    /// TCP congestion control for connections to a loopback address (tcp(7) `TCP_CONGESTION`),
+    /// "reno" by default; nil keeps the host's default. The sending side of a flow paces it:
+    /// on a host whose default is BBR, loopback (no `fq` qdisc) is paced by the kernel's timer
+    /// although it has no bottleneck, which costs request bodies sent to a local server CPU
+    /// and rate, as `HTTPServerConfiguration.loopbackCongestionControl` explains for responses.
+    /// A refusal leaves the connection on the default; it is not an error.
+    public var loopbackCongestionControl: String?
 
     /// The defaults listed on each property: system trust store, connect 10 s, read 30 s,
     /// write 30 s, continue 1 s, 8 connections per host, 32 idle kept for 50 s, heads up to
-    /// 64 KiB and 128 fields, user agent "coffre".
+    /// 64 KiB and 128 fields, user agent "coffre", Reno towards loopback addresses.
     public init(tlsTrust: TLSClientTrust = .systemTrustStore) {
         self.tlsTrust = tlsTrust
         self.connectTimeout = .seconds(10)
@@ -44,5 +51,6 @@ public struct HTTPClientConfiguration: Sendable {
         self.maxResponseHeadBytes = 64 * 1024
         self.maxResponseHeaderCount = 128
         self.userAgent = "coffre"
+        self.loopbackCongestionControl = "reno"
     }
 }

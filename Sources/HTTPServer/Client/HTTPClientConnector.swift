@@ -7,6 +7,8 @@ struct HTTPClientConnector: Sendable {
     let loop: HTTPClientEventLoop
     /// Nanoseconds for connect and handshake together.
     let connectTimeout: UInt64
+    /// Congestion control set on connections to a loopback address; nil keeps the host's.
+    let loopbackCongestionControl: String?
 
     /// A connected (and for HTTPS, handshaken) connection to `key`.
     func open(_ key: HTTPClientPoolKey, tlsContext: TLSContext?) async throws(HTTPClientError) -> HTTPClientConnection {
@@ -17,7 +19,9 @@ struct HTTPClientConnector: Sendable {
             let socket = try ConnectingSocket(family: address.family)
             switch try await socket.connect(to: address, loop: loop, deadline: deadline) {
             case .connected:
-                return try await secure(socket.takeDescriptor(), key: key, tlsContext: tlsContext, deadline: deadline)
+                let descriptor = socket.takeDescriptor()
+                tune(descriptor, connectedTo: address)
+                return try await secure(descriptor, key: key, tlsContext: tlsContext, deadline: deadline)
             case .timedOut:
                 throw .connectTimeout(host: key.host, port: key.port)
             case .refused:
@@ -28,6 +32,14 @@ struct HTTPClientConnector: Sendable {
             }
         }
         throw lastFailure
+    }
+
+    /// Sets `loopbackCongestionControl` on a connection to a loopback address, before any
+    /// request byte is sent. Best effort: a refusal (an algorithm this process may not choose)
+    /// leaves the host's default, which works, only paced.
+    private func tune(_ descriptor: Int32, connectedTo address: HTTPClientResolver.Address) {
+        guard let algorithm = loopbackCongestionControl, HTTPRemoteAddress(address.storage).isLoopback else { return }
+        try? TCPCongestionControl.set(algorithm, on: descriptor)
     }
 
     /// Wraps a connected socket in its transport; for HTTPS, completes the handshake.
