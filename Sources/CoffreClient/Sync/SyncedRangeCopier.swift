@@ -46,11 +46,16 @@ final class SyncedRangeCopier {
     private var sources: [String: (file: LocalFileDescriptor, identity: LocalIdentity)?] = [:]
     /// False once copy_file_range(2) said it cannot copy between these files: read and write.
     private var kernelCopies = true
+    /// Copies runs of `DirectRangeCopier.minimumBytes` or more with O_DIRECT; nil once the
+    /// temp file refused it (those runs then go through copy_file_range(2) too).
+    private(set) var directCopier: DirectRangeCopier?
 
-    init(root: SyncRoot, destination: LocalFileDescriptor, faultHook: SyncFaultHook?) {
+    /// `directCopier` nil copies every run with copy_file_range(2).
+    init(root: SyncRoot, destination: LocalFileDescriptor, faultHook: SyncFaultHook?, directCopier: DirectRangeCopier? = DirectRangeCopier()) {
         self.root = root
         self.destination = destination
         self.faultHook = faultHook
+        self.directCopier = directCopier
     }
 
     /// Whether a location may be copied on metadata alone: its file's ctime is recorded.
@@ -62,6 +67,15 @@ final class SyncedRangeCopier {
     func copy(_ location: ChunkLocation, length: Int64) throws -> Outcome {
         guard length >= 0, let source = source(at: location) else { return .unavailable }
         try faultHook?(.copyingUnchangedRange(path: location.path))
+        if length >= Int64(DirectRangeCopier.minimumBytes), let direct = directCopier {
+            switch try direct.copy(from: source.raw, at: location.offset, length: length, to: destination.raw) {
+            case .copied: return .copied
+            // The source ends before the range: it was truncated after the first check.
+            case .sourceEnded: return .sourceChanged
+            case .refused: directCopier = nil
+            case .busy: break
+            }
+        }
         var readOffset = location.offset
         var writeOffset = Int64(lseek(destination.raw, 0, SEEK_CUR))
         guard writeOffset >= 0 else { throw LocalFSError.system(operation: "find a temp file's end", code: errno) }
