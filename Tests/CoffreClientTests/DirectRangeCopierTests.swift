@@ -38,6 +38,9 @@ import Testing
     /// Reads seen by a fault hook (the copier calls it on its own thread only).
     final class ReadCount { var value = 0 }
 
+    /// Places of the test's own: other suites' copies running meanwhile take the shared ones.
+    static func ownPlaces() -> DirectRangeCopier.Places { DirectRangeCopier.Places(maximum: DirectRangeCopier.maximumInFlight) }
+
     static func isDirect(_ fd: Int32) -> Bool { fcntl(fd, F_GETFL) & COFFRE_O_DIRECT != 0 }
 
     /// Runs that start and end mid-block (and on a boundary), into files that end mid-block (and
@@ -47,7 +50,7 @@ import Testing
         let fd = try destination(preamble: offsets.preamble)
         defer { close(fd) }
         let length = (17 << 20) + 999
-        let copier = DirectRangeCopier(reads: direct ? .direct : .buffered)
+        let copier = DirectRangeCopier(places: Self.ownPlaces(), reads: direct ? .direct : .buffered)
         #expect(try copier.copy(from: sourceFile, at: Int64(offsets.source), length: Int64(length), to: fd) == .copied)
         let written = try contents(fd)
         #expect(written.count == offsets.preamble + length)
@@ -77,7 +80,7 @@ import Testing
     func shortReadsAreContinued(direct: Bool) throws {
         let fd = try destination(preamble: 100)
         defer { close(fd) }
-        let copier = DirectRangeCopier(reads: direct ? .direct : .buffered) { _, count, isDirect throws(LocalFSError) in
+        let copier = DirectRangeCopier(places: Self.ownPlaces(), reads: direct ? .direct : .buffered) { _, count, isDirect throws(LocalFSError) in
             isDirect ? min(count, 3 * 4_096) : min(count, 10_001)
         }
         let length = 9 << 20
@@ -91,7 +94,7 @@ import Testing
         let fd = try destination(preamble: 5_000)
         defer { close(fd) }
         let reads = ReadCount()
-        let copier = DirectRangeCopier(reads: direct ? .direct : .buffered) { _, count, _ throws(LocalFSError) in
+        let copier = DirectRangeCopier(places: Self.ownPlaces(), reads: direct ? .direct : .buffered) { _, count, _ throws(LocalFSError) in
             reads.value += 1
             guard reads.value < 3 else { throw .system(operation: "test read", code: EIO) }
             return count
@@ -110,7 +113,7 @@ import Testing
         let fd = try destination(preamble: 1)
         defer { close(fd) }
         guard ftruncate(sourceFile, 12 << 20) == 0 else { throw LocalFSError.system(operation: "test truncate", code: errno) }
-        let copier = DirectRangeCopier(reads: direct ? .direct : .buffered)
+        let copier = DirectRangeCopier(places: Self.ownPlaces(), reads: direct ? .direct : .buffered)
         #expect(try copier.copy(from: sourceFile, at: 4_097, length: 16 << 20, to: fd) == .sourceEnded)
         #expect(try contents(fd).count == 1)
         #expect(lseek(fd, 0, SEEK_CUR) == 1)
@@ -122,7 +125,7 @@ import Testing
     @Test func aRefusedDirectReadFallsBackToThePageCache() throws {
         let fd = try destination(preamble: 0)
         defer { close(fd) }
-        let copier = DirectRangeCopier(reads: .direct) { _, count, isDirect throws(LocalFSError) in
+        let copier = DirectRangeCopier(places: Self.ownPlaces(), reads: .direct) { _, count, isDirect throws(LocalFSError) in
             if isDirect { throw .system(operation: "test read", code: EINVAL) }
             return count
         }
@@ -136,7 +139,7 @@ import Testing
     @Test func aRefusedDirectWriteFallsBackToThePageCache() throws {
         let fd = try destination(preamble: 10)
         defer { close(fd) }
-        let copier = DirectRangeCopier(makeStaging: {
+        let copier = DirectRangeCopier(places: Self.ownPlaces(), makeStaging: {
             DirectWriteStaging { _, count throws(PipelineError) in
                 // As a device that refuses direct writes: only while O_DIRECT is on.
                 guard !Self.isDirect(fd) else { throw .destinationFailed(operation: "pwrite", errno: EINVAL, detail: "test") }
@@ -153,13 +156,15 @@ import Testing
     /// copy_file_range(2) instead, from then on.
     @Test func aDestinationRefusingDirectWritesIsCopiedInTheKernel() throws {
         let fd = try destination(preamble: 13, flags: O_WRONLY)
-        let copier = DirectRangeCopier(reads: .direct)
+        let copier = DirectRangeCopier(places: Self.ownPlaces(), reads: .direct)
         #expect(try copier.copy(from: sourceFile, at: 0, length: 9 << 20, to: fd) == .refused)
         #expect(lseek(fd, 0, SEEK_CUR) == 13)
 
         let tree = try TemporaryTree()
         try tree.write("old.bin", bytes: source)
-        let ranges = SyncedRangeCopier(root: try tree.root(), destination: LocalFileDescriptor(adopting: fd), faultHook: nil)
+        let ranges = SyncedRangeCopier(
+            root: try tree.root(), destination: LocalFileDescriptor(adopting: fd), faultHook: nil,
+            directCopier: DirectRangeCopier(places: Self.ownPlaces()))
         let location = ChunkLocation(
             path: "old.bin", offset: 4_000, length: 1, identity: LocalIdentity(FileMetadata(try tree.lstat("old.bin"))))
         #expect(try ranges.copy(location, length: 9 << 20) == .copied)
@@ -168,13 +173,33 @@ import Testing
         #expect(Array(try contents(fd)[13...]) == Array(source[4_000..<(4_000 + (9 << 20))]))
     }
 
+    /// Copiers beyond the places copy nothing (`busy`: the caller copies in the kernel) until
+    /// one releases its buffers; a copier keeps its place and buffers for its file's next run.
+    @Test func copiersBeyondThePlacesAreBusyUntilOneReleases() throws {
+        let places = DirectRangeCopier.Places(maximum: 2)
+        let copiers = (0..<3).map { _ in DirectRangeCopier(places: places, reads: .buffered) }
+        let files = try (0..<3).map { _ in try destination(preamble: 0) }
+        defer { files.forEach { close($0) } }
+        #expect(try copiers[0].copy(from: sourceFile, at: 0, length: 8 << 20, to: files[0]) == .copied)
+        #expect(try copiers[1].copy(from: sourceFile, at: 0, length: 8 << 20, to: files[1]) == .copied)
+        #expect(try copiers[2].copy(from: sourceFile, at: 0, length: 8 << 20, to: files[2]) == .busy)
+        #expect(try contents(files[2]).isEmpty)
+        #expect(try copiers[0].copy(from: sourceFile, at: 8 << 20, length: 8 << 20, to: files[0]) == .copied, "its place kept")
+        copiers[0].release()
+        #expect(try copiers[2].copy(from: sourceFile, at: 5, length: 9 << 20, to: files[2]) == .copied)
+        #expect(try contents(files[0]) == Array(source[0..<(16 << 20)]))
+        #expect(try contents(files[2]) == Array(source[5..<(5 + (9 << 20))]))
+    }
+
     /// Through `SyncedRangeCopier`: a long run is copied directly; the source changed after the
     /// copy fails the confirmation as with the kernel's copy.
     @Test func aLongRunIsCopiedDirectlyAndItsSourceStillConfirmed() throws {
         let tree = try TemporaryTree()
         try tree.write("old.bin", bytes: source)
         let fd = try destination(preamble: 0)
-        let ranges = SyncedRangeCopier(root: try tree.root(), destination: LocalFileDescriptor(adopting: fd), faultHook: nil)
+        let ranges = SyncedRangeCopier(
+            root: try tree.root(), destination: LocalFileDescriptor(adopting: fd), faultHook: nil,
+            directCopier: DirectRangeCopier(places: Self.ownPlaces()))
         let location = ChunkLocation(
             path: "old.bin", offset: 1, length: 1, identity: LocalIdentity(FileMetadata(try tree.lstat("old.bin"))))
         #expect(try ranges.copy(location, length: 19 << 20) == .copied)

@@ -15,9 +15,10 @@ import Synchronization
 /// The device writes one staging buffer in the background while the next slice is read and
 /// staged, so the source's reads overlap the destination's writes. It proves nothing itself:
 /// `SyncedRangeCopier` checks the source's metadata before the first copy and after the last.
-/// Its buffers (16 MiB of staging, 8 MiB more for direct reads) exist only during a copy and
-/// are wiped when freed, and at most
-/// `maximumInFlight` copies in the process hold them at once (a pass downloads 32 files at a
+/// Its buffers (16 MiB of staging, 8 MiB more for direct reads) are allocated by the first copy,
+/// reused by the file's later runs (so they are faulted in once) and wiped and freed by
+/// `release` (after the file's last copy) or deinit; at most
+/// `maximumInFlight` copiers in the process hold them at once (a pass downloads 32 files at a
 /// time). Use from one thread at a time.
 final class DirectRangeCopier {
     /// What a copy did.
@@ -29,13 +30,38 @@ final class DirectRangeCopier {
         /// The temp file cannot be written with O_DIRECT (the file system, or a descriptor that
         /// cannot read back the block the run starts in): nothing was written.
         case refused
-        /// `maximumInFlight` copies are running: nothing was written; copy this run another way.
+        /// `maximumInFlight` other copiers hold buffers: nothing was written; copy this run
+        /// another way.
         case busy
     }
 
-    /// Copies in the process that may hold buffers at once.
+    /// Places for copiers holding buffers: `maximum` at once.
+    final class Places: Sendable {
+        let maximum: Int
+        private let taken = Atomic<Int>(0)
+
+        init(maximum: Int) {
+            self.maximum = maximum
+        }
+
+        /// Takes a place; false (none taken) when all are.
+        func take() -> Bool {
+            guard taken.add(1, ordering: .relaxed).newValue <= maximum else {
+                taken.subtract(1, ordering: .relaxed)
+                return false
+            }
+            return true
+        }
+
+        func give() {
+            taken.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// The process's places: `maximumInFlight`.
+    static let shared = Places(maximum: maximumInFlight)
+    /// Copiers in the process that may hold buffers at once.
     static let maximumInFlight = 2
-    private static let inFlight = Atomic<Int>(0)
 
     /// Bytes read per pread(2): one staging buffer.
     static let sliceBytes = DirectWriteStaging.capacity
@@ -58,32 +84,72 @@ final class DirectRangeCopier {
     }
 
     private let makeStaging: () -> DirectWriteStaging
+    private let places: Places
     private let reads: SourceReads
     private let readFault: ReadFault?
     /// Bytes read with O_DIRECT and through the page cache so far (the tests check the path taken).
     private(set) var directReadBytes: Int64 = 0
     private(set) var cachedReadBytes: Int64 = 0
+    /// The staging, once this copier holds one of the `maximumInFlight` places.
+    private var staging: DirectWriteStaging?
+    /// The direct reads' buffer, `sliceBytes`, block-aligned; allocated by the first direct read.
+    private var readBuffer: UnsafeMutableRawBufferPointer?
+    /// Bytes at the read buffer's front that ever held plaintext.
+    private var readTouched = 0
 
-    /// `makeStaging` gives the staging buffers of each copy (a test's, with a write fault);
-    /// `reads` other than `byPageCache` and `readFault` are for tests.
+    /// `makeStaging` gives the staging buffers each time the copier takes a place (a test's,
+    /// with a write fault); `places` other than `shared`, `reads` other than `byPageCache` and
+    /// `readFault` are for tests.
     init(
-        makeStaging: @escaping () -> DirectWriteStaging = { DirectWriteStaging() }, reads: SourceReads = .byPageCache,
-        readFault: ReadFault? = nil
+        places: Places = DirectRangeCopier.shared, makeStaging: @escaping () -> DirectWriteStaging = { DirectWriteStaging() },
+        reads: SourceReads = .byPageCache, readFault: ReadFault? = nil
     ) {
+        self.places = places
         self.makeStaging = makeStaging
         self.reads = reads
         self.readFault = readFault
+    }
+
+    deinit {
+        release()
+    }
+
+    /// Wipes and frees the buffers and gives up this copier's place; the next copy takes them
+    /// again. No copy may be running (none is: copies are blocking calls on the owner's thread).
+    func release() {
+        guard staging != nil else { return }
+        if let readBuffer {
+            // explicit_bzero(3): a wipe the compiler may not drop; the buffer held plaintext.
+            if readTouched > 0 { explicit_bzero(readBuffer.baseAddress!, readTouched) }
+            readBuffer.deallocate()
+        }
+        (readBuffer, readTouched) = (nil, 0)
+        // DirectWriteStaging wipes its own buffers when freed.
+        staging = nil
+        places.give()
+    }
+
+    /// This copier's staging, taking one of the process's places for it; nil when they are all taken.
+    private func takeStaging() -> DirectWriteStaging? {
+        if let staging { return staging }
+        guard places.take() else { return nil }
+        let made = makeStaging()
+        staging = made
+        return made
+    }
+
+    private func takeReadBuffer() -> UnsafeMutableRawBufferPointer {
+        if let readBuffer { return readBuffer }
+        let made = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.sliceBytes, alignment: DirectWriteStaging.blockSize)
+        readBuffer = made
+        return made
     }
 
     /// Appends `length` bytes of `source` from `offset` to `destination` at its current offset,
     /// leaving that offset after them. A failure cuts the destination back to where it stood,
     /// O_DIRECT off on both descriptors again. Blocking.
     func copy(from source: Int32, at offset: Int64, length: Int64, to destination: Int32) throws -> Outcome {
-        guard Self.inFlight.add(1, ordering: .relaxed).newValue <= Self.maximumInFlight else {
-            Self.inFlight.subtract(1, ordering: .relaxed)
-            return .busy
-        }
-        defer { Self.inFlight.subtract(1, ordering: .relaxed) }
+        guard let staging = takeStaging() else { return .busy }
         let uncached: Bool
         switch reads {
         case .byPageCache: uncached = Self.mostlyUncached(source, offset: offset, length: length)
@@ -91,22 +157,12 @@ final class DirectRangeCopier {
         case .buffered: uncached = false
         }
         let target = try FileDescriptorDestination(fileDescriptor: destination)
-        // Declared before `reader`, so freed (and wiped) after the reader is done with it.
-        let staging = makeStaging()
         target.prepareDirectWrites(byteCount: Int(clamping: length), staging: staging)
         guard target.writesDirectly else { return .refused }
         var reader = SourceReader(descriptor: source, direct: uncached)
-        // Direct reads land in this block-aligned buffer first (the run's source and
-        // destination offsets need not be congruent modulo the block size); buffered ones go
-        // straight into the staging buffer.
-        var buffer: UnsafeMutableRawBufferPointer?
         defer {
             reader.end()
-            if let buffer {
-                // explicit_bzero(3): a wipe the compiler may not drop; the buffer held plaintext.
-                if reader.touched > 0 { explicit_bzero(buffer.baseAddress!, reader.touched) }
-                buffer.deallocate()
-            }
+            readTouched = max(readTouched, reader.touched)
         }
         do {
             var position = offset
@@ -114,8 +170,10 @@ final class DirectRangeCopier {
             while remaining > 0 {
                 var count = 0
                 if reader.direct {
-                    let slice = buffer ?? .allocate(byteCount: Self.sliceBytes, alignment: DirectWriteStaging.blockSize)
-                    buffer = slice
+                    // Direct reads land in the block-aligned read buffer first (the run's source
+                    // and destination offsets need not be congruent modulo the block size);
+                    // buffered ones go straight into the staging buffer.
+                    let slice = takeReadBuffer()
                     if let bytes = try reader.readDirect(into: slice, at: position, upTo: remaining, fault: readFault) {
                         if bytes.isEmpty { return try endedEarly(target) }
                         try target.write(bytes)

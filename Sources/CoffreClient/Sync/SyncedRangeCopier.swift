@@ -99,6 +99,8 @@ final class SyncedRangeCopier {
     /// Whether every source used still has the identity it was checked against, after the
     /// last copy. Blocking.
     func confirm() throws -> Bool {
+        // The copies are over: the direct copier's buffers go back for other files' copies.
+        directCopier?.release()
         try faultHook?(.unchangedRangesCopied)
         for case let (file, identity)? in sources.values {
             guard let info = try? file.status(operation: "stat a copied file"), identity.provesContent(of: FileMetadata(info)) else {
