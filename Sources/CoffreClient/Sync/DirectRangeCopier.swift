@@ -17,9 +17,8 @@ import Synchronization
 /// `SyncedRangeCopier` checks the source's metadata before the first copy and after the last.
 /// Its buffers (16 MiB of staging, 8 MiB more for direct reads) are allocated by the first copy,
 /// reused by the file's later runs (so they are faulted in once) and wiped and freed by
-/// `release` (after the file's last copy) or deinit; at most
-/// `maximumInFlight` copiers in the process hold them at once (a pass downloads 32 files at a
-/// time). Use from one thread at a time.
+/// `release` (after the file's last copy) or deinit; at most `maximumInFlight` copiers in the
+/// process hold them at once (a pass downloads 32 files at a time). Use from one thread at a time.
 final class DirectRangeCopier {
     /// What a copy did.
     enum Outcome: Equatable {

@@ -2,9 +2,10 @@ import CSystemShims
 import Glibc
 
 /// Copies runs of chunks that a synced file holds unchanged into a download's temp file
-/// without reading them into memory or hashing them again: copy_file_range(2), in the kernel
-/// (docs/sync-client.md, "Downloads"). A 10-byte edit in a 1 GiB file so costs one fetched
-/// chunk and an in-kernel copy, not a gigabyte of reads and HMACs.
+/// without hashing them again (docs/sync-client.md, "Downloads"): a run of 8 MiB or more with
+/// direct I/O (`DirectRangeCopier`, no fresh page cache for either file), a shorter one — or
+/// one the direct copier declines — with copy_file_range(2), in the kernel. A 10-byte edit in
+/// a 1 GiB file so costs one fetched chunk and a copy, not a gigabyte of reads and HMACs.
 ///
 /// The proof that the bytes are the chunks' plaintext is the file's metadata, taken on the
 /// open descriptor so that it concerns the inode actually read: fstat(2) must match the
@@ -18,7 +19,7 @@ import Glibc
 /// (`confirm` false, or a source shorter than its range) makes the whole temp file unusable,
 /// and the caller writes it again, every local chunk read and verified.
 ///
-/// Every range copied starts its writeback at once (sync_file_range(2) SYNC_FILE_RANGE_WRITE,
+/// Every range copied in the kernel starts its writeback at once (sync_file_range(2) SYNC_FILE_RANGE_WRITE,
 /// a head start only: the placement's fsync stays the guarantee), so the disk writes the copy
 /// while the rest is fetched and copied. Owns the sources' descriptors; use from one thread
 /// at a time (it belongs to one `PlacementWriter`).
