@@ -19,19 +19,21 @@ import Testing
         let edited: [UInt8]
     }
 
-    static func editedWorld() async throws -> EditedWorld {
+    /// `size` bytes, edited at `editAt` (a larger file's runs are long enough to be copied with
+    /// direct I/O, `DirectRangeCopier`).
+    static func editedWorld(size: Int = 1_500_000, editAt: Int = 700_000) async throws -> EditedWorld {
         let world = try await SyncWorld()
         let alpha = try await world.device("alpha")
         let beta = try await world.device("beta")
-        var bytes = SyncEngineTests.pseudoRandom(1_500_000, seed: 21)
+        var bytes = SyncEngineTests.pseudoRandom(size, seed: 21)
         try alpha.tree.write("disk.img", bytes: bytes)
         try await alpha.sync()
         try await beta.sync()
         let handle = try #require(FileHandle(forWritingAtPath: alpha.tree.absolute("disk.img")))
-        handle.seek(toFileOffset: 700_000)
+        handle.seek(toFileOffset: UInt64(editAt))
         handle.write(Data("ten bytes!".utf8))
         handle.closeFile()
-        bytes.replaceSubrange(700_000..<700_010, with: Array("ten bytes!".utf8))
+        bytes.replaceSubrange(editAt..<(editAt + 10), with: Array("ten bytes!".utf8))
         try await alpha.sync()
         world.shelf.resetCounters()
         return EditedWorld(world: world, alpha: alpha, beta: beta, edited: bytes)
@@ -95,6 +97,45 @@ import Testing
         #expect(trail.count(.unchangedRangesCopied) == 1)
         #expect(setup.world.shelf.counters.bytesFetched < 200_000, "the changed chunks and the manifest only")
         #expect(download.copiedBytes > 1_300_000)
+        let same = try setup.beta.contents() == setup.alpha.contents()
+        #expect(same)
+    }
+
+    /// 24 MB edited in its middle: both unchanged runs are over 8 MiB, copied with direct I/O,
+    /// the second starting mid-block after the fetched chunk; placed byte for byte.
+    @Test func aLargeFileIsCopiedDirectly() async throws {
+        let setup = try await Self.editedWorld(size: 24_000_000, editAt: 12_000_000)
+        let download = try await setup.beta.sync()
+        #expect(download.downloadedFiles == 1)
+        #expect(download.copiedBytes > 20_000_000)
+        #expect(setup.world.shelf.counters.bytesFetched < 5_000_000, "the changed chunk and the manifest only")
+        let placed = try Self.files(setup.beta)["disk.img"] == setup.edited
+        #expect(placed)
+        #expect(try setup.beta.tree.names().allSatisfy { !$0.hasPrefix(ReservedNames.temporaryPrefix) })
+    }
+
+    /// The same file edited locally between the checks, or truncated during the copy: never a
+    /// mixed file.
+    @Test(arguments: [SyncFaultPoint.unchangedRangesCopied, .copyingUnchangedRange(path: "disk.img")])
+    func aLargeFileChangedDuringADirectCopyIsWrittenAgain(at point: SyncFaultPoint) async throws {
+        let setup = try await Self.editedWorld(size: 24_000_000, editAt: 12_000_000)
+        let old = setup.beta.tree.absolute("disk.img")
+        let trail = Trail()
+        try await setup.beta.restart(
+            hook: Self.hook(trail, at: point) {
+                if point == .unchangedRangesCopied {
+                    try Self.overwrite(old, at: 100_000, with: Array("XXXXXXXXXX".utf8))
+                } else {
+                    guard truncate(old, 9_000_000) == 0 else { throw LocalFSError.system(operation: "test truncate", code: errno) }
+                }
+            })
+        try await setup.beta.sync()
+        try await setup.alpha.sync()
+        try await setup.beta.sync()
+        let files = try Self.files(setup.beta)
+        let placed = files["disk.img"] == setup.edited
+        #expect(placed)
+        #expect(files.values.allSatisfy { $0.count == setup.edited.count || $0.count == 9_000_000 }, "no mixed file")
         let same = try setup.beta.contents() == setup.alpha.contents()
         #expect(same)
     }

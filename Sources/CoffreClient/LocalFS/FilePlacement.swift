@@ -47,8 +47,10 @@ public final class FilePlacement {
         }
         let name = ReservedNames.temporaryPrefix + random.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         // O_EXCL: never reuse or follow anything already there (open(2)); 0600 until commit.
+        // O_RDWR: a direct write that starts mid-block reads that block's earlier bytes back
+        // (`FileDescriptorDestination`).
         let opened = name.withCString {
-            LocalFileDescriptor.open($0, in: folder.raw, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
+            LocalFileDescriptor.open($0, in: folder.raw, flags: O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
         }
         switch opened {
         case .success(let descriptor): file = descriptor

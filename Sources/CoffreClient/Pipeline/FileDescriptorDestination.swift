@@ -116,6 +116,32 @@ final class FileDescriptorDestination: Sendable {
         try startWriteback()
     }
 
+    /// For a direct run (`writesDirectly`): lets `fill` put up to `count` bytes straight into the
+    /// staging buffer, where `write` would have copied them, and stages the bytes it says it
+    /// put there (so a read from a file lands in the buffer that goes to the device, with no
+    /// copy in between); returns that count. `fill`'s error is rethrown, nothing of it staged.
+    func writeInPlace(
+        upTo count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws -> Int
+    ) throws -> Int {
+        let filled = try direct.withLock { (state: inout DirectWrite?) throws -> Int in
+            guard var run = state else { throw PipelineError.destinationFailed(operation: "stage", errno: 0, detail: "not a direct run") }
+            let buffer = run.staging.buffers[run.filling]
+            let space = UnsafeMutableRawBufferPointer(rebasing: buffer[run.pending..<min(buffer.count, run.pending + count)])
+            // Noted before `fill`, which may leave bytes there even when it fails.
+            run.staging.touch(run.filling, upTo: run.pending + space.count)
+            let filled = try fill(space)
+            precondition(filled >= 0 && filled <= space.count, "fill reported more bytes than it was given")
+            run.pending += filled
+            // `send` may throw after taking the buffer: keep the state current for `rollBack`.
+            defer { state = run }
+            if run.pending == buffer.count { try send(&run) }
+            if !run.staging.writer.isWriting { try send(&run) }
+            return filled
+        }
+        written.add(filled, ordering: .relaxed)
+        return filled
+    }
+
     /// Ends a run that succeeded: a direct run waits for its write in flight (throwing its
     /// error), writes the whole blocks still staged directly and its last partial block
     /// through the page cache, turns O_DIRECT off and leaves the offset after the last byte

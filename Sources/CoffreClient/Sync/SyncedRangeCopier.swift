@@ -2,9 +2,10 @@ import CSystemShims
 import Glibc
 
 /// Copies runs of chunks that a synced file holds unchanged into a download's temp file
-/// without reading them into memory or hashing them again: copy_file_range(2), in the kernel
-/// (docs/sync-client.md, "Downloads"). A 10-byte edit in a 1 GiB file so costs one fetched
-/// chunk and an in-kernel copy, not a gigabyte of reads and HMACs.
+/// without hashing them again (docs/sync-client.md, "Downloads"): a run of 8 MiB or more with
+/// direct I/O (`DirectRangeCopier`, no fresh page cache for either file), a shorter one — or
+/// one the direct copier declines — with copy_file_range(2), in the kernel. A 10-byte edit in
+/// a 1 GiB file so costs one fetched chunk and a copy, not a gigabyte of reads and HMACs.
 ///
 /// The proof that the bytes are the chunks' plaintext is the file's metadata, taken on the
 /// open descriptor so that it concerns the inode actually read: fstat(2) must match the
@@ -18,7 +19,7 @@ import Glibc
 /// (`confirm` false, or a source shorter than its range) makes the whole temp file unusable,
 /// and the caller writes it again, every local chunk read and verified.
 ///
-/// Every range copied starts its writeback at once (sync_file_range(2) SYNC_FILE_RANGE_WRITE,
+/// Every range copied in the kernel starts its writeback at once (sync_file_range(2) SYNC_FILE_RANGE_WRITE,
 /// a head start only: the placement's fsync stays the guarantee), so the disk writes the copy
 /// while the rest is fetched and copied. Owns the sources' descriptors; use from one thread
 /// at a time (it belongs to one `PlacementWriter`).
@@ -46,11 +47,16 @@ final class SyncedRangeCopier {
     private var sources: [String: (file: LocalFileDescriptor, identity: LocalIdentity)?] = [:]
     /// False once copy_file_range(2) said it cannot copy between these files: read and write.
     private var kernelCopies = true
+    /// Copies runs of `DirectRangeCopier.minimumBytes` or more with O_DIRECT; nil once the
+    /// temp file refused it (those runs then go through copy_file_range(2) too).
+    private(set) var directCopier: DirectRangeCopier?
 
-    init(root: SyncRoot, destination: LocalFileDescriptor, faultHook: SyncFaultHook?) {
+    /// `directCopier` nil copies every run with copy_file_range(2).
+    init(root: SyncRoot, destination: LocalFileDescriptor, faultHook: SyncFaultHook?, directCopier: DirectRangeCopier? = DirectRangeCopier()) {
         self.root = root
         self.destination = destination
         self.faultHook = faultHook
+        self.directCopier = directCopier
     }
 
     /// Whether a location may be copied on metadata alone: its file's ctime is recorded.
@@ -62,6 +68,15 @@ final class SyncedRangeCopier {
     func copy(_ location: ChunkLocation, length: Int64) throws -> Outcome {
         guard length >= 0, let source = source(at: location) else { return .unavailable }
         try faultHook?(.copyingUnchangedRange(path: location.path))
+        if length >= Int64(DirectRangeCopier.minimumBytes), let direct = directCopier {
+            switch try direct.copy(from: source.raw, at: location.offset, length: length, to: destination.raw) {
+            case .copied: return .copied
+            // The source ends before the range: it was truncated after the first check.
+            case .sourceEnded: return .sourceChanged
+            case .refused: directCopier = nil
+            case .busy: break
+            }
+        }
         var readOffset = location.offset
         var writeOffset = Int64(lseek(destination.raw, 0, SEEK_CUR))
         guard writeOffset >= 0 else { throw LocalFSError.system(operation: "find a temp file's end", code: errno) }
@@ -85,6 +100,8 @@ final class SyncedRangeCopier {
     /// Whether every source used still has the identity it was checked against, after the
     /// last copy. Blocking.
     func confirm() throws -> Bool {
+        // The copies are over: the direct copier's buffers go back for other files' copies.
+        directCopier?.release()
         try faultHook?(.unchangedRangesCopied)
         for case let (file, identity)? in sources.values {
             guard let info = try? file.status(operation: "stat a copied file"), identity.provesContent(of: FileMetadata(info)) else {
