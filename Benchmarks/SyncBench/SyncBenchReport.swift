@@ -5,6 +5,8 @@ struct SyncBenchReport {
     /// Medians of the side-by-side rounds.
     var putMBps: (ours: [Double], nginx: [Double], disk: [Double]) = ([], [], [])
     var getLargeMBps: (ours: [Double], nginx: [Double]) = ([], [])
+    /// wrk's socket errors and non-2xx answers over the 4 MiB GET rounds, both servers.
+    var getLargeFailures = 0
     var getSmall: (ours: [Wrk.Result], nginx: [Wrk.Result]) = ([], [])
     var commits: SyncPathBench.CommitFigures?
     var feed: (seconds: Double, entries: Int, serverCPUSeconds: Double, clientCPUSeconds: Double)?
@@ -34,7 +36,7 @@ struct SyncBenchReport {
             line("  GET 4 KiB, 64 connections (req/s)\(pad(small.0))  \(pad(small.1))  \(pad(small.0 / small.1, 2))   \(runs(getSmall.ours.map(\.requestsPerSecond))) | \(runs(getSmall.nginx.map(\.requestsPerSecond)))")
             line("    p99 (ms)                       \(pad(p99.0, 2))  \(pad(p99.1, 2))")
             let failures = (getSmall.ours + getSmall.nginx).reduce(0) { $0 + $1.failures }
-            line("  wrk errors and non-2xx answers: \(failures)")
+            line("  wrk errors and non-2xx answers: \(getLargeFailures) in the 4 MiB rounds, \(failures) in the 4 KiB rounds")
             line("  (coffred's PUT hashes each blob and fsyncs it and its folder before answering; nginx's DAV PUT does not fsync)")
             let disk = Self.median(putMBps.disk)
             line("  the disk's durable rate, same files, no HTTP or hash (DiskCeilingProbe): \(format(disk)) MB/s (\(runs(putMBps.disk))) "

@@ -56,6 +56,7 @@ do {
                 if index == 0 {
                     report.getLargeMBps.ours.append(ours.requestsPerSecond * Double(4 << 20) / 1e6)
                     report.getLargeMBps.nginx.append(nginx.requestsPerSecond * Double(4 << 20) / 1e6)
+                    report.getLargeFailures += ours.failures + nginx.failures
                 } else {
                     report.getSmall.ours.append(ours)
                     report.getSmall.nginx.append(nginx)
