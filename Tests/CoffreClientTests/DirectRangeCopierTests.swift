@@ -160,17 +160,26 @@ import Testing
         #expect(try copier.copy(from: sourceFile, at: 0, length: 9 << 20, to: fd) == .refused)
         #expect(lseek(fd, 0, SEEK_CUR) == 13)
 
+        let (tree, ranges, location) = try syncedCopier(into: fd, from: 4_000)
+        defer { withExtendedLifetime(tree) {} }
+        #expect(try ranges.copy(location, length: 9 << 20) == .copied)
+        #expect(ranges.directCopier == nil, "not tried again for this temp file")
+        #expect(try ranges.confirm())
+        #expect(Array(try contents(fd)[13...]) == Array(source[4_000..<(4_000 + (9 << 20))]))
+    }
+
+    /// A `SyncedRangeCopier` into `fd` with a direct copier of its own places, over a tree
+    /// whose `old.bin` holds `source`, and the location of old.bin's bytes from `offset` (the
+    /// tree is returned so that it outlives the copies).
+    func syncedCopier(into fd: Int32, from offset: Int64) throws -> (TemporaryTree, SyncedRangeCopier, ChunkLocation) {
         let tree = try TemporaryTree()
         try tree.write("old.bin", bytes: source)
         let ranges = SyncedRangeCopier(
             root: try tree.root(), destination: LocalFileDescriptor(adopting: fd), faultHook: nil,
             directCopier: DirectRangeCopier(places: Self.ownPlaces()))
         let location = ChunkLocation(
-            path: "old.bin", offset: 4_000, length: 1, identity: LocalIdentity(FileMetadata(try tree.lstat("old.bin"))))
-        #expect(try ranges.copy(location, length: 9 << 20) == .copied)
-        #expect(ranges.directCopier == nil, "not tried again for this temp file")
-        #expect(try ranges.confirm())
-        #expect(Array(try contents(fd)[13...]) == Array(source[4_000..<(4_000 + (9 << 20))]))
+            path: "old.bin", offset: offset, length: 1, identity: LocalIdentity(FileMetadata(try tree.lstat("old.bin"))))
+        return (tree, ranges, location)
     }
 
     /// Copiers beyond the places copy nothing (`busy`: the caller copies in the kernel) until
@@ -194,14 +203,8 @@ import Testing
     /// Through `SyncedRangeCopier`: a long run is copied directly; the source changed after the
     /// copy fails the confirmation as with the kernel's copy.
     @Test func aLongRunIsCopiedDirectlyAndItsSourceStillConfirmed() throws {
-        let tree = try TemporaryTree()
-        try tree.write("old.bin", bytes: source)
         let fd = try destination(preamble: 0)
-        let ranges = SyncedRangeCopier(
-            root: try tree.root(), destination: LocalFileDescriptor(adopting: fd), faultHook: nil,
-            directCopier: DirectRangeCopier(places: Self.ownPlaces()))
-        let location = ChunkLocation(
-            path: "old.bin", offset: 1, length: 1, identity: LocalIdentity(FileMetadata(try tree.lstat("old.bin"))))
+        let (tree, ranges, location) = try syncedCopier(into: fd, from: 1)
         #expect(try ranges.copy(location, length: 19 << 20) == .copied)
         let copier = try #require(ranges.directCopier)
         #expect(copier.directReadBytes + copier.cachedReadBytes == 19 << 20, "copied by the direct copier")

@@ -80,6 +80,21 @@ import Testing
     }
 
     /// The regular files of a tree, by path.
+    /// After B's old file was changed under a copy: B syncs (its change meets the remote
+    /// edit), A takes B's side, B settles. Expects the edited file placed on B and both
+    /// devices alike; returns B's files for the caller's own checks.
+    static func settle(_ setup: EditedWorld) async throws -> [String: [UInt8]] {
+        try await setup.beta.sync()
+        try await setup.alpha.sync()
+        try await setup.beta.sync()
+        let files = try Self.files(setup.beta)
+        let placed = files["disk.img"] == setup.edited
+        #expect(placed)
+        let same = try setup.beta.contents() == setup.alpha.contents()
+        #expect(same)
+        return files
+    }
+
     static func files(_ device: SyncDevice) throws -> [String: [UInt8]] {
         try device.contents().compactMapValues { item in
             if case .file(let bytes, _, _) = item { return bytes }
@@ -129,15 +144,8 @@ import Testing
                     guard truncate(old, 9_000_000) == 0 else { throw LocalFSError.system(operation: "test truncate", code: errno) }
                 }
             })
-        try await setup.beta.sync()
-        try await setup.alpha.sync()
-        try await setup.beta.sync()
-        let files = try Self.files(setup.beta)
-        let placed = files["disk.img"] == setup.edited
-        #expect(placed)
+        let files = try await Self.settle(setup)
         #expect(files.values.allSatisfy { $0.count == setup.edited.count || $0.count == 9_000_000 }, "no mixed file")
-        let same = try setup.beta.contents() == setup.alpha.contents()
-        #expect(same)
     }
 
     @Test func anOldFileEditedBeforeTheCheckIsReadAndVerified() async throws {
@@ -179,16 +187,9 @@ import Testing
             hook: Self.hook(trail, at: .copyingUnchangedRange(path: "disk.img")) {
                 guard truncate(old, 1_000) == 0 else { throw LocalFSError.system(operation: "test truncate", code: errno) }
             })
-        try await setup.beta.sync()
-        try await setup.alpha.sync()
-        try await setup.beta.sync()
         // The truncation is a local edit against the remote one: a conflict, both kept whole.
-        let files = try Self.files(setup.beta)
-        let placed = files["disk.img"] == setup.edited
-        #expect(placed)
+        let files = try await Self.settle(setup)
         #expect(files.values.allSatisfy { $0 == setup.edited || $0 == Array(setup.edited[0..<1_000]) }, "no mixed file")
-        let same = try setup.beta.contents() == setup.alpha.contents()
-        #expect(same)
     }
 
     @Test func anOldFileReplacedDuringTheCopyIsNotTrusted() async throws {
