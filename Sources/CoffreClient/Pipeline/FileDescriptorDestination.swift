@@ -131,11 +131,10 @@ final class FileDescriptorDestination: Sendable {
             run.staging.touch(run.filling, upTo: run.pending + space.count)
             let filled = try fill(space)
             precondition(filled >= 0 && filled <= space.count, "fill reported more bytes than it was given")
-            run.pending += filled
             // `send` may throw after taking the buffer: keep the state current for `rollBack`.
             defer { state = run }
-            if run.pending == buffer.count { try send(&run) }
-            if !run.staging.writer.isWriting { try send(&run) }
+            try advance(&run, by: filled)
+            try sendIfIdle(&run)
             return filled
         }
         written.add(filled, ordering: .relaxed)
@@ -234,11 +233,23 @@ final class FileDescriptorDestination: Sendable {
             let take = min(rest.count, buffer.count - run.pending)
             UnsafeMutableRawBufferPointer(rebasing: buffer[run.pending..<(run.pending + take)])
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<take]))
-            run.pending += take
-            run.staging.touch(run.filling, upTo: run.pending)
+            try advance(&run, by: take)
             rest = UnsafeRawBufferPointer(rebasing: rest[take...])
-            if run.pending == buffer.count { try send(&run) }
         }
+        try sendIfIdle(&run)
+    }
+
+    /// Counts `count` bytes just put into the filling buffer after its pending ones, and hands
+    /// the buffer on when that filled it.
+    private func advance(_ run: inout DirectWrite, by count: Int) throws(PipelineError) {
+        run.pending += count
+        run.staging.touch(run.filling, upTo: run.pending)
+        if run.pending == run.staging.buffers[run.filling].count { try send(&run) }
+    }
+
+    /// Hands on the whole blocks staged so far when no write is in flight, so the device never
+    /// waits for a full buffer.
+    private func sendIfIdle(_ run: inout DirectWrite) throws(PipelineError) {
         if !run.staging.writer.isWriting { try send(&run) }
     }
 

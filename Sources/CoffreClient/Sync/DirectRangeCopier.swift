@@ -213,6 +213,9 @@ final class DirectRangeCopier {
         var cached: UInt64 = 0
         let (result, _) = retryingOnInterrupt { coffre_cachestat(descriptor, UInt64(offset), UInt64(length), &cached) }
         guard result == 0 else { return true }
-        return Int64(cached) * Int64(DirectWriteStaging.blockSize) * 2 < length
+        return Int64(cached) * pageSize * 2 < length
     }
+
+    /// The system's page size: cachestat(2) counts pages.
+    private static let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
 }
