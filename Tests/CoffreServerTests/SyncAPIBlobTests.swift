@@ -144,6 +144,34 @@ import Testing
         }
     }
 
+    /// Blobs written with direct I/O take their body straight into the upload's buffers
+    /// (`BlobLayer.fill`): wrong bytes and a client gone mid-body fail there as elsewhere, and
+    /// leave no file, no row and no charge; sizes around the buffers' edges are stored whole.
+    @Test func directUploadsFilledFromTheSocketRefuseWrongAndCutBodies() async throws {
+        try await SyncServerHarness.withVault { harness, alice, vault in
+            let right = SyncSamples.blob(3 << 20)
+            let wrong = SyncSamples.blob(3 << 20)
+            await expectRefusal(.blobHashMismatch, status: 400) { () throws(APIClientError) in
+                try await alice.client.putBlob(vault, right.id, bytes: wrong.bytes)
+            }
+            let cut = SyncSamples.blob((2 << 20) + 5)
+            try await Self.sendHalf(of: cut, to: SyncPath.blob(vault, cut.id), port: harness.app.localPort, token: alice.token)
+            for _ in 0..<500 where !harness.temporaryFiles().isEmpty {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(harness.temporaryFiles().isEmpty)
+            #expect(harness.blobFiles().isEmpty)
+            #expect(try await harness.usedBytes(alice) == 0, "every reservation was given back")
+            let sizes = [1 << 20, (1 << 20) + 1, 2 << 20, (4 << 20) - 1]
+            for size in sizes {
+                let blob = SyncSamples.blob(size)
+                #expect(try await alice.client.putBlob(vault, blob.id, bytes: blob.bytes))
+                #expect(try await alice.client.blob(vault, blob.id) == blob.bytes)
+            }
+            #expect(try await harness.usedBytes(alice) == Int64(sizes.reduce(0, +)))
+        }
+    }
+
     /// Announces `blob`'s length, sends half of its bytes and closes the connection.
     private static func sendHalf(of blob: (id: BlobID, bytes: [UInt8]), to path: String, port: Int, token: String) async throws {
         let probe = try ContinueProbe(port: port)

@@ -18,3 +18,28 @@ public protocol BlobUpload: AnyObject, Sendable {
     /// Discards the upload. Harmless after commit or a failure.
     func abort()
 }
+
+/// An upload that can take the body in memory of its own: the body is read straight into its
+/// buffers (`HTTPRequestBody.fill`) and written from them, without the copy that `write` makes.
+/// The disk store's direct-I/O uploads are (their buffers are aligned for O_DIRECT).
+public protocol FillableBlobUpload: BlobUpload {
+    /// Two buffers of one size for the body to be read into in turn; nil when this upload
+    /// takes its bytes through `write` only.
+    func fillBuffers() throws(BlobStoreError) -> (BlobFillBuffer, BlobFillBuffer)?
+
+    /// Takes the first `count` bytes of `buffer`, one of `fillBuffers`, as the blob's next
+    /// bytes, with `write`'s checks and errors. Every call but the `last` must bring a full
+    /// buffer. The buffer may be filled again once this returns.
+    func writeFilled(_ buffer: BlobFillBuffer, count: Int, last: Bool) throws(BlobStoreError)
+}
+
+/// One of a `FillableBlobUpload`'s buffers.
+///
+/// `@unchecked Sendable`: its memory belongs to the upload, which outlives every use, and has
+/// one user at a time — a body fill while the uploading task waits for it, then the
+/// `writeFilled` that the task waits for; the task fills a buffer again only after the write of
+/// its previous bytes returned (`BlobLayer.fill`).
+public struct BlobFillBuffer: @unchecked Sendable {
+    /// The buffer's memory.
+    public let memory: UnsafeMutableRawBufferPointer
+}

@@ -40,8 +40,12 @@ extension BlobLayer {
                 try disk.beginUpload(namespace: namespace, id: id, expectedSize: length)
             }
             upload = started
-            try await Self.stream(body) { chunks in
-                for chunk in chunks { try chunk.withUnsafeBytes { try started.write($0) } }
+            if let fillable = started as? any FillableBlobUpload, let buffers = try fillable.fillBuffers() {
+                try await Self.fill(body, into: fillable, buffers: buffers, length: length)
+            } else {
+                try await Self.stream(body) { chunks in
+                    for chunk in chunks { try chunk.withUnsafeBytes { try started.write($0) } }
+                }
             }
             return try await locks.withLocks([BlobLocks.Key(vault: vault, blob: id)]) {
                 let info = try await Self.waitingOnDisk { () throws(BlobStoreError) in try started.commit() }

@@ -196,21 +196,57 @@ extension HTTPConnection {
         }
     }
 
-    /// The size of a read that can go straight into a body chunk: while a Content-Length body
-    /// streams to a handler that wants more and no received bytes wait in `inbound`, the
-    /// socket is read into the very array the handler gets, one copy fewer than through the
-    /// loop's shared buffer. Half the channel's high-water mark, so that the loop reads twice
-    /// before pausing for the handler; never more than the body has left, so the next request
-    /// of a pipelining client is never read into it. Nil when the shared buffer is used.
-    var directBodyReadSize: Int? {
-        guard phase == .handling, !bodyWaitsForDemand, bodyChannel != nil, inboundStart >= inbound.count,
-            case .remaining(let remaining) = body, remaining > 0
-        else { return nil }
-        let preferred = min(max(context.configuration.limits.requestBodyBufferBytes / 2, 16 * 1024), 1 << 20)
-        return Int(min(Int64(preferred), remaining))
+    /// Where the next read of a body goes when not through the loop's shared buffer.
+    enum DirectBodyRead {
+        /// Into a body chunk of at most this many bytes (`readBodyChunk`).
+        case chunk(Int)
+        /// Into the buffer a consumer's fill waits on (`HTTPRequestBody.fill`), then `bodyFilled`.
+        case fill(UnsafeMutableRawBufferPointer)
+        /// Nowhere: the consumer fills buffers and none waits, so reading stops until one does.
+        case pause
     }
 
-    /// Reads up to `size` body bytes into an array (see `directBodyReadSize`): a spare the
+    /// The read that can go straight to the handler: while a Content-Length body streams to a
+    /// handler that wants more and no received bytes wait in `inbound`, the socket is read into
+    /// the very memory the handler gets — its fill buffer, or an array it receives — one copy
+    /// fewer than through the loop's shared buffer. An array read is half the channel's
+    /// high-water mark, so that the loop reads twice before pausing for the handler. Never more
+    /// than the body has left, so the next request of a pipelining client is never read into
+    /// it. Nil when the shared buffer is used. `.pause` has set `bodyWaitsForDemand`.
+    func nextDirectBodyRead() -> DirectBodyRead? {
+        guard phase == .handling, !bodyWaitsForDemand, let channel = bodyChannel, inboundStart >= inbound.count,
+            case .remaining(let remaining) = body, remaining > 0
+        else { return nil }
+        switch channel.fillTarget(limit: Int(clamping: remaining)) {
+        case .into(let space):
+            return .fill(space)
+        case .pause:
+            bodyWaitsForDemand = true
+            return .pause
+        case .chunk:
+            let preferred = min(max(context.configuration.limits.requestBodyBufferBytes / 2, 16 * 1024), 1 << 20)
+            return .chunk(Int(min(Int64(preferred), remaining)))
+        }
+    }
+
+    /// Counts `count` body bytes the loop read into a fill's buffer (`DirectBodyRead.fill`),
+    /// ending the body when they were the last, pausing when the fill is complete.
+    func bodyFilled(_ count: Int) {
+        guard let channel = bodyChannel, case .remaining(let remaining) = body else { return }
+        bodyReceived += Int64(count)
+        lastProgressAt = loop.now
+        context.metrics.requestBodyBytesFilled.wrappingAdd(count, ordering: .relaxed)
+        let left = remaining - Int64(count)
+        body = left == 0 ? .complete : .remaining(left)
+        let keepReading = channel.filled(count, ended: left == 0)
+        if left == 0 {
+            channel.finish()
+        } else if !keepReading {
+            bodyWaitsForDemand = true
+        }
+    }
+
+    /// Reads up to `size` body bytes into an array (see `nextDirectBodyRead`): a spare the
     /// handler gave back (`HTTPRequestBody.recycle`) when there is one, else a new array. A
     /// short read into a large array is copied into one of its own size, so that the bytes
     /// waiting in the channel, which back-pressure counts, are also the memory they hold; a

@@ -144,11 +144,19 @@ final class HTTPConnection {
             reads += 1
             let result: TransportResult
             var bodyChunk: [UInt8]?
+            var filledBody = false
             let asked: Int
-            if let size = directBodyReadSize {
+            switch nextDirectBodyRead() {
+            case .chunk(let size):
                 asked = size
                 (result, bodyChunk) = readBodyChunk(size)
-            } else {
+            case .fill(let space):
+                asked = space.count
+                result = transport.read(into: space)
+                filledBody = true
+            case .pause:
+                continue
+            case nil:
                 asked = loop.readBuffer.count
                 result = transport.read(into: loop.readBuffer)
             }
@@ -158,7 +166,9 @@ final class HTTPConnection {
                 let drained = count < asked && !transport.isEncrypted && !peerShutWrite
                 if drained { mayBeReadable = false }
                 context.metrics.recordReceived(count)
-                if let bodyChunk {
+                if filledBody {
+                    bodyFilled(count)
+                } else if let bodyChunk {
                     deliverBody(bodyChunk)
                 } else {
                     consume(UnsafeRawBufferPointer(rebasing: loop.readBuffer[0..<count]))

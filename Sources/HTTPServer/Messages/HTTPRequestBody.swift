@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A request body: an async sequence of byte chunks, read from the socket only as fast as it
 /// is consumed (back-pressure), so a body of any size is never held in memory whole.
 ///
@@ -14,10 +16,14 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
     /// The Content-Length of the body (0 when there is none), or nil for a chunked body.
     public let expectedLength: Int64?
 
+    /// Where `fill` stands in `inMemory`.
+    let memoryCursor: InMemoryBodyCursor?
+
     init(channel: RequestBodyChannel?, expectedLength: Int64?, inMemory: [UInt8]? = nil) {
         self.channel = channel
         self.expectedLength = expectedLength
         self.inMemory = inMemory
+        memoryCursor = inMemory.map { InMemoryBodyCursor($0) }
     }
 
     /// A body with no bytes.
@@ -50,6 +56,19 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
         }
     }
 
+    /// Reads the next body bytes straight into `buffer` and returns how many it placed from its
+    /// start: `buffer.count` unless the body ended first (0 once it has). Throws as iteration
+    /// does. The event loop reads the socket into `buffer` itself, without the copy of an
+    /// intermediate array (docs/http-server.md, "Request bodies"): for consumers that need the
+    /// bytes in memory of their own, such as aligned buffers for direct I/O. `buffer` must stay
+    /// allocated and untouched until this returns. Read a body either by iterating or with
+    /// `fill`, not both, and one call at a time.
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        if let memoryCursor { return memoryCursor.copy(into: buffer) }
+        guard let channel else { return 0 }
+        return try await channel.fill(buffer)
+    }
+
     /// Gives back chunks of this body that the caller is done with, to be read into again: a
     /// large body streamed this way reuses a few arrays instead of allocating one per socket
     /// read (docs/http-server.md, "Request bodies"). Pass the last references (`consume`): an
@@ -75,5 +94,29 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
             collected.append(contentsOf: chunk)
         }
         return collected
+    }
+}
+
+/// How far `HTTPRequestBody.fill` has read an in-memory body.
+final class InMemoryBodyCursor: Sendable {
+    private let bytes: [UInt8]
+    private let offset = Mutex(0)
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Copies the next bytes into `buffer`; returns how many.
+    func copy(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        offset.withLock { offset in
+            let count = min(buffer.count, bytes.count - offset)
+            guard count > 0 else { return 0 }
+            bytes.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + count)]))
+            }
+            offset += count
+            return count
+        }
     }
 }

@@ -24,6 +24,8 @@ public final class HTTPServerMetrics: Sendable {
     let peakBufferedRequestBodyBytes = Atomic<Int>(0)
     /// How often a connection stopped reading because its handler was behind.
     let requestBodyReadPauses = Atomic<Int>(0)
+    /// Request-body bytes read from the socket straight into a handler's fill buffer.
+    let requestBodyBytesFilled = Atomic<Int>(0)
 
     init() {}
 

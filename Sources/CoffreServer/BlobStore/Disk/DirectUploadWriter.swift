@@ -30,6 +30,8 @@ final class DirectUploadWriter {
     private let buffer: UnsafeMutableRawBufferPointer
     /// Where `buffer` came from and goes back to.
     private let pool: DirectWriteBufferPool
+    /// A second buffer from `pool`, taken by `fillBuffers`.
+    private var second: DirectWriteBufferPool.Buffer?
     /// Bytes of `buffer` holding body bytes not yet written.
     private var filled = 0
     /// Body bytes already written to the file; a multiple of `alignment` while direct.
@@ -53,6 +55,7 @@ final class DirectUploadWriter {
 
     deinit {
         pool.giveBack(DirectWriteBufferPool.Buffer(memory: buffer))
+        if let second { pool.giveBack(second) }
     }
 
     /// Starts a new file: what is buffered is dropped and the next byte goes to offset 0, with
@@ -76,6 +79,30 @@ final class DirectUploadWriter {
                 try writeOut(UnsafeRawBufferPointer(buffer), to: file)
                 filled = 0
             }
+        }
+    }
+
+    /// Two aligned buffers for the caller to fill in turn and hand to `writeFilled`: the
+    /// writer's own and a second one from the pool (taken on the first call). Not to be mixed
+    /// with `append`, whose bytes gather in the first.
+    func fillBuffers() throws(BlobStoreError) -> (UnsafeMutableRawBufferPointer, UnsafeMutableRawBufferPointer) {
+        if second == nil { second = try pool.take() }
+        return (buffer, second!.memory)
+    }
+
+    /// Writes `bytes` — the start of one of `fillBuffers` — at the file's next offset, from
+    /// where they are (no copy). Every call but the last must bring whole blocks; the last
+    /// one's partial block goes through the page cache, as `finish` writes it.
+    func writeFilled(_ bytes: UnsafeRawBufferPointer, last: Bool, to file: FileDescriptor) throws(BlobStoreError) {
+        guard filled == 0, last || bytes.count % alignment == 0 else {
+            throw .io(operation: "write an upload file", detail: "a filled buffer that is not whole blocks before the last")
+        }
+        let whole = isDirect ? bytes.count / alignment * alignment : bytes.count
+        if whole > 0 { try writeOut(UnsafeRawBufferPointer(rebasing: bytes[0..<whole]), to: file) }
+        if whole < bytes.count {
+            try file.disableDirectIO(operation: "turn off direct writes of an upload file")
+            _ = try file.writeAll(UnsafeRawBufferPointer(rebasing: bytes[whole...]), at: flushed, operation: "write an upload file")
+            flushed += Int64(bytes.count - whole)
         }
     }
 

@@ -50,9 +50,9 @@ public final class DiskBlobStore: BlobStore {
     /// (`makeDirectory`). mkdirat(2) and the insertion happen under this mutex.
     let directoriesBeingCreated = Mutex<Set<String>>([])
     /// The aligned buffers of direct writes, reused from upload to upload: enough spares for
-    /// eight uploads or batches at once (8 MiB).
+    /// eight uploads at once, each filling two (`DirectUploadWriter.fillBuffers`), 16 MiB.
     let directBuffers = DirectWriteBufferPool(
-        alignment: DirectUploadWriter.alignment, bufferBytes: DirectUploadWriter.bufferBytes, maxSpare: 8)
+        alignment: DirectUploadWriter.alignment, bufferBytes: DirectUploadWriter.bufferBytes, maxSpare: 16)
 
     /// Opens (creating when missing) the store at `root`. Throws `storeInUse` when another
     /// instance has it open, and an I/O error when `blobs/` and `tmp/` are not directories on

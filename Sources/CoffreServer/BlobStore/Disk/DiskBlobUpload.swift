@@ -8,7 +8,7 @@ import Synchronization
 /// A large upload (`Configuration.directWriteMinimumSize`) is written with direct I/O through a
 /// `DirectUploadWriter`; the others through the page cache, with writeback started as they grow
 /// (`StreamingWriteback`).
-final class DiskBlobUpload: BlobUpload {
+final class DiskBlobUpload: FillableBlobUpload {
     private struct State {
         /// The open temp file; nil once the upload is closed (committed, aborted or failed).
         var file: FileDescriptor?
@@ -49,6 +49,38 @@ final class DiskBlobUpload: BlobUpload {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(BlobStoreError) {
+        try receive(bytes) { (state: inout State, file: FileDescriptor, total: Int64) throws(BlobStoreError) in
+            if let direct = state.direct {
+                try direct.append(bytes, to: file)
+            } else {
+                try file.writeAll(bytes, operation: "write an upload file")
+                try state.writeback.wrote(upTo: total, in: file, operation: "start writing an upload file")
+            }
+        }
+    }
+
+    func fillBuffers() throws(BlobStoreError) -> (BlobFillBuffer, BlobFillBuffer)? {
+        try state.withLock { (state: inout State) throws(BlobStoreError) -> (BlobFillBuffer, BlobFillBuffer)? in
+            guard state.file != nil else { throw .uploadClosed }
+            guard let direct = state.direct else { return nil }
+            let (first, second) = try direct.fillBuffers()
+            return (BlobFillBuffer(memory: first), BlobFillBuffer(memory: second))
+        }
+    }
+
+    func writeFilled(_ buffer: BlobFillBuffer, count: Int, last: Bool) throws(BlobStoreError) {
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer.memory[0..<count])
+        try receive(bytes) { (state: inout State, file: FileDescriptor, _: Int64) throws(BlobStoreError) in
+            guard let direct = state.direct else { throw .io(operation: "write an upload file", detail: "no fill buffers") }
+            try direct.writeFilled(bytes, last: last, to: file)
+        }
+    }
+
+    /// The part of `write` and `writeFilled` around storing: the limits, the hash and the
+    /// count; `put` puts the bytes in the file. After any error the upload is closed.
+    private func receive(
+        _ bytes: UnsafeRawBufferPointer, storing put: (inout State, FileDescriptor, Int64) throws(BlobStoreError) -> Void
+    ) throws(BlobStoreError) {
         try state.withLock { (state: inout State) throws(BlobStoreError) in
             guard let file = state.file else { throw .uploadClosed }
             do throws(BlobStoreError) {
@@ -61,12 +93,7 @@ final class DiskBlobUpload: BlobUpload {
                     try store.checkFreeSpace(forMore: 0)
                     state.nextSpaceCheck = total + Self.spaceCheckInterval
                 }
-                if let direct = state.direct {
-                    try direct.append(bytes, to: file)
-                } else {
-                    try file.writeAll(bytes, operation: "write an upload file")
-                    try state.writeback.wrote(upTo: total, in: file, operation: "start writing an upload file")
-                }
+                try put(&state, file, total)
                 do throws(CryptoError) { try state.hasher.update(bytes) } catch {
                     throw .io(operation: "SHA-256 update", detail: error.description)
                 }
