@@ -14,14 +14,15 @@ import Testing
     static func fill(_ bytes: [UInt8], into upload: any BlobUpload) throws -> BlobInfo {
         let fillable = try #require(upload as? any FillableBlobUpload)
         let buffers = try #require(try fillable.fillBuffers())
-        #expect(buffers.0.memory.count == buffers.1.memory.count)
-        #expect(Int(bitPattern: buffers.0.memory.baseAddress) % DirectUploadWriter.alignment == 0)
-        #expect(Int(bitPattern: buffers.1.memory.baseAddress) % DirectUploadWriter.alignment == 0)
+        #expect(buffers.count >= 2)
+        #expect(Set(buffers.map(\.memory.count)).count == 1)
+        #expect(Set(buffers.map { Int(bitPattern: $0.memory.baseAddress) }).count == buffers.count)
+        #expect(buffers.allSatisfy { Int(bitPattern: $0.memory.baseAddress) % DirectUploadWriter.alignment == 0 })
         var offset = 0
-        var useFirst = true
+        var next = 0
         repeat {
-            let buffer = useFirst ? buffers.0 : buffers.1
-            useFirst.toggle()
+            let buffer = buffers[next % buffers.count]
+            next += 1
             let count = min(buffer.memory.count, bytes.count - offset)
             bytes.withUnsafeBytes { source in
                 UnsafeMutableRawBufferPointer(rebasing: buffer.memory[0..<count])
@@ -86,8 +87,8 @@ import Testing
         let partial = try store.beginUpload(namespace: Self.vault, id: id, expectedSize: Int64(bytes.count))
         let fillable = try #require(partial as? any FillableBlobUpload)
         let buffers = try #require(try fillable.fillBuffers())
-        #expect(throws: BlobStoreError.self) { try fillable.writeFilled(buffers.0, count: 5000, last: false) }
-        #expect(throws: BlobStoreError.uploadClosed) { try fillable.writeFilled(buffers.1, count: 4096, last: false) }
+        #expect(throws: BlobStoreError.self) { try fillable.writeFilled(buffers[0], count: 5000, last: false) }
+        #expect(throws: BlobStoreError.uploadClosed) { try fillable.writeFilled(buffers[1], count: 4096, last: false) }
 
         #expect(try fixture.pendingUploadCount() == 0)
         #expect(try store.info(namespace: Self.vault, id: id) == nil)
@@ -102,6 +103,6 @@ import Testing
             let upload = try store.beginUpload(namespace: Self.vault, id: try TestBlob.id(of: bytes), expectedSize: Int64(bytes.count))
             _ = try Self.fill(bytes, into: upload)
         }
-        #expect(store.directBuffers.spareCount == max(spares, 2))
+        #expect(store.directBuffers.spareCount == max(spares, DirectUploadWriter.fillBufferCount))
     }
 }

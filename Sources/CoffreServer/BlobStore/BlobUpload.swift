@@ -23,9 +23,9 @@ public protocol BlobUpload: AnyObject, Sendable {
 /// buffers (`HTTPRequestBody.fill`) and written from them, without the copy that `write` makes.
 /// The disk store's direct-I/O uploads are (their buffers are aligned for O_DIRECT).
 public protocol FillableBlobUpload: BlobUpload {
-    /// Two buffers of one size for the body to be read into in turn; nil when this upload
-    /// takes its bytes through `write` only.
-    func fillBuffers() throws(BlobStoreError) -> (BlobFillBuffer, BlobFillBuffer)?
+    /// Buffers of one size (at least two) for the body to be read into in turn; nil when this
+    /// upload takes its bytes through `write` only.
+    func fillBuffers() throws(BlobStoreError) -> [BlobFillBuffer]?
 
     /// Takes the first `count` bytes of `buffer`, one of `fillBuffers`, as the blob's next
     /// bytes, with `write`'s checks and errors. Every call but the `last` must bring a full

@@ -112,36 +112,37 @@ public final class BlobLayer: Sendable {
         }
     }
 
-    /// Reads the `length` bytes of `body` straight into `upload`'s two buffers in turn
+    /// Reads the `length` bytes of `body` straight into `upload`'s buffers in turn
     /// (`HTTPRequestBody.fill`: the event loop reads the socket into them) and has each
-    /// written (`writeFilled`: hashed, and written from where it is) while the other fills, on
-    /// a thread of the upload's own as `stream` does. No body byte is copied on the way, and
-    /// the handler wakes once per buffer instead of once per socket read. Waits for the write
-    /// in flight before returning or throwing.
+    /// written (`writeFilled`: hashed, and written from where it is) while the next ones fill,
+    /// on a serial queue of the upload's own as `stream` does, in order. No body byte is
+    /// copied on the way, and the handler wakes once per buffer instead of once per socket
+    /// read. A buffer is filled again only once its previous write returned. Waits for every
+    /// write before returning or throwing.
     static func fill(
-        _ body: HTTPRequestBody, into upload: any FillableBlobUpload, buffers: (BlobFillBuffer, BlobFillBuffer), length: Int64
+        _ body: HTTPRequestBody, into upload: any FillableBlobUpload, buffers: [BlobFillBuffer], length: Int64
     ) async throws {
-        var writing: Task<Void, any Error>?
         let writes = DispatchQueue(label: "coffre.blob.upload-writes", qos: .userInitiated)
+        var pending = [QueuedWrite?](repeating: nil, count: buffers.count)
         var received: Int64 = 0
-        var useFirst = true
+        var next = 0
         do {
             while true {
-                let buffer = useFirst ? buffers.0 : buffers.1
-                useFirst.toggle()
-                // This buffer's previous bytes were written before the write in flight began.
+                let buffer = buffers[next]
+                try await pending[next]?.value()
+                pending[next] = nil
                 let count = try await body.fill(buffer.memory)
-                try await writing?.value
                 received += Int64(count)
                 let last = count < buffer.memory.count || received >= length
                 if count > 0 {
-                    writing = Task { try await HTTPBlockingWork.run(on: writes) { try upload.writeFilled(buffer, count: count, last: last) } }
+                    pending[next] = QueuedWrite(on: writes) { try upload.writeFilled(buffer, count: count, last: last) }
                 }
                 if last { break }
+                next = (next + 1) % buffers.count
             }
-            try await writing?.value
+            for write in pending { try await write?.value() }
         } catch {
-            _ = try? await writing?.value
+            for write in pending { _ = try? await write?.value() }
             throw error
         }
     }

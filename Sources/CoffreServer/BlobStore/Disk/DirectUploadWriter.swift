@@ -30,8 +30,8 @@ final class DirectUploadWriter {
     private let buffer: UnsafeMutableRawBufferPointer
     /// Where `buffer` came from and goes back to.
     private let pool: DirectWriteBufferPool
-    /// A second buffer from `pool`, taken by `fillBuffers`.
-    private var second: DirectWriteBufferPool.Buffer?
+    /// More buffers from `pool`, taken by `fillBuffers`.
+    private var more: [DirectWriteBufferPool.Buffer] = []
     /// Bytes of `buffer` holding body bytes not yet written.
     private var filled = 0
     /// Body bytes already written to the file; a multiple of `alignment` while direct.
@@ -55,7 +55,7 @@ final class DirectUploadWriter {
 
     deinit {
         pool.giveBack(DirectWriteBufferPool.Buffer(memory: buffer))
-        if let second { pool.giveBack(second) }
+        for buffer in more { pool.giveBack(buffer) }
     }
 
     /// Starts a new file: what is buffered is dropped and the next byte goes to offset 0, with
@@ -82,12 +82,17 @@ final class DirectUploadWriter {
         }
     }
 
-    /// Two aligned buffers for the caller to fill in turn and hand to `writeFilled`: the
-    /// writer's own and a second one from the pool (taken on the first call). Not to be mixed
-    /// with `append`, whose bytes gather in the first.
-    func fillBuffers() throws(BlobStoreError) -> (UnsafeMutableRawBufferPointer, UnsafeMutableRawBufferPointer) {
-        if second == nil { second = try pool.take() }
-        return (buffer, second!.memory)
+    /// How many buffers `fillBuffers` gives: one filling while the other is written. Four
+    /// (three writes queued behind a fill) measured no faster for 8 parallel 4 MiB PUTs
+    /// (docs/performance.md, "The body read into the upload's buffers").
+    static let fillBufferCount = 2
+
+    /// Aligned buffers for the caller to fill in turn and hand to `writeFilled`: the writer's
+    /// own and more from the pool (taken on the first call). Not to be mixed with `append`,
+    /// whose bytes gather in the first.
+    func fillBuffers() throws(BlobStoreError) -> [UnsafeMutableRawBufferPointer] {
+        while more.count < Self.fillBufferCount - 1 { more.append(try pool.take()) }
+        return [buffer] + more.map(\.memory)
     }
 
     /// Writes `bytes` — the start of one of `fillBuffers` — at the file's next offset, from

@@ -59,12 +59,11 @@ final class DiskBlobUpload: FillableBlobUpload {
         }
     }
 
-    func fillBuffers() throws(BlobStoreError) -> (BlobFillBuffer, BlobFillBuffer)? {
-        try state.withLock { (state: inout State) throws(BlobStoreError) -> (BlobFillBuffer, BlobFillBuffer)? in
+    func fillBuffers() throws(BlobStoreError) -> [BlobFillBuffer]? {
+        try state.withLock { (state: inout State) throws(BlobStoreError) -> [BlobFillBuffer]? in
             guard state.file != nil else { throw .uploadClosed }
             guard let direct = state.direct else { return nil }
-            let (first, second) = try direct.fillBuffers()
-            return (BlobFillBuffer(memory: first), BlobFillBuffer(memory: second))
+            return try direct.fillBuffers().map { BlobFillBuffer(memory: $0) }
         }
     }
 
