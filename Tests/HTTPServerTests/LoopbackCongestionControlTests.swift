@@ -100,14 +100,18 @@ struct LoopbackCongestionControlTests {
         throw TestClient.Failure(description: "no server socket for client port \(clientPort)")
     }
 
-    /// One GET on a kept-alive connection, then the algorithm of the server's end of it.
-    static func algorithmOfServedConnection(configuredWith algorithm: String?) async throws -> String {
+    /// One GET on a kept-alive connection to `host` (the server listens on every address when
+    /// it is not 127.0.0.1), then the algorithm of the server's end of it.
+    static func algorithmOfServedConnection(configuredWith algorithm: String?, host: String = "127.0.0.1") async throws -> String {
         var router = HTTPRouter()
         try router.add(.get, "/x") { _ in HTTPServerResponse(status: .ok, body: .bytes(Array("x".utf8))) }
         let result = Flag<String>()
-        try await withTestServer(router: router, configure: { $0.loopbackCongestionControl = algorithm }) { _, port in
+        try await withTestServer(router: router, configure: { configuration in
+            configuration.loopbackCongestionControl = algorithm
+            if host != "127.0.0.1" { configuration.host = "0.0.0.0" }
+        }) { _, port in
             let found = try await blocking {
-                let client = try TestClient(port: port)
+                let client = try TestClient(port: port, host: host)
                 try client.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
                 let response = try client.readResponse()
                 guard response.status == 200, response.text == "x" else {
@@ -137,13 +141,13 @@ struct LoopbackCongestionControlTests {
     /// One GET through an `HTTPClient` configured with `algorithm`, then the algorithm of the
     /// client's end of the kept-alive connection (found among this process's descriptors: the
     /// socket whose peer is the server's port).
-    static func algorithmOfClientConnection(configuredWith algorithm: String?) async throws -> String {
+    static func algorithmOfClientConnection(configuredWith algorithm: String?, host: String = "127.0.0.1") async throws -> String {
         var router = HTTPRouter()
         try router.add(.get, "/x") { _ in HTTPServerResponse(status: .ok, body: .bytes(Array("x".utf8))) }
         let result = Flag<String>()
-        try await withTestServer(router: router) { _, port in
+        try await withTestServer(router: router, configure: { if host != "127.0.0.1" { $0.host = "0.0.0.0" } }) { _, port in
             try await withHTTPClient({ $0.loopbackCongestionControl = algorithm }) { client in
-                let response = try await client.fetch(.get, "http://127.0.0.1:\(port)/x")
+                let response = try await client.fetch(.get, "http://\(host):\(port)/x")
                 #expect(response.status == 200 && response.body == Array("x".utf8))
                 let limit = Int32(min(sysconf(Int32(_SC_OPEN_MAX)), 65_536))
                 for descriptor in 0..<limit {
@@ -172,6 +176,51 @@ struct LoopbackCongestionControlTests {
     @Test func aClientWithNilOrARefusedAlgorithmKeepsTheHostDefault() async throws {
         #expect(try await Self.algorithmOfClientConnection(configuredWith: nil) == (try Self.hostDefault))
         #expect(try await Self.algorithmOfClientConnection(configuredWith: "no-such-algo") == (try Self.hostDefault))
+    }
+
+    /// An IPv4 address of this host's own that is not loopback (getifaddrs(3)), if it has one.
+    static let ownAddress: String? = {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return nil }
+        defer { freeifaddrs(list) }
+        var entry = list
+        while let current = entry {
+            defer { entry = current.pointee.ifa_next }
+            guard let address = current.pointee.ifa_addr, Int32(address.pointee.sa_family) == AF_INET,
+                current.pointee.ifa_flags & UInt32(IFF_UP) != 0
+            else { continue }
+            var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+            var ipv4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+            guard inet_ntop(AF_INET, &ipv4, &text, socklen_t(text.count)) != nil else { continue }
+            let found = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !found.hasPrefix("127.") { return found }
+        }
+        return nil
+    }()
+
+    /// A connection to one of the host's own addresses runs over the loopback interface too:
+    /// both ends get Reno, the server's and `HTTPClient`'s.
+    @Test(.enabled(if: ownAddress != nil, "needs a non-loopback IPv4 address"))
+    func aConnectionToTheHostsOwnAddressCountsAsLocal() async throws {
+        let own = try #require(Self.ownAddress)
+        #expect(try await Self.algorithmOfServedConnection(configuredWith: "reno", host: own) == "reno")
+        #expect(try await Self.algorithmOfClientConnection(configuredWith: "reno", host: own) == "reno")
+        #expect(try await Self.algorithmOfServedConnection(configuredWith: nil, host: own) == (try Self.hostDefault))
+    }
+
+    @Test func theOwnEndOfASocketDecidesWhetherAPeerIsOnThisHost() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(listener >= 0)
+        defer { close(listener) }
+        // Not connected: its own end is 0.0.0.0, no peer address equals it.
+        #expect(!Self.address("192.0.2.7").isOnThisHost(connectedOn: listener))
+        #expect(Self.address("127.0.0.1").isOnThisHost(connectedOn: listener))
+        var pipeEnds: [Int32] = [0, 0]
+        try #require(pipe(&pipeEnds) == 0)
+        defer { close(pipeEnds[0]); close(pipeEnds[1]) }
+        #expect(!Self.address("192.0.2.7").isOnThisHost(connectedOn: pipeEnds[0]))
+        #expect(Self.address("10.1.2.3").hasSameIP(as: Self.address("::ffff:10.1.2.3")))
+        #expect(!Self.address("10.1.2.3").hasSameIP(as: Self.address("10.1.2.4")))
     }
 
     /// Only loopback peers are tuned; a refused algorithm is warned about once, with the

@@ -28,8 +28,9 @@ public struct HTTPClientConfiguration: Sendable {
     public var maxResponseHeaderCount: Int
     /// Sent as `User-Agent` unless the request has one; nil sends none.
     public var userAgent: String?
-    /// TCP congestion control for connections to a loopback address (tcp(7) `TCP_CONGESTION`),
-    /// "reno" by default; nil keeps the host's default. The sending side of a flow paces it:
+    /// TCP congestion control for connections to this host — a loopback address or one of the
+    /// host's own (`HTTPRemoteAddress.isOnThisHost`) — (tcp(7) `TCP_CONGESTION`), "reno" by
+    /// default; nil keeps the host's default. The sending side of a flow paces it:
     /// on a host whose default is BBR, loopback (no `fq` qdisc) is paced by the kernel's timer
     /// although it has no bottleneck, which costs request bodies sent to a local server CPU
     /// and rate, as `HTTPServerConfiguration.loopbackCongestionControl` explains for responses.

@@ -34,11 +34,14 @@ struct HTTPClientConnector: Sendable {
         throw lastFailure
     }
 
-    /// Sets `loopbackCongestionControl` on a connection to a loopback address, before any
-    /// request byte is sent. Best effort: a refusal (an algorithm this process may not choose)
-    /// leaves the host's default, which works, only paced.
+    /// Sets `loopbackCongestionControl` on a connection to this host (a loopback address, or
+    /// one of the host's own: `HTTPRemoteAddress.isOnThisHost`), before any request byte is
+    /// sent. Best effort: a refusal (an algorithm this process may not choose) leaves the
+    /// host's default, which works, only paced.
     private func tune(_ descriptor: Int32, connectedTo address: HTTPClientResolver.Address) {
-        guard let algorithm = loopbackCongestionControl, HTTPRemoteAddress(address.storage).isLoopback else { return }
+        guard let algorithm = loopbackCongestionControl,
+            HTTPRemoteAddress(address.storage).isOnThisHost(connectedOn: descriptor)
+        else { return }
         try? TCPCongestionControl.set(algorithm, on: descriptor)
     }
 

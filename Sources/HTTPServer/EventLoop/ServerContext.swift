@@ -38,13 +38,14 @@ final class ServerContext: Sendable {
         self.writeProgressTimeout = SystemCall.nanoseconds(limits.writeProgressTimeout)
     }
 
-    /// Gives a connection accepted from a loopback address the configured congestion control
+    /// Gives a connection accepted from this host — a loopback address, or one of the host's
+    /// own addresses (`HTTPRemoteAddress.isOnThisHost`) — the configured congestion control
     /// (`HTTPServerConfiguration.loopbackCongestionControl`). A refusal leaves the connection on
     /// the host's default, which works, only slower: it is logged once as a warning with the
     /// system's error, and later connections are not asked again.
     func tuneAcceptedSocket(_ descriptor: Int32, from address: HTTPRemoteAddress) {
-        guard let algorithm = configuration.loopbackCongestionControl, address.isLoopback,
-            !congestionControlRefused.load(ordering: .relaxed)
+        guard let algorithm = configuration.loopbackCongestionControl, !congestionControlRefused.load(ordering: .relaxed),
+            address.isOnThisHost(connectedOn: descriptor)
         else { return }
         do {
             try TCPCongestionControl.set(algorithm, on: descriptor)

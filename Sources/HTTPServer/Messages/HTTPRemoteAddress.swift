@@ -61,6 +61,35 @@ public struct HTTPRemoteAddress: Sendable, Hashable, CustomStringConvertible {
         isIPv6 ? (high == 0 && low == 1) : (high >> 56 == 127)
     }
 
+    /// Whether `other` is the same IP address (the ports aside).
+    public func hasSameIP(as other: HTTPRemoteAddress) -> Bool {
+        isIPv6 == other.isIPv6 && high == other.high && low == other.low
+    }
+
+    /// Whether a connection with this peer address, on the socket `descriptor`, stays on this
+    /// host: the peer is a loopback address, or it is the socket's own address — a connection
+    /// to one of the host's own addresses (its LAN address, say) goes over the loopback
+    /// interface too (the kernel's `local` routing table, ip-route(8)). Costs a getsockname(2)
+    /// when the peer is not loopback.
+    public func isOnThisHost(connectedOn descriptor: Int32) -> Bool {
+        if isLoopback { return true }
+        guard let local = Self.localEnd(of: descriptor) else { return false }
+        return hasSameIP(as: local)
+    }
+
+    /// The own address of the socket `descriptor` (getsockname(2)); nil when it has none.
+    static func localEnd(of descriptor: Int32) -> HTTPRemoteAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { return nil }
+        let family = Int32(storage.ss_family)
+        guard family == AF_INET || family == AF_INET6 else { return nil }
+        return HTTPRemoteAddress(storage)
+    }
+
     /// The address bytes: 4 for IPv4, 16 for IPv6.
     public var bytes: [UInt8] {
         let all = (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
