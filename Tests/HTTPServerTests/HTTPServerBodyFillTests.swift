@@ -166,6 +166,28 @@ struct HTTPServerBodyFillTests {
         }
     }
 
+    /// A handler that fills first and then iterates gets every byte once, in order: the loop
+    /// goes back to reading arrays instead of waiting for fills.
+    @Test func iteratingAfterFillsGetsTheRest() async throws {
+        var router = HTTPRouter()
+        try router.add(.put, "/mixed", maxBodyBytes: 16 << 20) { request in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 100_000, alignment: 8)
+            defer { buffer.deallocate() }
+            var received: [UInt8] = []
+            for _ in 0..<3 {
+                let count = try await request.body.fill(buffer)
+                received.append(contentsOf: buffer[0..<count])
+            }
+            for try await chunk in request.body { received.append(contentsOf: chunk) }
+            return .text(Body.summary(received))
+        }
+        let bodies = [Body.body(1_000_003, seed: 14), Body.body(250_000, seed: 15)]
+        try await withTestServer(router: router, configure: { $0.limits.requestBodyBufferBytes = 64 << 10 }) { _, port in
+            let answers = try await Body.put(bodies, path: "/mixed", port: port, piece: 70_000)
+            #expect(answers == bodies.map(Body.summary))
+        }
+    }
+
     @Test func anInMemoryBodyFillsFromItsBytes() async throws {
         let body = HTTPRequestBody.bytes([1, 2, 3, 4, 5])
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2, alignment: 1)

@@ -61,8 +61,8 @@ public struct HTTPRequestBody: AsyncSequence, Sendable {
     /// does. The event loop reads the socket into `buffer` itself, without the copy of an
     /// intermediate array (docs/http-server.md, "Request bodies"): for consumers that need the
     /// bytes in memory of their own, such as aligned buffers for direct I/O. `buffer` must stay
-    /// allocated and untouched until this returns. Read a body either by iterating or with
-    /// `fill`, not both, and one call at a time.
+    /// allocated and untouched until this returns. One call at a time; iterating after fills
+    /// goes on from where they stopped (an in-memory body is read by each way on its own).
     public func fill(_ buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
         if let memoryCursor { return memoryCursor.copy(into: buffer) }
         guard let channel else { return 0 }

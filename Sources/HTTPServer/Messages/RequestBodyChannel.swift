@@ -188,7 +188,7 @@ final class RequestBodyChannel: Sendable {
     func fillTarget(limit: Int) -> FillRead {
         state.withLock { state in
             guard state.fillMode else { return .chunk }
-            guard let target = state.target, limit > 0 else {
+            guard let target = state.target else {
                 state.loopWaitsForDemand = true
                 return .pause
             }
@@ -336,6 +336,9 @@ final class RequestBodyChannel: Sendable {
     }
 
     private static func take(_ state: inout State, highWater: Int, signal: inout Bool) -> Step {
+        // Iterating after fills: the loop goes back to arrays, rather than pausing for fills
+        // that never come.
+        state.fillMode = false
         if let failure = state.failure { return .fail(failure) }
         if state.firstChunk < state.chunks.count {
             var chunk = state.chunks[state.firstChunk]
