@@ -66,14 +66,8 @@ import Testing
     }
 
     @Test func wrongBytesMoreThanAnnouncedAndAPartialBufferBeforeTheLastFailAndLeaveNothing() throws {
-        let root = try TemporaryDirectory()
-        let store = try DirectUploadTests.store(root)
-        let fixture = DiskBlobStoreFixture(root: root, disk: store)
-        let bytes = TestBlob.bytes(count: (3 << 20) + 100, seed: 42)
-        let id = try TestBlob.id(of: bytes)
-
-        var tampered = bytes
-        tampered[(2 << 20) + 7] ^= 1
+        let failing = try DirectUploadTests.FailureCase(size: (3 << 20) + 100, seed: 42, flip: (2 << 20) + 7)
+        let (store, bytes, id, tampered) = (failing.store, failing.bytes, failing.id, failing.tampered)
         let wrong = try store.beginUpload(namespace: Self.vault, id: id, expectedSize: Int64(bytes.count))
         #expect(throws: BlobStoreError.hashMismatch) { try Self.fill(tampered, into: wrong) }
 
@@ -90,8 +84,7 @@ import Testing
         #expect(throws: BlobStoreError.self) { try fillable.writeFilled(buffers[0], count: 5000, last: false) }
         #expect(throws: BlobStoreError.uploadClosed) { try fillable.writeFilled(buffers[1], count: 4096, last: false) }
 
-        #expect(try fixture.pendingUploadCount() == 0)
-        #expect(try store.info(namespace: Self.vault, id: id) == nil)
+        #expect(try failing.leftNothing(in: Self.vault))
     }
 
     @Test func bothBuffersGoBackToThePool() throws {

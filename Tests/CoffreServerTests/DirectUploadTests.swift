@@ -51,15 +51,35 @@ import Testing
         #expect(try Self.storedBytes(root, info) == bytes)
     }
 
-    @Test func wrongBytesShortBodiesAndAbortsLeaveNothingBehind() throws {
-        let root = try TemporaryDirectory()
-        let store = try Self.store(root)
-        let fixture = DiskBlobStoreFixture(root: root, disk: store)
-        let bytes = TestBlob.bytes(count: (2 << 20) + 100, seed: 8)
-        let id = try TestBlob.id(of: bytes)
+    /// A direct-writing store in a fresh folder, `size` bytes of a blob, their id, and a copy
+    /// of them with one bit flipped at `flip`: for the tests of failing uploads.
+    struct FailureCase {
+        let root: TemporaryDirectory
+        let store: DiskBlobStore
+        let bytes: [UInt8]
+        let id: BlobID
+        let tampered: [UInt8]
 
-        var tampered = bytes
-        tampered[(1 << 20) + 5] ^= 1
+        init(size: Int, seed: UInt64, flip: Int) throws {
+            root = try TemporaryDirectory()
+            store = try DirectUploadTests.store(root)
+            bytes = TestBlob.bytes(count: size, seed: seed)
+            id = try TestBlob.id(of: bytes)
+            var tampered = bytes
+            tampered[flip] ^= 1
+            self.tampered = tampered
+        }
+
+        /// Nothing left in `tmp/` and no blob under the id.
+        func leftNothing(in namespace: BlobNamespace) throws -> Bool {
+            try DiskBlobStoreFixture(root: root, disk: store).pendingUploadCount() == 0
+                && store.info(namespace: namespace, id: id) == nil
+        }
+    }
+
+    @Test func wrongBytesShortBodiesAndAbortsLeaveNothingBehind() throws {
+        let failing = try FailureCase(size: (2 << 20) + 100, seed: 8, flip: (1 << 20) + 5)
+        let (store, bytes, id, tampered) = (failing.store, failing.bytes, failing.id, failing.tampered)
         let wrong = try store.beginUpload(namespace: Self.vault, id: id, expectedSize: Int64(bytes.count))
         try TestBlob.write(tampered, to: wrong)
         #expect(throws: BlobStoreError.hashMismatch) { try wrong.commit() }
@@ -72,8 +92,7 @@ import Testing
         try TestBlob.write(Array(bytes.prefix(3 << 19)), to: aborted)
         aborted.abort()
 
-        #expect(try fixture.pendingUploadCount() == 0)
-        #expect(try store.info(namespace: Self.vault, id: id) == nil)
+        #expect(try failing.leftNothing(in: Self.vault))
     }
 
     /// Whole blocks go directly; a last partial block through the page cache, with no
