@@ -100,6 +100,25 @@ struct HTTPServerBodyFillTests {
         }
     }
 
+    /// Through TLS the loop decrypts into the fill's buffer: every byte, only the last fill short.
+    @Test func fillsThroughTLS() async throws {
+        let directory = try TLSTemporaryDirectory()
+        let identity = try TLSTestIdentity(in: directory)
+        let context = try identity.serverContext()
+        var router = HTTPRouter()
+        try router.add(.put, "/fill", maxBodyBytes: 16 << 20, Self.filling(size: 1 << 20))
+        let payload = Body.body((3 << 20) + 777, seed: 16)
+        try await withTestServer(router: router, configure: { $0.transportFactory = TLSTransport.serverFactory(context: context) }) { server, port in
+            try await withHTTPClient({ $0.tlsTrust = .pinnedCertificate(sha256: identity.generated.fingerprintSHA256) }) { client in
+                let response = try await client.fetch(
+                    .put, "https://127.0.0.1:\(port)/fill",
+                    body: .stream(length: Int64(payload.count), producer: producer(of: payload, runSize: 100_000)))
+                #expect(String(decoding: response.body, as: UTF8.self) == Body.summary(payload) + " full")
+            }
+            #expect(server.metrics.requestBodyBytesFilled.load(ordering: .relaxed) > payload.count / 2)
+        }
+    }
+
     /// A chunked body has no length to read to: its decoded bytes are copied into the fills.
     @Test func aChunkedBodyFillsToo() async throws {
         var router = HTTPRouter()
