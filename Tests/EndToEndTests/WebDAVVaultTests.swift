@@ -39,7 +39,7 @@ struct WebDAVVaultTests {
                 environment: ["COFFRE_HOME": work + "/home", "COFFRE_PASSWORD": WebDAVVaultTests.password])
             guard created.status == 0 else { throw Failure("vault create failed: \(created)") }
             // The test's own handle on the vault, as `coffre dav` opens it.
-            let vaults = try VaultClient.open(home: try ClientHome(path: work + "/home"), password: WebDAVVaultTests.password)
+            let vaults = try VaultClient.open(home: ClientHome(path: work + "/home"), password: WebDAVVaultTests.password)
             vaultID = try await vaults.vault(named: vaultName).id
             client = vaults.api
             openGrant = try await vaults.grantOpener(for: vaultID)
