@@ -74,8 +74,8 @@ public final class BlobLayer: Sendable {
         try BlobNamespace(vault.hex)
     }
 
-    /// Feeds `body` to `write` in batches of about `writeBatchBytes`, each batch in one
-    /// `HTTPBlockingWork.run`. While one batch is being written the next is received, so the
+    /// Feeds `body` to `write` in batches of about `writeBatchBytes`, each batch one
+    /// `QueuedWrite` on the upload's serial queue (as `fill` writes). While one batch is being written the next is received, so the
     /// socket and the disk work at the same time. A written batch's chunks go back to the body
     /// (`HTTPRequestBody.recycle`) to be read into again. Waits for the write in flight before
     /// returning or throwing.
@@ -84,7 +84,7 @@ public final class BlobLayer: Sendable {
     ) async throws {
         var batch: [[UInt8]] = []
         var batchBytes = 0
-        var writing: Task<Void, any Error>?
+        var writing: QueuedWrite?
         // The upload's writes (hash, then a write that waits for the disk) one after the other
         // on a thread of their own, not on Dispatch's global pool, whose one or two threads
         // eight uploads' writes would take turns on while each waits for the disk.
@@ -94,20 +94,20 @@ public final class BlobLayer: Sendable {
                 batch.append(chunk)
                 batchBytes += chunk.count
                 guard batchBytes >= writeBatchBytes else { continue }
-                try await writing?.value
+                try await writing?.value()
                 let ready = ReceivedChunks(batch)
                 batch = []
                 batchBytes = 0
-                writing = Task { try await HTTPBlockingWork.run(on: writes) { try ready.write(with: write, recyclingInto: body) } }
+                writing = QueuedWrite(on: writes) { try ready.write(with: write, recyclingInto: body) }
             }
-            try await writing?.value
+            try await writing?.value()
             writing = nil
             if !batch.isEmpty {
                 let rest = batch
                 try await HTTPBlockingWork.run(on: writes) { try write(rest) }
             }
         } catch {
-            _ = try? await writing?.value
+            _ = try? await writing?.value()
             throw error
         }
     }

@@ -73,20 +73,19 @@ public struct HTTPRemoteAddress: Sendable, Hashable, CustomStringConvertible {
     /// when the peer is not loopback.
     public func isOnThisHost(connectedOn descriptor: Int32) -> Bool {
         if isLoopback { return true }
-        guard let local = Self.localEnd(of: descriptor) else { return false }
+        guard let local = try? Self.localEnd(of: descriptor) else { return false }
         return hasSameIP(as: local)
     }
 
-    /// The own address of the socket `descriptor` (getsockname(2)); nil when it has none.
-    static func localEnd(of descriptor: Int32) -> HTTPRemoteAddress? {
+    /// The own address of the socket `descriptor` (getsockname(2)): 0.0.0.0 port 0 for a
+    /// socket of another family, which equals no peer's address.
+    static func localEnd(of descriptor: Int32) throws(HTTPServerError) -> HTTPRemoteAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        guard result == 0 else { return nil }
-        let family = Int32(storage.ss_family)
-        guard family == AF_INET || family == AF_INET6 else { return nil }
+        guard result == 0 else { throw SystemCall.error("getsockname") }
         return HTTPRemoteAddress(storage)
     }
 

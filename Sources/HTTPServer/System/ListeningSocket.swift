@@ -82,12 +82,6 @@ final class ListeningSocket {
     }
 
     private static func boundPort(_ fd: Int32) throws(HTTPServerError) -> Int {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let result = withUnsafeMutablePointer(to: &storage) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard result == 0 else { throw SystemCall.error("getsockname") }
-        return HTTPRemoteAddress(storage).port
+        try HTTPRemoteAddress.localEnd(of: fd).port
     }
 }
